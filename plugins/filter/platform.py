@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Data-shaping filters for the platform roles.
+
+They turn the inventory's flat, per-tier variables into the lists one module call (or one loop)
+consumes, so the roles stay free of long Jinja chains.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+_TIERS = (
+    ("public", "network_public_subnet_cidrs"),
+    ("private-app", "network_private_app_subnet_cidrs"),
+    ("private-data", "network_private_data_subnet_cidrs"),
+)
+
+
+def network_subnet_plan(config, name_prefix):
+    """One entry per subnet: tier, availability zone, CIDR and Name tag, in a stable order."""
+    zones = config.get("network_availability_zones") or []
+    plan = []
+    for tier, varname in _TIERS:
+        cidrs = config.get(varname) or []
+        if len(cidrs) != len(zones):
+            raise AnsibleFilterError(f"{varname}: expected one CIDR per availability zone")
+        for zone, cidr in zip(zones, cidrs):
+            plan.append(
+                {
+                    "tier": tier,
+                    "az": zone,
+                    "cidr": cidr,
+                    "name": f"{name_prefix}-{tier}-{zone[-1]}",
+                }
+            )
+    return plan
+
+
+def network_registered_subnets(results):
+    """The subnet plan entries of a registered ec2_vpc_subnet loop, each with its subnet id
+    (None where check mode predicted a subnet that does not exist yet)."""
+    return [dict(r["item"], id=(r.get("subnet") or {}).get("id")) for r in results]
+
+
+def network_nat_plan(subnets, nat_mode, name_prefix):
+    """NAT gateways to declare: none, one in the first public subnet, or one per public subnet."""
+    if nat_mode not in ("none", "single", "per_az"):
+        raise AnsibleFilterError(f"network_nat_mode: {nat_mode!r} is not one of none, single, per_az")
+    public = [s for s in subnets if s["tier"] == "public"]
+    if nat_mode == "none":
+        public = []
+    elif nat_mode == "single":
+        public = public[:1]
+    return [{"name": f"{name_prefix}-nat-{s['az'][-1]}", "subnet_id": s["id"]} for s in public]
+
+
+def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix):
+    """Route tables: public (default route to the IGW), private-app per AZ (default route to the
+    NAT of that AZ, or of the single NAT), private-data (no default route: the database tier never
+    reaches the internet)."""
+    plan = [
+        {
+            "name": f"{name_prefix}-public",
+            "tier": "public",
+            "subnets": [s["id"] for s in subnets if s["tier"] == "public"],
+            "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw_id}],
+        }
+    ]
+    az_of_subnet = {s["id"]: s["az"] for s in subnets}
+    nat_by_az = {az_of_subnet.get(n["subnet_id"]): n["nat_gateway_id"] for n in nat_gateways}
+    any_nat = nat_gateways[0]["nat_gateway_id"] if nat_gateways else None
+    for subnet in (s for s in subnets if s["tier"] == "private-app"):
+        nat = nat_by_az.get(subnet["az"], any_nat)
+        plan.append(
+            {
+                "name": f"{name_prefix}-private-app-{subnet['az'][-1]}",
+                "tier": "private-app",
+                "subnets": [subnet["id"]],
+                "routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": nat}] if nat else [],
+            }
+        )
+    plan.append(
+        {
+            "name": f"{name_prefix}-private-data",
+            "tier": "private-data",
+            "subnets": [s["id"] for s in subnets if s["tier"] == "private-data"],
+            "routes": [],
+        }
+    )
+    return plan
+
+
+def network_endpoint_plan(gateway_services, interface_services, route_table_ids, subnets, sg_results):
+    """Endpoint list for rocketclub.platform.vpc_endpoints: gateway endpoints on the private route
+    tables, interface endpoints in the private-app subnets behind the endpoints security group."""
+    endpoint_sgs = [r["group_id"] for r in sg_results if r["item"]["role"] == "endpoints"]
+    app_subnets = [s["id"] for s in subnets if s["tier"] == "private-app"]
+    plan = [{"service": name, "type": "Gateway", "route_table_ids": list(route_table_ids)} for name in gateway_services]
+    plan += [
+        {"service": name, "type": "Interface", "subnet_ids": app_subnets, "security_group_ids": endpoint_sgs}
+        for name in interface_services
+    ]
+    return plan
+
+
+def secrets_module_input(entries):
+    """Shape the secrets catalogue for rocketclub.platform.secretsmanager_secrets.
+
+    `shared` is a naming-convention marker, not a module option: shared secrets are tagged
+    `platform:env=shared` instead of the environment.
+    """
+    shaped = []
+    for entry in entries:
+        item = {k: v for k, v in entry.items() if k != "shared"}
+        if entry.get("shared"):
+            item["tags"] = dict(entry.get("tags") or {}, **{"platform:env": "shared"})
+        shaped.append(item)
+    return shaped
+
+
+class FilterModule:
+    """Platform data-shaping filters."""
+
+    def filters(self):
+        return {
+            "network_subnet_plan": network_subnet_plan,
+            "network_registered_subnets": network_registered_subnets,
+            "network_nat_plan": network_nat_plan,
+            "network_route_table_plan": network_route_table_plan,
+            "network_endpoint_plan": network_endpoint_plan,
+            "secrets_module_input": secrets_module_input,
+        }

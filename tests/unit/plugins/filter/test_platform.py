@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the data-shaping filters behind the network and secrets roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rocketclub.platform.plugins.filter import platform
+
+CONFIG = {
+    "network_availability_zones": ["eu-west-2a", "eu-west-2b"],
+    "network_public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24"],
+    "network_private_app_subnet_cidrs": ["10.0.10.0/24", "10.0.11.0/24"],
+    "network_private_data_subnet_cidrs": ["10.0.20.0/24", "10.0.21.0/24"],
+}
+
+
+def subnets():
+    plan = platform.network_subnet_plan(CONFIG, "rc-local")
+    return [dict(s, id=f"subnet-{i}") for i, s in enumerate(plan)]
+
+
+def test_subnet_plan_orders_tiers_and_names():
+    plan = platform.network_subnet_plan(CONFIG, "rc-local")
+    assert [(s["tier"], s["az"], s["cidr"], s["name"]) for s in plan] == [
+        ("public", "eu-west-2a", "10.0.0.0/24", "rc-local-public-a"),
+        ("public", "eu-west-2b", "10.0.1.0/24", "rc-local-public-b"),
+        ("private-app", "eu-west-2a", "10.0.10.0/24", "rc-local-private-app-a"),
+        ("private-app", "eu-west-2b", "10.0.11.0/24", "rc-local-private-app-b"),
+        ("private-data", "eu-west-2a", "10.0.20.0/24", "rc-local-private-data-a"),
+        ("private-data", "eu-west-2b", "10.0.21.0/24", "rc-local-private-data-b"),
+    ]
+
+
+def test_registered_subnets_carry_ids_and_tolerate_check_mode():
+    results = [{"item": {"tier": "public"}, "subnet": {"id": "subnet-1"}}, {"item": {"tier": "public"}}]
+    assert platform.network_registered_subnets(results) == [
+        {"tier": "public", "id": "subnet-1"},
+        {"tier": "public", "id": None},
+    ]
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("none", []),
+        ("single", [{"name": "rc-local-nat-a", "subnet_id": "subnet-0"}]),
+        ("per_az", [{"name": "rc-local-nat-a", "subnet_id": "subnet-0"}, {"name": "rc-local-nat-b", "subnet_id": "subnet-1"}]),
+    ],
+)
+def test_nat_plan(mode, expected):
+    assert platform.network_nat_plan(subnets(), mode, "rc-local") == expected
+
+
+def test_nat_plan_rejects_unknown_mode():
+    with pytest.raises(AnsibleFilterError, match="network_nat_mode"):
+        platform.network_nat_plan(subnets(), "two", "rc-local")
+
+
+def test_route_table_plan_single_nat_serves_every_app_subnet():
+    nats = [{"subnet_id": "subnet-0", "nat_gateway_id": "nat-1"}]
+    plan = platform.network_route_table_plan(subnets(), nats, "igw-1", "rc-local")
+    assert [(p["name"], p["subnets"], p["routes"]) for p in plan] == [
+        ("rc-local-public", ["subnet-0", "subnet-1"], [{"dest": "0.0.0.0/0", "gateway_id": "igw-1"}]),
+        ("rc-local-private-app-a", ["subnet-2"], [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-1"}]),
+        ("rc-local-private-app-b", ["subnet-3"], [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-1"}]),
+        ("rc-local-private-data", ["subnet-4", "subnet-5"], []),
+    ]
+
+
+def test_route_table_plan_per_az_nat_and_no_nat():
+    nats = [{"subnet_id": "subnet-0", "nat_gateway_id": "nat-a"}, {"subnet_id": "subnet-1", "nat_gateway_id": "nat-b"}]
+    plan = platform.network_route_table_plan(subnets(), nats, "igw-1", "rc-local")
+    assert [p["routes"] for p in plan[1:3]] == [
+        [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-a"}],
+        [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-b"}],
+    ]
+    plan = platform.network_route_table_plan(subnets(), [], "igw-1", "rc-local")
+    assert [p["routes"] for p in plan[1:3]] == [[], []]
+
+
+def test_endpoint_plan():
+    sg_results = [{"item": {"role": "ecs"}, "group_id": "sg-ecs"}, {"item": {"role": "endpoints"}, "group_id": "sg-ep"}]
+    plan = platform.network_endpoint_plan(["s3"], ["ssm"], ["rtb-1", "rtb-2"], subnets(), sg_results)
+    assert plan == [
+        {"service": "s3", "type": "Gateway", "route_table_ids": ["rtb-1", "rtb-2"]},
+        {"service": "ssm", "type": "Interface", "subnet_ids": ["subnet-2", "subnet-3"], "security_group_ids": ["sg-ep"]},
+    ]
+
+
+def test_secrets_module_input_marks_shared_and_drops_the_marker():
+    shaped = platform.secrets_module_input(
+        [{"name": "local/db/admin"}, {"name": "blog-data/neo4j/credentials", "shared": True, "tags": {"a": "b"}}]
+    )
+    assert shaped == [
+        {"name": "local/db/admin"},
+        {"name": "blog-data/neo4j/credentials", "tags": {"a": "b", "platform:env": "shared"}},
+    ]
