@@ -91,10 +91,15 @@ def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix):
     return plan
 
 
+def network_security_group_ids(sg_results):
+    """Map each security group's role (alb, ecs, aurora, endpoints) to its id."""
+    return {r["item"]["role"]: r.get("group_id") for r in sg_results}
+
+
 def network_endpoint_plan(gateway_services, interface_services, route_table_ids, subnets, sg_results):
     """Endpoint list for rocketclub.platform.vpc_endpoints: gateway endpoints on the private route
     tables, interface endpoints in the private-app subnets behind the endpoints security group."""
-    endpoint_sgs = [r["group_id"] for r in sg_results if r["item"]["role"] == "endpoints"]
+    endpoint_sgs = [network_security_group_ids(sg_results)["endpoints"]]
     app_subnets = [s["id"] for s in subnets if s["tier"] == "private-app"]
     plan = [{"service": name, "type": "Gateway", "route_table_ids": list(route_table_ids)} for name in gateway_services]
     plan += [
@@ -129,5 +134,6 @@ class FilterModule:
             "network_nat_plan": network_nat_plan,
             "network_route_table_plan": network_route_table_plan,
             "network_endpoint_plan": network_endpoint_plan,
+            "network_security_group_ids": network_security_group_ids,
             "secrets_module_input": secrets_module_input,
         }

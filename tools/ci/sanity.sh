@@ -25,6 +25,11 @@ mkdir -p "$dest"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | grep -zv '^\.collections/' \
   | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
   | xargs -0 cp --parents -t "$dest")
+# The dependency collections (amazon.aws, community.*) come with the ansible package; ansible-test
+# finds them (doc fragments, module_utils) beside ours in the same ansible_collections tree.
+site=$("$bin/python" -c 'import ansible_collections.amazon.aws as m; print(list(m.__path__)[0].rsplit("/", 2)[0])')
+ln -s "$site/amazon" "$work/ansible_collections/amazon"
+ln -s "$site/community" "$work/ansible_collections/community"
 (cd "$dest" && git init -q && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm sanity)
 
 cd "$dest"

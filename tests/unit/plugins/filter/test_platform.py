@@ -99,3 +99,8 @@ def test_secrets_module_input_marks_shared_and_drops_the_marker():
         {"name": "local/db/admin"},
         {"name": "blog-data/neo4j/credentials", "tags": {"a": "b", "platform:env": "shared"}},
     ]
+
+
+def test_security_group_ids_by_role():
+    results = [{"item": {"role": "alb"}, "group_id": "sg-1"}, {"item": {"role": "endpoints"}, "group_id": "sg-2"}]
+    assert platform.network_security_group_ids(results) == {"alb": "sg-1", "endpoints": "sg-2"}

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Invalid inventory values stop site.yml before any API call, naming the variable at fault."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+CASES = {
+    "malformed CIDR": (
+        {"network_vpc_cidr": "10.60.0.0/33"},
+        "network_vpc_cidr: '10.60.0.0/33' is not a valid IPv4 CIDR",
+    ),
+    "overlapping CIDRs": (
+        {"network_private_data_subnet_cidrs": ["10.60.20.0/24", "10.60.10.0/23"]},
+        "network_private_data_subnet_cidrs[1]: 10.60.10.0/23 overlaps network_private_app_subnet_cidrs[0]",
+    ),
+    "subnet outside the VPC": (
+        {"network_public_subnet_cidrs": ["10.60.0.0/24", "10.99.1.0/24"]},
+        "network_public_subnet_cidrs[1]: 10.99.1.0/24 is outside network_vpc_cidr 10.60.0.0/16",
+    ),
+    "one availability zone": (
+        {
+            "network_availability_zones": ["eu-west-2a"],
+            "network_public_subnet_cidrs": ["10.60.0.0/24"],
+            "network_private_app_subnet_cidrs": ["10.60.10.0/24"],
+            "network_private_data_subnet_cidrs": ["10.60.20.0/24"],
+        },
+        "network_availability_zones: 1 distinct zone(s) given; at least two are required",
+    ),
+    "unknown environment": (
+        {"platform_env": "qa"},
+        "value of platform_env must be one of: local, dev, staging, prod, got: qa",
+    ),
+    "secret name outside the convention": (
+        {"kinde_client_secret_name": "kinde-client-secret"},
+        "secrets_manager_entries[8].name: 'kinde-client-secret' does not follow the naming convention",
+    ),
+    "secret of another environment": (
+        {"kinde_client_secret_name": "prod/kinde/client-secret"},
+        "'prod/kinde/client-secret' must start with 'local/'",
+    ),
+}
+
+
+@pytest.mark.parametrize("extra_vars, message", CASES.values(), ids=CASES.keys())
+def test_bad_input_fails_before_any_api_call(platform, extra_vars, message):
+    platform.cloud.clear_requests()
+    run = platform.playbook("playbooks/site.yml", "-e", json.dumps(extra_vars))
+    assert run.rc != 0, run.output[-3000:]
+    assert message in run.output, run.output[-3000:]
+    # Semantic checks say so; argument-spec errors come from Ansible's own validation task.
+    assert "nothing was changed" in run.output or "Validation of arguments failed" in run.output
+    # Not a single AWS call reached the local cloud, let alone a write.
+    assert platform.cloud.requests() == []

@@ -1,0 +1,266 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml against a fresh local cloud: the AWS state it leaves, idempotence, check mode, secrecy.
+
+Sequence (module-scoped fixtures, each run once):
+  fresh converge -> operator edits (a PAT value, park mode) -> second converge (changed=0, no
+  write call, operator edits kept) -> --check --diff (changed=0).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ENV = "local"
+PREFIX = "rocketclub-local"
+PLATFORM_TAGS = {"platform:env": "local", "platform:managed-by": "rocketclub.platform"}
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+GENERATED_SECRETS = ["local/db/admin", "local/backstage/db", "local/backstage/session-secret"]
+CONTAINER_SECRETS = [
+    "local/backstage/database-url",
+    "local/github/pat/blog_data_ci",
+    "local/circleci/pat/backstage",
+    "local/prefect/database-url",
+    "local/prefect/api-auth",
+    "local/kinde/client-secret",
+    "blog-data/neo4j/credentials",
+    "blog-data/cloudinary/credentials",
+]
+OPERATOR_PAT = "ghp_operator-set-value-0123456789"
+
+
+def tags_of(resource):
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def secret_values(platform):
+    """Every secret value the local cloud holds (to prove none reaches Ansible output)."""
+    sm = platform.client("secretsmanager")
+    values = {}
+    for name in GENERATED_SECRETS:
+        value = sm.get_secret_value(SecretId=name)["SecretString"]
+        values[name] = value
+        if value.startswith("{"):
+            values[name + "#password"] = json.loads(value)["password"]
+    ssm = platform.client("ssm")
+    values["cf_alb_secret"] = ssm.get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)[
+        "Parameter"
+    ]["Value"]
+    return values
+
+
+@pytest.fixture(scope="module")
+def first_run(platform):
+    platform.cloud.reset()
+    run = platform.playbook("playbooks/site.yml", "--diff")
+    assert run.rc == 0, run.output[-4000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def values_after_first(platform, first_run):
+    return secret_values(platform)
+
+
+@pytest.fixture(scope="module")
+def second_run(platform, first_run, values_after_first):
+    # An operator fills a PAT container and parks the environment by hand.
+    platform.client("secretsmanager").put_secret_value(SecretId="local/github/pat/blog_data_ci", SecretString=OPERATOR_PAT)
+    platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="parked", Type="String", Overwrite=True)
+    platform.cloud.clear_requests()
+    run = platform.playbook("playbooks/site.yml", "--diff")
+    writes = platform.cloud.requests(writes_only=True)
+    assert run.rc == 0, run.output[-4000:]
+    return run, writes
+
+
+@pytest.fixture(scope="module")
+def check_run(platform, second_run):
+    platform.cloud.clear_requests()
+    run = platform.playbook("playbooks/site.yml", "--check", "--diff")
+    writes = platform.cloud.requests(writes_only=True)
+    assert run.rc == 0, run.output[-4000:]
+    return run, writes
+
+
+@pytest.fixture(scope="module")
+def vpc(platform, first_run):
+    vpcs = platform.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [PREFIX]}])["Vpcs"]
+    assert len(vpcs) == 1
+    return vpcs[0]
+
+
+def test_vpc_is_tagged_and_sized(vpc):
+    assert vpc["CidrBlock"] == "10.60.0.0/16"
+    assert PLATFORM_TAGS.items() <= tags_of(vpc).items()
+    assert tags_of(vpc)["platform:component"] == "network"
+
+
+def test_two_subnets_per_tier_one_per_zone(platform, vpc):
+    subnets = platform.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    layout = sorted((tags_of(s)["platform:tier"], s["AvailabilityZone"], s["CidrBlock"], s["MapPublicIpOnLaunch"]) for s in subnets)
+    assert layout == [
+        ("private-app", "eu-west-2a", "10.60.10.0/24", False),
+        ("private-app", "eu-west-2b", "10.60.11.0/24", False),
+        ("private-data", "eu-west-2a", "10.60.20.0/24", False),
+        ("private-data", "eu-west-2b", "10.60.21.0/24", False),
+        ("public", "eu-west-2a", "10.60.0.0/24", True),
+        ("public", "eu-west-2b", "10.60.1.0/24", True),
+    ]
+    assert all(PLATFORM_TAGS.items() <= tags_of(s).items() for s in subnets)
+
+
+def test_routes_igw_nat_and_isolated_data_tier(platform, vpc):
+    ec2 = platform.client("ec2")
+    vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+    assert len(igws) == 1
+    nats = [n for n in ec2.describe_nat_gateways(Filters=vpc_filter)["NatGateways"] if n["State"] == "available"]
+    assert len(nats) == 1
+    public_subnet = ec2.describe_subnets(SubnetIds=[nats[0]["SubnetId"]])["Subnets"][0]
+    assert tags_of(public_subnet)["platform:tier"] == "public"
+    eip = nats[0]["NatGatewayAddresses"][0]["AllocationId"]
+    eip_tags = tags_of(ec2.describe_addresses(AllocationIds=[eip])["Addresses"][0])
+    assert eip_tags["platform:env"] == ENV
+
+    tables = {tags_of(t).get("Name"): t for t in ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"]}
+
+    def default_route(name):
+        return [r for r in tables[name]["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+
+    assert default_route(f"{PREFIX}-public")[0]["GatewayId"] == igws[0]["InternetGatewayId"]
+    for zone in "ab":
+        assert default_route(f"{PREFIX}-private-app-{zone}")[0]["NatGatewayId"] == nats[0]["NatGatewayId"]
+    assert default_route(f"{PREFIX}-private-data") == []
+    assert len(tables[f"{PREFIX}-private-data"]["Associations"]) == 2
+
+
+def _rules(permissions, groups_by_id):
+    """Normalise IpPermissions to a set of (port, source) pairs."""
+    out = set()
+    for perm in permissions:
+        ports = (perm.get("FromPort"), perm.get("ToPort"), perm["IpProtocol"])
+        for rng in perm.get("IpRanges", []):
+            out.add((ports, rng["CidrIp"]))
+        for pair in perm.get("UserIdGroupPairs", []):
+            out.add((ports, "sg:" + groups_by_id.get(pair["GroupId"], pair["GroupId"])))
+        for prefix in perm.get("PrefixListIds", []):
+            out.add((ports, "pl:" + prefix["PrefixListId"]))
+        for rng in perm.get("Ipv6Ranges", []):
+            out.add((ports, rng["CidrIpv6"]))
+    return out
+
+
+def test_security_group_rules_exactly_as_specified(platform, vpc):
+    ec2 = platform.client("ec2")
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"]
+    by_name = {g["GroupName"]: g for g in groups}
+    names = {g["GroupId"]: g["GroupName"].removeprefix(PREFIX + "-") for g in groups}
+    prefix_list = ec2.describe_managed_prefix_lists(
+        Filters=[{"Name": "prefix-list-name", "Values": [CLOUDFRONT_PREFIX_LIST]}]
+    )["PrefixLists"][0]["PrefixListId"]
+    https = (443, 443, "tcp")
+    backstage, prefect, postgres = (7007, 7007, "tcp"), (4200, 4200, "tcp"), (5432, 5432, "tcp")
+
+    alb, ecs, aurora, endpoints = (by_name[f"{PREFIX}-{r}"] for r in ("alb", "ecs", "aurora", "endpoints"))
+    assert _rules(alb["IpPermissions"], names) == {(https, "pl:" + prefix_list)}
+    assert _rules(alb["IpPermissionsEgress"], names) == {(backstage, "sg:ecs"), (prefect, "sg:ecs"), (https, "0.0.0.0/0")}
+    assert _rules(ecs["IpPermissions"], names) == {(backstage, "sg:alb"), (prefect, "sg:alb")}
+    assert _rules(ecs["IpPermissionsEgress"], names) == {(postgres, "sg:aurora"), (https, "0.0.0.0/0")}
+    assert _rules(aurora["IpPermissions"], names) == {(postgres, "sg:ecs")}
+    assert _rules(aurora["IpPermissionsEgress"], names) == set()
+    assert _rules(endpoints["IpPermissions"], names) == {(https, "sg:ecs")}
+    assert _rules(endpoints["IpPermissionsEgress"], names) == set()
+    for group in (alb, ecs, aurora, endpoints):
+        assert PLATFORM_TAGS.items() <= tags_of(group).items(), group["GroupName"]
+
+
+def test_vpc_endpoints(platform, vpc):
+    ec2 = platform.client("ec2")
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["VpcEndpoints"]
+    by_service = {e["ServiceName"].removeprefix("com.amazonaws.eu-west-2."): e for e in endpoints}
+    assert sorted(by_service) == ["ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager", "ssm"]
+    assert by_service["s3"]["VpcEndpointType"] == "Gateway"
+    tables = ec2.describe_route_tables(RouteTableIds=by_service["s3"]["RouteTableIds"])["RouteTables"]
+    assert sorted(tags_of(t)["platform:tier"] for t in tables) == ["private-app", "private-app", "private-data"]
+    subnets = ec2.describe_subnets(SubnetIds=by_service["ssm"]["SubnetIds"])["Subnets"]
+    assert sorted(tags_of(s)["platform:tier"] for s in subnets) == ["private-app", "private-app"]
+
+
+def test_kms_key(platform, first_run):
+    kms = platform.client("kms")
+    key = kms.describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and key["Enabled"]
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+
+
+def test_secrets_by_name_owner_and_key(platform, first_run):
+    sm = platform.client("secretsmanager")
+    key_arn = platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["Arn"]
+    for name in GENERATED_SECRETS + CONTAINER_SECRETS:
+        secret = sm.describe_secret(SecretId=name)
+        tags = tags_of(secret)
+        assert secret["KmsKeyId"] in (key_arn, key_arn.split("/")[-1]), name
+        assert tags["platform:managed-by"] == "rocketclub.platform", name
+        expected_env = "shared" if name.startswith("blog-data/") else ENV
+        assert tags["platform:env"] == expected_env, name
+        has_value = any("AWSCURRENT" in stages for stages in secret.get("VersionIdsToStages", {}).values())
+        assert has_value == (name in GENERATED_SECRETS), name
+    admin = json.loads(sm.get_secret_value(SecretId="local/db/admin")["SecretString"])
+    assert admin["username"] == "platform_admin" and len(admin["password"]) >= 32
+    owner = tags_of(sm.describe_secret(SecretId="local/github/pat/blog_data_ci"))["platform:value-owner"]
+    assert owner == "operator"
+
+
+def test_parameters_by_name_type_and_value(platform, first_run):
+    ssm = platform.client("ssm")
+    params = {p["Name"]: p for p in ssm.get_parameters(
+        Names=["/local/infra/park_mode", "/local/infra/database_restore_mode", "/local/shared/cf_alb_secret"]
+    )["Parameters"]}
+    assert params["/local/infra/park_mode"]["Type"] == "String"
+    assert params["/local/infra/database_restore_mode"]["Type"] == "String"
+    assert params["/local/infra/database_restore_mode"]["Value"] == "clean"
+    assert params["/local/shared/cf_alb_secret"]["Type"] == "SecureString"
+    described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/local/shared/cf_alb_secret"]}])
+    assert described["Parameters"][0]["KeyId"].endswith(
+        platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["KeyId"]
+    ) or described["Parameters"][0]["KeyId"] == "alias/rocketclub-local-platform"
+
+
+def test_park_mode_starts_unparked(platform, first_run, values_after_first):
+    # Read before the second_run fixture parks the environment by hand.
+    value = platform.client("ssm").get_parameter(Name="/local/infra/park_mode")["Parameter"]["Value"]
+    assert value == "unparked"
+
+
+def test_summary_lists_ids_without_secrets(platform, first_run, values_after_first):
+    assert "Summary of the environment" in first_run.output
+    assert "vpc_id" in first_run.output and "nat_public_ips" in first_run.output
+
+
+def test_second_converge_changes_nothing(second_run):
+    run, writes = second_run
+    assert run.changed == 0, run.output[-4000:]
+    assert writes == [], writes
+
+
+def test_second_converge_keeps_generated_and_operator_values(platform, second_run, values_after_first):
+    assert secret_values(platform) == values_after_first
+    sm = platform.client("secretsmanager")
+    assert sm.get_secret_value(SecretId="local/github/pat/blog_data_ci")["SecretString"] == OPERATOR_PAT
+    assert platform.client("ssm").get_parameter(Name="/local/infra/park_mode")["Parameter"]["Value"] == "parked"
+
+
+def test_check_diff_after_converge_changes_nothing(check_run):
+    run, writes = check_run
+    assert run.changed == 0, run.output[-4000:]
+    assert writes == [], writes
+
+
+def test_no_secret_value_in_any_output(first_run, second_run, check_run, values_after_first):
+    outputs = [first_run.output, second_run[0].output, check_run[0].output]
+    for name, value in list(values_after_first.items()) + [("operator PAT", OPERATOR_PAT)]:
+        for output in outputs:
+            assert value not in output, f"value of {name} leaked into playbook output"
