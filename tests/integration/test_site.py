@@ -4,7 +4,7 @@
 
 Sequence (module-scoped fixtures, each run once):
   fresh converge -> operator edits (a PAT value, park mode) -> second converge (changed=0, no
-  write call, operator edits kept) -> --check --diff (changed=0).
+  write call, operator edits kept) -> --check --diff by FQCN (changed=0, no write call).
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def second_run(platform, first_run, values_after_first):
 @pytest.fixture(scope="module")
 def check_run(platform, second_run):
     platform.cloud.clear_requests()
-    run = platform.playbook("playbooks/site.yml", "--check", "--diff")
+    # By FQCN, as an installed collection is run (the other runs use the checkout path).
+    run = platform.playbook("rocketclub.platform.site", "--check", "--diff")
     writes = platform.cloud.requests(writes_only=True)
     assert run.rc == 0, run.output[-4000:]
     return run, writes

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared fixtures: one private local cloud instance per test session."""
+
+import os
+import sys
+
+import pytest
+
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                     'tools')
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+from localcloud.testing import running  # noqa: E402 pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope='session')
+def cloud(tmp_path_factory):
+    """Yield (client, env) of a session-wide private instance."""
+    with running(str(tmp_path_factory.mktemp('localcloud'))) as instance:
+        yield instance
+
+
+@pytest.fixture
+def lc(cloud):
+    """Return the client after resetting all state."""
+    client = cloud[0]
+    client.reset()
+    return client
+
+
+@pytest.fixture
+def env(cloud):
+    """Return the environment variables of the instance."""
+    return cloud[1]
+
+
+@pytest.fixture
+def aws(env):
+    """Return a factory for boto3 clients pointed at the instance."""
+    import boto3
+    from botocore.config import Config
+
+    def make(service, retries=None, region='us-east-1'):
+        config = Config(retries=retries or {'max_attempts': 1, 'mode': 'standard'})
+        return boto3.client(service, endpoint_url=env['LOCALCLOUD_AWS_URL'], region_name=region,
+                            aws_access_key_id='testing', aws_secret_access_key='testing',
+                            config=config)
+    return make

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Small client for the local cloud control API (stdlib only)."""
+
+import json
+import os
+import ssl
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+from localcloud import common
+
+
+class LocalCloudError(Exception):
+    """A control API call failed."""
+
+
+class LocalCloud:
+    """Talk to the ``/_localcloud/`` control endpoints of a running instance."""
+
+    def __init__(self, aws_url=None, cloudflare_url=None, kinde_url=None, kinde_ca=None,
+                 timeout=10):
+        env = os.environ
+        defaults = common.endpoints()
+        self.aws_url = (aws_url or env.get('LOCALCLOUD_AWS_URL') or defaults['aws']).rstrip('/')
+        cloudflare = (cloudflare_url or env.get('LOCALCLOUD_CLOUDFLARE_URL')
+                      or defaults['cloudflare']).rstrip('/')
+        if cloudflare.endswith(common.CLOUDFLARE_BASE_PATH):
+            cloudflare = cloudflare[:-len(common.CLOUDFLARE_BASE_PATH)]
+        self.cloudflare_root = cloudflare
+        self.cloudflare_url = cloudflare + common.CLOUDFLARE_BASE_PATH
+        self.kinde_url = (kinde_url or env.get('LOCALCLOUD_KINDE_URL')
+                          or defaults['kinde']).rstrip('/')
+        self.kinde_ca = (kinde_ca or env.get('LOCALCLOUD_KINDE_CA')
+                         or os.path.join(common.state_dir(), 'kinde-ca.pem'))
+        self.timeout = timeout
+
+    def _ssl(self, url):
+        if not url.startswith('https:'):
+            return None
+        if os.path.exists(self.kinde_ca):
+            return ssl.create_default_context(cafile=self.kinde_ca)
+        return ssl._create_unverified_context()  # pylint: disable=protected-access
+
+    def call(self, base, method, path, data=None, query=None):
+        """Perform a control call and return the decoded JSON."""
+        url = base + common.CONTROL_PREFIX + path
+        if query:
+            url += '?' + urlencode(query)
+        body = json.dumps(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, method=method,
+                                         headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout,
+                                        context=self._ssl(url)) as response:
+                return json.loads(response.read().decode('utf-8'))
+        except urllib.error.HTTPError as exc:
+            raise LocalCloudError('%s %s: %s %s' % (method, url, exc.code,
+                                                    exc.read().decode('utf-8', 'replace'))) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise LocalCloudError('%s %s: %s' % (method, url, exc)) from exc
+
+    # -- health / reset ----------------------------------------------------
+    def health(self):
+        """Return the health documents of the three servers."""
+        return {'aws': self.call(self.aws_url, 'GET', 'health'),
+                'cloudflare': self.call(self.cloudflare_root, 'GET', 'health'),
+                'kinde': self.call(self.kinde_url, 'GET', 'health')}
+
+    def reset(self):
+        """Reset moto, the request log, the config and both emulators."""
+        return self.call(self.aws_url, 'POST', 'reset')
+
+    # -- AWS ---------------------------------------------------------------
+    def requests(self, service=None, writes_only=False, since=None):
+        """Return the AWS request log (optionally filtered)."""
+        query = {}
+        if service:
+            query['service'] = service
+        if writes_only:
+            query['write'] = '1'
+        if since is not None:
+            query['since'] = str(since)
+        return self.call(self.aws_url, 'GET', 'requests', query=query)
+
+    def write_requests(self, service=None):
+        """Return only the AWS calls classified as writes."""
+        return self.requests(service=service, writes_only=True)
+
+    def clear_requests(self):
+        """Clear the AWS request log."""
+        return self.call(self.aws_url, 'DELETE', 'requests')
+
+    def config(self):
+        """Return the AWS fidelity configuration."""
+        return self.call(self.aws_url, 'GET', 'config')
+
+    def configure(self, **config):
+        """Change throttle_fraction, throttle_seed, throttle_services, latency_seconds."""
+        return self.call(self.aws_url, 'POST', 'config', config)
+
+    # -- Cloudflare ----------------------------------------------------------
+    def cloudflare_requests(self):
+        """Return the Cloudflare request log."""
+        return self.call(self.cloudflare_root, 'GET', 'requests')
+
+    def clear_cloudflare_requests(self):
+        """Clear the Cloudflare request log."""
+        return self.call(self.cloudflare_root, 'DELETE', 'requests')
+
+    def cloudflare_fault(self, status, count=1, retry_after=None):
+        """Answer the next ``count`` Cloudflare API calls with ``status``."""
+        data = {'status': status, 'count': count}
+        if retry_after is not None:
+            data['retry_after'] = retry_after
+        return self.call(self.cloudflare_root, 'POST', 'faults', data)
+
+    def cloudflare_clear_faults(self):
+        """Drop pending Cloudflare faults."""
+        return self.call(self.cloudflare_root, 'DELETE', 'faults')
+
+    def cloudflare_token(self, token, state='active'):
+        """Add a Cloudflare API token or change its state (active/expired)."""
+        return self.call(self.cloudflare_root, 'POST', 'tokens', {'token': token, 'state': state})
+
+    def cloudflare_set_ips(self, ipv4_cidrs=None, ipv6_cidrs=None):
+        """Replace the ranges served by ``GET /ips``."""
+        data = {}
+        if ipv4_cidrs is not None:
+            data['ipv4_cidrs'] = list(ipv4_cidrs)
+        if ipv6_cidrs is not None:
+            data['ipv6_cidrs'] = list(ipv6_cidrs)
+        return self.call(self.cloudflare_root, 'POST', 'ips', data)
+
+    def cloudflare_state(self):
+        """Return all zones and DNS records."""
+        return self.call(self.cloudflare_root, 'GET', 'state')
+
+    def cloudflare_reset(self):
+        """Reset only the Cloudflare emulator."""
+        return self.call(self.cloudflare_root, 'POST', 'reset')
+
+    # -- Kinde -----------------------------------------------------------------
+    def kinde_set_client(self, client_id, client_secret):
+        """Create a Kinde client or rotate its secret."""
+        return self.call(self.kinde_url, 'POST', 'clients',
+                         {'client_id': client_id, 'client_secret': client_secret})
+
+    def kinde_requests(self):
+        """Return the Kinde request log."""
+        return self.call(self.kinde_url, 'GET', 'requests')
+
+    def kinde_reset(self):
+        """Reset only the Kinde emulator."""
+        return self.call(self.kinde_url, 'POST', 'reset')
