@@ -5,16 +5,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-botocore_handlers = pytest.importorskip("botocore.handlers")
 moto = pytest.importorskip("moto")
 
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from moto import mock_aws  # noqa: E402
 from moto.ec2.models.nat_gateways import NatGateway  # noqa: E402
 from moto.ec2.models.nat_gateways import NatGatewayBackend  # noqa: E402
 
@@ -23,16 +17,11 @@ from ansible_collections.rocketclub.platform.plugins.modules import nat_gateways
 REGION = "eu-west-2"
 KEY_TAG = "platform:nat-key"
 MANAGED = {"Key": "platform:managed-by", "Value": "rocketclub.platform"}
-READ_PREFIXES = ("Describe", "List", "Get")
 
 
 @pytest.fixture
-def aws_env(monkeypatch):
-    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+def aws_region():
+    return REGION
 
 
 @pytest.fixture
@@ -55,50 +44,16 @@ def aws_like_nat_delete(monkeypatch):
 
 
 @pytest.fixture
-def api_calls(monkeypatch):
-    """Every EC2 API call really made by a botocore client created from now on (``before-call`` hook)."""
-    calls = []
-
-    def record(model, **kwargs):
-        calls.append(model.name)
-
-    monkeypatch.setattr(
-        botocore_handlers, "BUILTIN_HANDLERS", botocore_handlers.BUILTIN_HANDLERS + [("before-call.ec2", record)]
-    )
-    return calls
-
-
-def writes(calls):
-    return [c for c in calls if not c.startswith(READ_PREFIXES)]
-
-
-@pytest.fixture
-def cloud(aws_env, aws_like_nat_delete, api_calls):
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        vpc_id = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
-                "SubnetId"
-            ]
-            for i, az in enumerate("ab")
+def cloud(ec2, aws_like_nat_delete, api_calls):
+    vpc_id = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
+            "SubnetId"
         ]
-        del api_calls[:]
-        yield {"ec2": ec2, "vpc_id": vpc_id, "subnets": subnets, "calls": api_calls}
-
-
-def run_module(capsys, args, check_mode=False):
-    args = dict(args, region=REGION)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            nat_gateways.main()
-    out = json.loads(capsys.readouterr().out)
-    if exc.value.code not in (0, None):
-        out["failed"] = True
-    return out
+        for i, az in enumerate("ab")
+    ]
+    api_calls.clear()
+    return {"ec2": ec2, "vpc_id": vpc_id, "subnets": subnets, "calls": api_calls}
 
 
 def warning_messages(result):
@@ -143,13 +98,13 @@ def foreign_nat(ec2, subnet_id, tags):
     return ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id, TagSpecifications=spec)["NatGateway"]
 
 
-def test_create_is_idempotent_and_park_unpark_keeps_addresses(cloud, capsys):
+def test_create_is_idempotent_and_park_unpark_keeps_addresses(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
 
-    first = run_module(capsys, gateways_args(cloud, wait=True))
+    first = run_module(nat_gateways.main, gateways_args(cloud, wait=True), diff=True).result
     assert not first.get("failed"), first
     assert first["changed"] is True
-    assert sorted(writes(calls)) == ["AllocateAddress", "AllocateAddress", "CreateNatGateway", "CreateNatGateway"]
+    assert sorted(calls.writes("ec2")) == ["AllocateAddress", "AllocateAddress", "CreateNatGateway", "CreateNatGateway"]
     assert [g["name"] for g in first["gateways"]] == ["test-nat-a", "test-nat-b"]
     assert all(g["changed"] and g["state"] == "available" for g in first["gateways"])
     assert [g["subnet_id"] for g in first["gateways"]] == cloud["subnets"]
@@ -176,20 +131,20 @@ def test_create_is_idempotent_and_park_unpark_keeps_addresses(cloud, capsys):
     assert first["diff"]["after"]["test-nat-a"]["allocation_id"] == eips["test-nat-a"]["AllocationId"]
 
     # Second run: nothing to do, and no write call at all.
-    del calls[:]
-    second = run_module(capsys, gateways_args(cloud, wait=True))
+    calls.clear()
+    second = run_module(nat_gateways.main, gateways_args(cloud, wait=True), diff=True).result
     assert second["changed"] is False
-    assert calls, "the before-call hook must see the describe calls"
-    assert writes(calls) == []
-    assert sorted(calls) == ["DescribeAddresses", "DescribeNatGateways"]
+    assert calls.operations("ec2"), "the call recorder must see the describe calls"
+    assert calls.writes("ec2") == []
+    assert sorted(calls.operations("ec2")) == ["DescribeAddresses", "DescribeNatGateways"]
     assert second["gateways"] == [dict(g, changed=False) for g in first["gateways"]]
     assert second["diff"]["before"] == second["diff"]["after"]
 
     # Park: NAT gateways deleted, Elastic IPs kept (and still tagged).
-    del calls[:]
-    parked = run_module(capsys, gateways_args(cloud, state="absent", wait=True))
+    calls.clear()
+    parked = run_module(nat_gateways.main, gateways_args(cloud, state="absent", wait=True), diff=True).result
     assert parked["changed"] is True
-    assert sorted(writes(calls)) == ["DeleteNatGateway", "DeleteNatGateway"]
+    assert sorted(calls.writes("ec2")) == ["DeleteNatGateway", "DeleteNatGateway"]
     assert sorted(parked["deleted"]) == sorted(g["nat_gateway_id"] for g in first["gateways"])
     assert parked["released"] == []
     assert live_nats(ec2, cloud["vpc_id"]) == []
@@ -200,16 +155,16 @@ def test_create_is_idempotent_and_park_unpark_keeps_addresses(cloud, capsys):
     assert [e["associated"] for e in parked["eips"]] == [False, False]
     assert parked["diff"]["after"]["test-nat-a"]["state"] == "absent"
 
-    del calls[:]
-    again = run_module(capsys, gateways_args(cloud, state="absent"))
+    calls.clear()
+    again = run_module(nat_gateways.main, gateways_args(cloud, state="absent"), diff=True).result
     assert again["changed"] is False
-    assert writes(calls) == []
+    assert calls.writes("ec2") == []
 
     # Unpark: recreated with the same Elastic IPs.
-    del calls[:]
-    unparked = run_module(capsys, gateways_args(cloud))
+    calls.clear()
+    unparked = run_module(nat_gateways.main, gateways_args(cloud), diff=True).result
     assert unparked["changed"] is True
-    assert sorted(writes(calls)) == ["CreateNatGateway", "CreateNatGateway"]
+    assert sorted(calls.writes("ec2")) == ["CreateNatGateway", "CreateNatGateway"]
     for before, after in zip(first["gateways"], unparked["gateways"]):
         assert after["nat_gateway_id"] != before["nat_gateway_id"]
         assert (after["allocation_id"], after["public_ip"]) == (before["allocation_id"], before["public_ip"])
@@ -220,11 +175,11 @@ def test_create_is_idempotent_and_park_unpark_keeps_addresses(cloud, capsys):
     assert len(keyed_eips(ec2)) == 2
 
 
-def test_check_mode_on_empty_vpc_predicts_and_writes_nothing(cloud, capsys):
+def test_check_mode_on_empty_vpc_predicts_and_writes_nothing(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
-    result = run_module(capsys, gateways_args(cloud), check_mode=True)
+    result = run_module(nat_gateways.main, gateways_args(cloud), check_mode=True, diff=True).result
     assert result["changed"] is True
-    assert writes(calls) == []
+    assert calls.writes("ec2") == []
     assert live_nats(ec2, cloud["vpc_id"]) == []
     assert keyed_eips(ec2) == []
     assert [(g["name"], g["nat_gateway_id"], g["allocation_id"], g["subnet_id"]) for g in result["gateways"]] == [
@@ -243,51 +198,53 @@ def test_check_mode_on_empty_vpc_predicts_and_writes_nothing(cloud, capsys):
     }
 
 
-def test_check_mode_park_predicts_and_writes_nothing(cloud, capsys):
+def test_check_mode_park_predicts_and_writes_nothing(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
-    created = run_module(capsys, gateways_args(cloud))
-    del calls[:]
-    result = run_module(capsys, gateways_args(cloud, state="absent", release_eips=True), check_mode=True)
+    created = run_module(nat_gateways.main, gateways_args(cloud), diff=True).result
+    calls.clear()
+    args = gateways_args(cloud, state="absent", release_eips=True)
+    result = run_module(nat_gateways.main, args, check_mode=True, diff=True).result
     assert result["changed"] is True
-    assert writes(calls) == []
+    assert calls.writes("ec2") == []
     assert sorted(result["deleted"]) == sorted(g["nat_gateway_id"] for g in created["gateways"])
     assert sorted(result["released"]) == sorted(g["allocation_id"] for g in created["gateways"])
     assert len(live_nats(ec2, cloud["vpc_id"])) == 2
     assert len(keyed_eips(ec2)) == 2
 
 
-def test_purge_removes_managed_undeclared_but_never_foreign(cloud, capsys):
+def test_purge_removes_managed_undeclared_but_never_foreign(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
     subnet = cloud["subnets"][0]
-    old = run_module(capsys, {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-old", "subnet_id": subnet}]})
+    old_args = {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-old", "subnet_id": subnet}]}
+    old = run_module(nat_gateways.main, old_args, diff=True).result
     old_nat = old["gateways"][0]["nat_gateway_id"]
     foreign_keyed = foreign_nat(ec2, subnet, [{"Key": KEY_TAG, "Value": "someone-else"}])["NatGatewayId"]
     foreign_plain = foreign_nat(ec2, subnet, [])["NatGatewayId"]
 
-    del calls[:]
+    calls.clear()
     args = {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-a", "subnet_id": subnet}], "purge": True}
-    result = run_module(capsys, args)
+    result = run_module(nat_gateways.main, args, diff=True).result
     assert result["changed"] is True
     assert result["deleted"] == [old_nat]
-    assert sorted(writes(calls)) == ["AllocateAddress", "CreateNatGateway", "DeleteNatGateway"]
+    assert sorted(calls.writes("ec2")) == ["AllocateAddress", "CreateNatGateway", "DeleteNatGateway"]
     live = {n["NatGatewayId"] for n in live_nats(ec2, cloud["vpc_id"])}
     assert live == {foreign_keyed, foreign_plain, result["gateways"][0]["nat_gateway_id"]}
     assert sorted(tags_of(a)[KEY_TAG] for a in keyed_eips(ec2)) == ["test-nat-a", "test-nat-old"]
     assert result["diff"]["before"]["test-nat-old"]["state"] == "available"
     assert result["diff"]["after"]["test-nat-old"]["state"] == "absent"
 
-    del calls[:]
-    assert run_module(capsys, args)["changed"] is False
-    assert writes(calls) == []
+    calls.clear()
+    assert run_module(nat_gateways.main, args, diff=True).result["changed"] is False
+    assert calls.writes("ec2") == []
 
 
-def test_release_eips(cloud, capsys):
+def test_release_eips(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
-    created = run_module(capsys, gateways_args(cloud))
-    del calls[:]
-    result = run_module(capsys, gateways_args(cloud, state="absent", release_eips=True))
+    created = run_module(nat_gateways.main, gateways_args(cloud), diff=True).result
+    calls.clear()
+    result = run_module(nat_gateways.main, gateways_args(cloud, state="absent", release_eips=True), diff=True).result
     assert result["changed"] is True
-    assert sorted(writes(calls)) == ["DeleteNatGateway", "DeleteNatGateway", "ReleaseAddress", "ReleaseAddress"]
+    assert sorted(calls.writes("ec2")) == ["DeleteNatGateway", "DeleteNatGateway", "ReleaseAddress", "ReleaseAddress"]
     assert sorted(result["released"]) == sorted(g["allocation_id"] for g in created["gateways"])
     assert result["eips"] == []
     assert all(g["allocation_id"] is None for g in result["gateways"])
@@ -295,22 +252,22 @@ def test_release_eips(cloud, capsys):
     assert live_nats(ec2, cloud["vpc_id"]) == []
 
 
-def test_tags_are_updated_without_recreating(cloud, capsys):
+def test_tags_are_updated_without_recreating(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
-    created = run_module(capsys, gateways_args(cloud))
-    del calls[:]
-    result = run_module(capsys, gateways_args(cloud, tags={"Environment": "prod"}))
+    created = run_module(nat_gateways.main, gateways_args(cloud), diff=True).result
+    calls.clear()
+    result = run_module(nat_gateways.main, gateways_args(cloud, tags={"Environment": "prod"}), diff=True).result
     assert result["changed"] is True
-    assert sorted(writes(calls)) == ["CreateTags"] * 4
+    assert sorted(calls.writes("ec2")) == ["CreateTags"] * 4
     assert [g["nat_gateway_id"] for g in result["gateways"]] == [g["nat_gateway_id"] for g in created["gateways"]]
     assert {tags_of(a)["Environment"] for a in keyed_eips(ec2)} == {"prod"}
 
 
-def test_nat_with_other_eip_is_reported_not_churned(cloud, capsys):
+def test_nat_with_other_eip_is_reported_not_churned(cloud, run_module):
     ec2, calls = cloud["ec2"], cloud["calls"]
     subnet = cloud["subnets"][0]
     args = {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-a", "subnet_id": subnet}]}
-    created = run_module(capsys, args)
+    created = run_module(nat_gateways.main, args, diff=True).result
     nat_id = created["gateways"][0]["nat_gateway_id"]
     # Someone tags another address for the key.
     other = ec2.allocate_address(
@@ -319,10 +276,11 @@ def test_nat_with_other_eip_is_reported_not_churned(cloud, capsys):
     )
     ec2.delete_tags(Resources=[created["gateways"][0]["allocation_id"]], Tags=[{"Key": KEY_TAG}])
 
-    del calls[:]
-    result = run_module(capsys, args)
+    calls.clear()
+    result = run_module(nat_gateways.main, args, diff=True).result
     assert not result.get("failed"), result
-    assert "CreateNatGateway" not in calls and "DeleteNatGateway" not in calls
+    operations = calls.operations("ec2")
+    assert "CreateNatGateway" not in operations and "DeleteNatGateway" not in operations
     assert result["gateways"][0]["nat_gateway_id"] == nat_id
     assert result["gateways"][0]["allocation_id"] == created["gateways"][0]["allocation_id"]
     assert result["eips"][0]["allocation_id"] == other["AllocationId"]
@@ -330,7 +288,7 @@ def test_nat_with_other_eip_is_reported_not_churned(cloud, capsys):
     assert any("not the Elastic IP tagged" in w for w in warning_messages(result)), result
 
 
-def test_wait_timeout_fails_with_nat_id_and_state(cloud, capsys, monkeypatch):
+def test_wait_timeout_fails_with_nat_id_and_state(cloud, run_module, monkeypatch):
     monkeypatch.setattr(nat_gateways, "WAIT_DELAY", 0)
     # Make the NAT gateways look stuck in "pending".
     original_init = NatGateway.__init__
@@ -340,23 +298,23 @@ def test_wait_timeout_fails_with_nat_id_and_state(cloud, capsys, monkeypatch):
         self.state = "pending"
 
     monkeypatch.setattr(NatGateway, "__init__", pending_init)
-    result = run_module(capsys, gateways_args(cloud, wait=True, wait_timeout=0))
+    result = run_module(nat_gateways.main, gateways_args(cloud, wait=True, wait_timeout=0), diff=True).result
     assert result["failed"] is True
     assert "waiting for NAT gateway nat-" in result["msg"]
     assert "(state: pending)" in result["msg"]
     assert result["nat_gateway_state"] == "pending"
 
 
-def test_duplicate_names_fail(cloud, capsys):
+def test_duplicate_names_fail(cloud, run_module):
     subnet = cloud["subnets"][0]
     args = {
         "vpc_id": cloud["vpc_id"],
         "gateways": [{"name": "dup", "subnet_id": subnet}, {"name": "dup", "subnet_id": subnet}],
     }
-    result = run_module(capsys, args)
+    result = run_module(nat_gateways.main, args, diff=True).result
     assert result["failed"] is True
     assert "dup" in result["msg"]
-    assert writes(cloud["calls"]) == []
+    assert cloud["calls"].writes("ec2") == []
 
 
 @pytest.fixture
@@ -382,23 +340,23 @@ def slow_nat_delete(monkeypatch):
     monkeypatch.setattr(NatGatewayBackend, "describe_nat_gateways", describe_nat_gateways)
 
 
-def test_unpark_while_old_nat_is_deleting(cloud, slow_nat_delete, capsys, monkeypatch):
+def test_unpark_while_old_nat_is_deleting(cloud, slow_nat_delete, run_module, monkeypatch):
     monkeypatch.setattr(nat_gateways, "WAIT_DELAY", 0)
     ec2, calls = cloud["ec2"], cloud["calls"]
     args = {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-a", "subnet_id": cloud["subnets"][0]}]}
-    created = run_module(capsys, args)
-    parked = run_module(capsys, dict(args, state="absent"))
+    created = run_module(nat_gateways.main, args, diff=True).result
+    parked = run_module(nat_gateways.main, dict(args, state="absent"), diff=True).result
     assert parked["gateways"][0]["state"] == "deleting"
     old_nat = parked["deleted"][0]
     assert ec2.describe_nat_gateways(NatGatewayIds=[old_nat])["NatGateways"][0]["State"] == "deleting"
 
-    del calls[:]
-    refused = run_module(capsys, args)
+    calls.clear()
+    refused = run_module(nat_gateways.main, args, diff=True).result
     assert refused["failed"] is True
     assert old_nat in refused["msg"] and "retry" in refused["msg"] and "wait=true" in refused["msg"]
-    assert writes(calls) == []
+    assert calls.writes("ec2") == []
 
-    unparked = run_module(capsys, dict(args, wait=True))
+    unparked = run_module(nat_gateways.main, dict(args, wait=True), diff=True).result
     assert not unparked.get("failed"), unparked
     assert unparked["changed"] is True
     assert unparked["gateways"][0]["allocation_id"] == created["gateways"][0]["allocation_id"]

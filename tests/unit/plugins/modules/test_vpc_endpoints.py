@@ -6,91 +6,32 @@
 from __future__ import annotations
 
 import json
-from unittest import mock
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-botocore = pytest.importorskip("botocore")
-moto = pytest.importorskip("moto")
-
-from botocore.client import BaseClient  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-
-from ansible_collections.rocketclub.platform.plugins.modules import vpc_endpoints  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.modules import vpc_endpoints
 
 REGION = "eu-west-2"
 MANAGED = {"platform:managed-by": "rocketclub.platform"}
-READ_PREFIXES = ("Describe", "Get", "List")
-
-
-class ApiCalls:
-    """Records every botocore operation really sent by any client (wraps BaseClient._make_api_call)."""
-
-    def __init__(self):
-        self.calls = []
-
-    def reset(self):
-        self.calls = []
-
-    @property
-    def writes(self):
-        return [name for name, _params in self.calls if not name.startswith(READ_PREFIXES)]
-
-    def named(self, operation):
-        return [params for name, params in self.calls if name == operation]
 
 
 @pytest.fixture
-def api_calls():
-    recorder = ApiCalls()
-    original = BaseClient._make_api_call
-
-    def recording(client, operation_name, api_params):
-        recorder.calls.append((operation_name, api_params))
-        return original(client, operation_name, api_params)
-
-    with mock.patch.object(BaseClient, "_make_api_call", recording):
-        yield recorder
+def aws_region():
+    return REGION
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield boto3.client("ec2", region_name=REGION)
-
-
-@pytest.fixture
-def network(aws):
-    vpc = aws.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    rtbs = [aws.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _idx in range(3)]
+def network(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    rtbs = [ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _idx in range(3)]
     subnets = [
-        aws.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
             "SubnetId"
         ]
         for i, az in enumerate("abc", start=1)
     ]
-    sgs = [aws.create_security_group(VpcId=vpc, GroupName=f"vpce-{i}", Description="vpce")["GroupId"] for i in range(2)]
-    return {"client": aws, "vpc": vpc, "rtbs": rtbs, "subnets": subnets, "sgs": sgs}
-
-
-def run_module(capsys, args, check_mode=False):
-    """Run vpc_endpoints.main() in-process; return (exit code, parsed JSON result)."""
-    module_args = dict(args, region=REGION)
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    with patch_module_args(module_args):
-        with pytest.raises(SystemExit) as exc:
-            vpc_endpoints.main()
-    out = capsys.readouterr().out
-    return exc.value.code, json.loads(out)
+    sgs = [ec2.create_security_group(VpcId=vpc, GroupName=f"vpce-{i}", Description="vpce")["GroupId"] for i in range(2)]
+    return {"client": ec2, "vpc": vpc, "rtbs": rtbs, "subnets": subnets, "sgs": sgs}
 
 
 def base_endpoints(net):
@@ -120,12 +61,13 @@ def tags_of(ep):
     return {t["Key"]: t["Value"] for t in ep.get("Tags", [])}
 
 
-def test_create_then_idempotent(capsys, network, api_calls):
+def test_create_then_idempotent(run_module, network, api_calls):
     net = network
     args = {"vpc_id": net["vpc"], "endpoints": base_endpoints(net), "tags": {"Environment": "test"}}
 
-    rc, result = run_module(capsys, args)
-    assert rc == 0, result
+    run = run_module(vpc_endpoints.main, args)
+    result = run.result
+    assert run.rc == 0, result
     assert result["changed"] is True
     assert result["deleted"] == []
     assert [e["service"] for e in result["endpoints"]] == ["s3", "ecr.api", "com.amazonaws.eu-west-2.logs"]
@@ -168,31 +110,34 @@ def test_create_then_idempotent(capsys, network, api_calls):
     }
 
     # second identical run: no change, and only reads went to the API
-    api_calls.reset()
-    rc, again = run_module(capsys, args)
-    assert rc == 0, again
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, args)
+    again = run.result
+    assert run.rc == 0, again
     assert again["changed"] is False
     assert not any(e["changed"] for e in again["endpoints"])
-    assert api_calls.calls, "the call recorder must see the module's API calls"
-    assert api_calls.writes == []
-    assert [name for name, _params in api_calls.calls] == ["DescribeVpcEndpoints"]
+    assert api_calls, "the call recorder must see the module's API calls"
+    assert api_calls.writes() == []
+    assert api_calls.operations() == ["DescribeVpcEndpoints"]
     assert [e["vpc_endpoint_id"] for e in again["endpoints"]] == [e["vpc_endpoint_id"] for e in result["endpoints"]]
     assert again["diff"]["before"] == again["diff"]["after"]
     for first, second in zip(result["endpoints"], again["endpoints"]):
         assert dict(first, changed=False) == second
 
 
-def test_gateway_route_tables_modified_in_place(capsys, network, api_calls):
+def test_gateway_route_tables_modified_in_place(run_module, network, api_calls):
     net = network
     endpoints = base_endpoints(net)[:1]
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
-    assert rc == 0, first
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    first = run.result
+    assert run.rc == 0, first
     endpoint_id = first["endpoints"][0]["vpc_endpoint_id"]
 
-    api_calls.reset()
+    api_calls.clear()
     endpoints[0]["route_table_ids"] = [net["rtbs"][1], net["rtbs"][2]]
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
-    assert rc == 0, result
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    result = run.result
+    assert run.rc == 0, result
     assert result["changed"] is True
     assert result["endpoints"][0]["vpc_endpoint_id"] == endpoint_id
     assert result["endpoints"][0]["route_table_ids"] == sorted(net["rtbs"][1:])
@@ -209,15 +154,16 @@ def test_gateway_route_tables_modified_in_place(capsys, network, api_calls):
     assert [e["VpcEndpointId"] for e in live] == [endpoint_id]
     assert sorted(live[0]["RouteTableIds"]) == sorted(net["rtbs"][1:])
 
-    rc, again = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    again = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     assert again["changed"] is False
 
 
-def test_interface_subnets_security_groups_policy_tags_modified(capsys, network, api_calls):
+def test_interface_subnets_security_groups_policy_tags_modified(run_module, network, api_calls):
     net = network
     endpoints = base_endpoints(net)[1:2]
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
-    assert rc == 0, first
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    first = run.result
+    assert run.rc == 0, first
     endpoint_id = first["endpoints"][0]["vpc_endpoint_id"]
 
     # add a foreign tag by hand; purge_tags removes it
@@ -233,9 +179,10 @@ def test_interface_subnets_security_groups_policy_tags_modified(capsys, network,
         policy=json.dumps(policy),
         tags={"Name": "ecr-api-2"},
     )
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
-    assert rc == 0, result
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    result = run.result
+    assert run.rc == 0, result
     ep = result["endpoints"][0]
     assert result["changed"] is True and ep["changed"] is True
     assert ep["vpc_endpoint_id"] == endpoint_id
@@ -267,20 +214,20 @@ def test_interface_subnets_security_groups_policy_tags_modified(capsys, network,
         },
         indent=2,
     )
-    api_calls.reset()
-    rc, again = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    api_calls.clear()
+    again = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     assert again["changed"] is False
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
 
     # omitting the policy leaves it alone
     del endpoints[0]["policy"]
-    api_calls.reset()
-    rc, again = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    api_calls.clear()
+    again = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     assert again["changed"] is False
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
 
 
-def test_purge_endpoints_only_deletes_managed(capsys, network, api_calls):
+def test_purge_endpoints_only_deletes_managed(run_module, network, api_calls):
     net = network
     client = net["client"]
     foreign = client.create_vpc_endpoint(
@@ -290,29 +237,34 @@ def test_purge_endpoints_only_deletes_managed(capsys, network, api_calls):
         SubnetIds=[net["subnets"][0]],
     )["VpcEndpoint"]["VpcEndpointId"]
 
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)})
-    assert rc == 0, first
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)})
+    first = run.result
+    assert run.rc == 0, first
     ids = {e["service"]: e["vpc_endpoint_id"] for e in first["endpoints"]}
 
     # drop ecr.api and logs from the declaration; without purge_endpoints nothing is deleted
     keep = base_endpoints(net)[:1]
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": keep})
+    api_calls.clear()
+    result = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": keep}).result
     assert result["changed"] is False and result["deleted"] == []
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
 
     # check mode predicts the purge but deletes nothing
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True}, check_mode=True)
-    assert rc == 0, result
+    api_calls.clear()
+    run = run_module(
+        vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True}, check_mode=True
+    )
+    result = run.result
+    assert run.rc == 0, result
     assert result["changed"] is True
     assert result["deleted"] == sorted([ids["ecr.api"], ids["com.amazonaws.eu-west-2.logs"]])
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
     assert len(live_endpoints(client, net["vpc"])) == 4
 
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True})
-    assert rc == 0, result
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True})
+    result = run.result
+    assert run.rc == 0, result
     assert result["changed"] is True
     assert result["deleted"] == sorted([ids["ecr.api"], ids["com.amazonaws.eu-west-2.logs"]])
     assert api_calls.named("DeleteVpcEndpoints") == [{"VpcEndpointIds": result["deleted"]}]
@@ -326,19 +278,20 @@ def test_purge_endpoints_only_deletes_managed(capsys, network, api_calls):
     remaining = sorted(e["VpcEndpointId"] for e in live_endpoints(client, net["vpc"]))
     assert remaining == sorted([foreign, ids["s3"]])
 
-    api_calls.reset()
-    rc, again = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True})
+    api_calls.clear()
+    again = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": keep, "purge_endpoints": True}).result
     assert again["changed"] is False and again["deleted"] == []
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
 
 
-def test_check_mode_on_empty_vpc(capsys, network, api_calls):
+def test_check_mode_on_empty_vpc(run_module, network, api_calls):
     net = network
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)}, check_mode=True)
-    assert rc == 0, result
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)}, check_mode=True)
+    result = run.result
+    assert run.rc == 0, result
     assert result["changed"] is True
-    assert api_calls.writes == []
-    assert [name for name, _params in api_calls.calls] == ["DescribeVpcEndpoints"]
+    assert api_calls.writes() == []
+    assert api_calls.operations() == ["DescribeVpcEndpoints"]
     assert live_endpoints(net["client"], net["vpc"]) == []
     s3, ecr, logs = result["endpoints"]
     assert all(e["vpc_endpoint_id"] is None and e["changed"] for e in result["endpoints"])
@@ -351,22 +304,22 @@ def test_check_mode_on_empty_vpc(capsys, network, api_calls):
     assert len(result["diff"]["after"]) == 3
 
 
-def test_check_mode_predicts_modification(capsys, network, api_calls):
+def test_check_mode_predicts_modification(run_module, network, api_calls):
     net = network
     endpoints = base_endpoints(net)[:1]
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    first = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     endpoints[0]["route_table_ids"] = [net["rtbs"][2]]
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints}, check_mode=True)
+    api_calls.clear()
+    result = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}, check_mode=True).result
     assert result["changed"] is True
     assert result["endpoints"][0]["route_table_ids"] == [net["rtbs"][2]]
     assert result["endpoints"][0]["vpc_endpoint_id"] == first["endpoints"][0]["vpc_endpoint_id"]
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
     (live,) = live_endpoints(net["client"], net["vpc"])
     assert sorted(live["RouteTableIds"]) == sorted(net["rtbs"][:2])
 
 
-def test_ambiguous_existing_endpoints_fail_before_writes(capsys, network, api_calls):
+def test_ambiguous_existing_endpoints_fail_before_writes(run_module, network, api_calls):
     net = network
     client = net["client"]
     ids = sorted(
@@ -375,20 +328,23 @@ def test_ambiguous_existing_endpoints_fail_before_writes(capsys, network, api_ca
         )["VpcEndpoint"]["VpcEndpointId"]
         for rtb in net["rtbs"][:2]
     )
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)})
-    assert rc == 1
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)})
+    result = run.result
+    assert run.rc == 1
     assert "More than one live VPC endpoint" in result["msg"]
     assert ids[0] in result["msg"] and ids[1] in result["msg"]
-    assert api_calls.writes == []
+    assert api_calls.writes() == []
 
 
-def test_wait_for_available(capsys, network, api_calls):
+def test_wait_for_available(run_module, network, api_calls):
     net = network
-    rc, result = run_module(
-        capsys, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)[:1], "wait": True, "wait_timeout": 30}
+    run = run_module(
+        vpc_endpoints.main,
+        {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)[:1], "wait": True, "wait_timeout": 30},
     )
-    assert rc == 0, result
+    result = run.result
+    assert run.rc == 0, result
     assert result["endpoints"][0]["state"] == "available"
     # initial read + one poll that already sees "available" (it doubles as the read back)
     assert len(api_calls.named("DescribeVpcEndpoints")) == 2
@@ -401,10 +357,10 @@ def moto_endpoint(endpoint_id):
     return ec2_backends[DEFAULT_ACCOUNT_ID][REGION].vpc_end_points[endpoint_id]
 
 
-def test_wait_polls_until_available(capsys, network, api_calls, monkeypatch):
+def test_wait_polls_until_available(run_module, network, api_calls, monkeypatch):
     net = network
     endpoints = base_endpoints(net)[:1]
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    first = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     endpoint_id = first["endpoints"][0]["vpc_endpoint_id"]
     moto_endpoint(endpoint_id).state = "pending"  # moto never leaves "available" on its own
 
@@ -417,24 +373,28 @@ def test_wait_polls_until_available(capsys, network, api_calls, monkeypatch):
 
     monkeypatch.setattr(vpc_endpoints.time, "sleep", fake_sleep)
     endpoints[0]["route_table_ids"] = [net["rtbs"][2]]
-    api_calls.reset()
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints, "wait": True})
-    assert rc == 0, result
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints, "wait": True})
+    result = run.result
+    assert run.rc == 0, result
     assert len(sleeps) == 2
     assert result["endpoints"][0]["state"] == "available"
     assert len(api_calls.named("DescribeVpcEndpoints")) == 1 + 3
 
 
-def test_wait_times_out_naming_the_endpoint(capsys, network, monkeypatch):
+def test_wait_times_out_naming_the_endpoint(run_module, network, monkeypatch):
     net = network
     endpoints = base_endpoints(net)[:1]
-    rc, first = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints})
+    first = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints}).result
     endpoint_id = first["endpoints"][0]["vpc_endpoint_id"]
     moto_endpoint(endpoint_id).state = "pending"
     monkeypatch.setattr(vpc_endpoints, "WAIT_DELAY", 0.01)
     endpoints[0]["route_table_ids"] = [net["rtbs"][2]]
-    rc, result = run_module(capsys, {"vpc_id": net["vpc"], "endpoints": endpoints, "wait": True, "wait_timeout": 0})
-    assert rc == 1
+    run = run_module(
+        vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints, "wait": True, "wait_timeout": 0}
+    )
+    result = run.result
+    assert run.rc == 1
     assert "Timed out" in result["msg"] and f"{endpoint_id} (pending)" in result["msg"]
 
 
@@ -467,11 +427,12 @@ def test_wait_times_out_naming_the_endpoint(capsys, network, monkeypatch):
         ),
     ],
 )
-def test_bad_input_fails_before_any_api_call(capsys, network, api_calls, endpoints, extra, fragments):
-    api_calls.reset()
-    rc, result = run_module(capsys, dict({"vpc_id": network["vpc"], "endpoints": endpoints}, **extra))
-    assert rc == 1
+def test_bad_input_fails_before_any_api_call(run_module, network, api_calls, endpoints, extra, fragments):
+    api_calls.clear()
+    run = run_module(vpc_endpoints.main, dict({"vpc_id": network["vpc"], "endpoints": endpoints}, **extra))
+    result = run.result
+    assert run.rc == 1
     assert result["failed"] is True
     for fragment in fragments:
         assert fragment in result["msg"]
-    assert api_calls.calls == []
+    assert api_calls == []
