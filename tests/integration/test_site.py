@@ -52,6 +52,13 @@ def secret_values(platform):
 
 
 @pytest.fixture(scope="module")
+def empty_account_check(platform):
+    platform.cloud.reset()
+    run = platform.playbook("playbooks/site.yml", "--check", "--diff")
+    return run, platform.cloud.requests(writes_only=True)
+
+
+@pytest.fixture(scope="module")
 def first_run(platform):
     platform.cloud.reset()
     run = platform.playbook("playbooks/site.yml", "--diff")
@@ -91,6 +98,17 @@ def vpc(platform, first_run):
     vpcs = platform.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [PREFIX]}])["Vpcs"]
     assert len(vpcs) == 1
     return vpcs[0]
+
+
+def test_check_on_an_empty_account_predicts_and_writes_nothing(empty_account_check):
+    # Runs first in this module (file order), before the fresh converge below resets the cloud again.
+    run, writes = empty_account_check
+    assert run.rc == 0, run.output[-4000:]
+    assert writes == [], writes
+    # KMS key, the secrets, the parameters and the VPC are predicted as new ...
+    assert run.changed == 4, run.output[-4000:]
+    # ... and what would live in the new VPC is reported rather than guessed at.
+    assert "Check mode: VPC rocketclub-local does not exist yet" in run.output
 
 
 def test_vpc_is_tagged_and_sized(vpc):
