@@ -172,3 +172,21 @@ def test_patch_guard_fails_loudly():
         moto_patches._require(Changed, 'delete_nat_gateway', ('nat_gateway_id',))  # pylint: disable=protected-access
     with pytest.raises(moto_patches.MotoPatchError, match='Changed._flattened_rules is missing'):
         moto_patches._require(Changed, '_flattened_rules')  # pylint: disable=protected-access
+
+
+def test_new_alb_has_the_full_attribute_set(lc, aws):
+    """moto starts an ALB with four attributes; AWS shows the whole default set."""
+    from localcloud.moto_patches import ALB_DEFAULT_ATTRIBUTES
+
+    ec2 = aws('ec2', region='eu-west-2')
+    vpc = ec2.create_vpc(CidrBlock='10.77.0.0/16')['Vpc']['VpcId']
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.%d.0/24' % i, AvailabilityZone='eu-west-2' + z)['Subnet']['SubnetId']
+               for i, z in ((0, 'a'), (1, 'b'))]
+    elbv2 = aws('elbv2', region='eu-west-2')
+    arn = elbv2.create_load_balancer(Name='attrs-alb', Subnets=subnets)['LoadBalancers'][0]['LoadBalancerArn']
+    attributes = {a['Key']: a['Value'] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes']}
+    assert attributes == ALB_DEFAULT_ATTRIBUTES
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{'Key': 'routing.http.drop_invalid_header_fields.enabled', 'Value': 'true'}])
+    attributes = {a['Key']: a['Value'] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes']}
+    assert attributes['routing.http.drop_invalid_header_fields.enabled'] == 'true'

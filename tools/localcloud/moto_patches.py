@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Corrections made inside moto's EC2 models where moto differs from real AWS.
+"""Corrections made inside moto's EC2 and ELBv2 models where moto differs from real AWS.
 
 moto runs in-process in the daemon, so these small wrappers around moto's own
 classes are simpler and more exact than rewriting XML in the WSGI layer:
@@ -14,7 +14,9 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
 * ``UpdateSecurityGroupRuleDescriptionsIngress/Egress`` answer
   ``<return>true</return>`` (moto answers an empty result);
 * ``DeleteNatGateway`` disassociates the gateway's Elastic IP, so the
-  allocation can be used again (moto leaves it associated).
+  allocation can be used again (moto leaves it associated);
+* a new application load balancer has AWS's full attribute set
+  (``DescribeLoadBalancerAttributes``; moto starts with four).
 
 Every wrapper first checks the moto internals it relies on and raises
 ``MotoPatchError`` (naming the moto version) when they are missing, instead of
@@ -165,10 +167,59 @@ def _patch_nat_gateway_delete():
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
 
 
+# What DescribeLoadBalancerAttributes shows for a new application load balancer in AWS.
+ALB_DEFAULT_ATTRIBUTES = {
+    'access_logs.s3.enabled': 'false',
+    'access_logs.s3.bucket': '',
+    'access_logs.s3.prefix': '',
+    'client_keep_alive.seconds': '3600',
+    'connection_logs.s3.enabled': 'false',
+    'connection_logs.s3.bucket': '',
+    'connection_logs.s3.prefix': '',
+    'deletion_protection.enabled': 'false',
+    'idle_timeout.timeout_seconds': '60',
+    'load_balancing.cross_zone.enabled': 'true',
+    'routing.http.desync_mitigation_mode': 'defensive',
+    'routing.http.drop_invalid_header_fields.enabled': 'false',
+    'routing.http.preserve_host_header.enabled': 'false',
+    'routing.http.x_amzn_tls_version_and_cipher_suite.enabled': 'false',
+    'routing.http.xff_client_port.enabled': 'false',
+    'routing.http.xff_header_processing.mode': 'append',
+    'routing.http2.enabled': 'true',
+    'waf.fail_open.enabled': 'false',
+    'zonal_shift.config.enabled': 'false',
+}
+
+
+def _patch_alb_default_attributes():
+    """Give a new application load balancer AWS's full attribute set.
+
+    moto starts with four attributes; amazon.aws.elb_application_lb reads e.g.
+    routing.http.drop_invalid_header_fields.enabled and fails with a KeyError.
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    lb_init = _require(FakeLoadBalancer, '__init__', ('loadbalancer_type',))
+    unknown = set(ALB_DEFAULT_ATTRIBUTES) - FakeLoadBalancer.VALID_ATTRS
+    if unknown:
+        raise MotoPatchError('moto %s: load balancer attributes %s are unknown' % (_moto_version(), sorted(unknown)))
+
+    @functools.wraps(lb_init)
+    def init(self, *args, **kwargs):
+        lb_init(self, *args, **kwargs)
+        if getattr(self, 'type', None) == 'application':
+            # At creation nothing has been modified yet: AWS's defaults replace moto's (which
+            # include cross-zone 'false'; ALBs always balance across zones).
+            self.attrs.update(ALB_DEFAULT_ATTRIBUTES)
+
+    FakeLoadBalancer.__init__ = init
+
+
 PATCHES = (
     _patch_prefix_list_descriptions,
     _patch_update_descriptions_return,
     _patch_nat_gateway_delete,
+    _patch_alb_default_attributes,
 )
 
 
