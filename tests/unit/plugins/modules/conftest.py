@@ -115,3 +115,90 @@ def run_module(capsys, aws_region):
         return ModuleRun(result, out, rc)
 
     return _run
+
+
+class FakeCloudflare:
+    """A fake Cloudflare v4 API behind ``fetch_url`` of ``module_utils/cloudflare.py``.
+
+    Serves ``GET /ips`` from ``ipv4``/``ipv6`` (the etag follows them); other routes can be added to
+    ``routes`` as ``{(method, path): handler(call) -> (status, result_or_envelope)}``. ``fail(status, count)``
+    queues faults answered before any route; ``calls`` records ``(method, path, query, headers, body)``
+    and ``sleeps`` the retry sleeps (which do not really sleep).
+    """
+
+    def __init__(self):
+        self.ipv4 = ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13"]
+        self.ipv6 = ["2400:cb00::/32", "2606:4700::/32"]
+        self.routes = {}
+        self.faults = []
+        self.calls = []
+        self.sleeps = []
+
+    @property
+    def etag(self):
+        import hashlib
+
+        return hashlib.md5(json.dumps([self.ipv4, self.ipv6]).encode()).hexdigest()
+
+    def set_ips(self, ipv4=None, ipv6=None):
+        if ipv4 is not None:
+            self.ipv4 = list(ipv4)
+        if ipv6 is not None:
+            self.ipv6 = list(ipv6)
+
+    def fail(self, status, count=1, code=None, message=None, retry_after=None):
+        for _index in range(count):
+            self.faults.append((status, code or status, message or f"HTTP {status}", retry_after))
+
+    def paths(self):
+        return [f"{method} {path}" for method, path, _q, _h, _b in self.calls]
+
+    def fetch_url(self, module, url, data=None, headers=None, method=None, timeout=None, **kwargs):
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(url)
+        path = "/" + parts.path.split("/client/v4/", 1)[-1].lstrip("/")
+        body = json.loads(data) if data else None
+        self.calls.append((method, path, parse_qs(parts.query), dict(headers or {}), body))
+        extra = {}
+        if self.faults:
+            status, code, message, retry_after = self.faults.pop(0)
+            payload = {"result": None, "success": False, "errors": [{"code": code, "message": message}], "messages": []}
+            if retry_after is not None:
+                extra["retry-after"] = str(retry_after)
+        elif (method, path) == ("GET", "/ips"):
+            status = 200
+            payload = {"result": {"ipv4_cidrs": list(self.ipv4), "ipv6_cidrs": list(self.ipv6), "etag": self.etag},
+                       "success": True, "errors": [], "messages": []}
+        elif (method, path) in self.routes:
+            status, payload = self.routes[(method, path)](self.calls[-1])
+            if not (isinstance(payload, dict) and "success" in payload):
+                payload = {"result": payload, "success": status < 400, "errors": [], "messages": []}
+        else:
+            status = 404
+            payload = {"result": None, "success": False, "errors": [{"code": 7000, "message": "No route for that URI"}], "messages": []}
+        raw = json.dumps(payload).encode()
+        info = dict(extra, url=url, status=status, msg="OK" if status < 400 else "HTTP Error")
+        if status >= 400:
+            info["body"] = raw
+            return None, info
+        return _FakeHttpResponse(raw), info
+
+
+class _FakeHttpResponse:
+    def __init__(self, raw):
+        self._raw = raw
+
+    def read(self):
+        return self._raw
+
+
+@pytest.fixture
+def fake_cloudflare(monkeypatch):
+    """A ``FakeCloudflare`` patched into ``module_utils/cloudflare.py`` (``fetch_url`` and the retry sleep)."""
+    from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare
+
+    fake = FakeCloudflare()
+    monkeypatch.setattr(cloudflare, "fetch_url", fake.fetch_url)
+    monkeypatch.setattr(cloudflare, "default_sleep", fake.sleeps.append)
+    return fake

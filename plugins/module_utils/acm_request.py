@@ -1,0 +1,277 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Planning logic for the ``rocketclub.platform.acm_certificate_request`` module.
+
+Everything here is pure: it takes what ``DescribeCertificate`` and ``ListTagsForCertificate`` returned
+(boto3 shapes) plus the module parameters and decides what to do. The module makes the API calls.
+
+A certificate is identified by its ``Name`` tag only, never by a stored ARN. When the requested names
+or key algorithm change, a new certificate is requested and the old one is left in place (it may still
+be attached to a listener or distribution), so several certificates may carry the same ``Name`` tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+NAME_TAG = "Name"
+
+# ListCertificates only returns RSA_1024 and RSA_2048 certificates unless Includes.keyTypes says otherwise.
+KEY_TYPES = (
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+)
+# Statuses from which a certificate can still be (or already is) valid.
+LIVE_STATUSES = ("PENDING_VALIDATION", "ISSUED", "INACTIVE")
+# Statuses from which a certificate can never become valid again.
+DEAD_STATUSES = ("EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED")
+ALL_STATUSES = LIVE_STATUSES + DEAD_STATUSES
+# Statuses that end a wait for ISSUED with a failure.
+WAIT_FAILURE_STATUSES = ("FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED")
+
+DIFF_KEYS = ("certificate_arn", "domain_name", "subject_alternative_names", "status", "tags")
+
+
+def normalize_name(name):
+    """DNS names are case-insensitive and ACM does not use the trailing dot."""
+    return (name or "").strip().rstrip(".").lower()
+
+
+def requested_names(domain_name, subject_alternative_names):
+    """The full SAN list of a request: the domain name first, then the other names once each, in input order.
+
+    AWS puts the domain name into the SAN list of every certificate, so it is included here too.
+    """
+    domain = normalize_name(domain_name)
+    names = [domain]
+    for name in subject_alternative_names or []:
+        name = normalize_name(name)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def desired_tags(name_tag, tags):
+    """Tags the certificate should carry: ``tags`` plus ``Name=<name_tag>``."""
+    result = dict(tags or {})
+    result[NAME_TAG] = name_tag
+    return result
+
+
+def validate_params(params):
+    """All input checks; returns a list of error messages. No API call is made."""
+    errors = []
+    if not normalize_name(params.get("domain_name")):
+        errors.append("domain_name must not be empty")
+    if not (params.get("name_tag") or "").strip():
+        errors.append("name_tag must not be empty")
+    tags = params.get("tags") or {}
+    if NAME_TAG in tags and tags[NAME_TAG] != params.get("name_tag"):
+        errors.append(
+            f"tags.{NAME_TAG} ({tags[NAME_TAG]!r}) conflicts with name_tag ({params.get('name_tag')!r}); "
+            f"the {NAME_TAG} tag is set from name_tag"
+        )
+    for key in tags:
+        if key.startswith("aws:"):
+            errors.append(f"tag key {key!r} is reserved by AWS")
+    return errors
+
+
+def desired_certificate(params):
+    """The certificate the parameters describe, in the normalized view (no ARN, no status)."""
+    names = requested_names(params["domain_name"], params.get("subject_alternative_names"))
+    return {
+        "certificate_arn": None,
+        "domain_name": names[0],
+        "subject_alternative_names": names,
+        "key_algorithm": params.get("key_algorithm") or "RSA_2048",
+        "status": None,
+        "validation_method": params.get("validation_method") or "DNS",
+        "tags": desired_tags(params["name_tag"], params.get("tags")),
+        "validation_records": [],
+        "records_pending": False,
+        "failure_reason": None,
+        "in_use_by": [],
+        "created_at": None,
+    }
+
+
+def idempotency_token(name_tag, desired):
+    """A RequestCertificate IdempotencyToken (``\\w{32}``) derived from the name tag and what is requested.
+
+    A retried or repeated request for the same names within AWS's one hour window returns the same
+    certificate instead of a second one; a request for other names or another key algorithm gets a
+    different token.
+    """
+    material = json.dumps(
+        [
+            name_tag,
+            desired["domain_name"],
+            sorted(desired["subject_alternative_names"]),
+            desired["key_algorithm"],
+            desired["validation_method"],
+        ],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def request_params(desired, token):
+    """RequestCertificate parameters (without ``Tags``) for ``desired``."""
+    params = {
+        "DomainName": desired["domain_name"],
+        "ValidationMethod": desired["validation_method"],
+        "KeyAlgorithm": desired["key_algorithm"],
+        "IdempotencyToken": token,
+    }
+    others = desired["subject_alternative_names"][1:]
+    if others:
+        # AWS adds the domain name to the SAN list itself.
+        params["SubjectAlternativeNames"] = others
+    return params
+
+
+def validation_records(certificate):
+    """``DomainValidationOptions[].ResourceRecord`` as a list of dicts; options without a record are skipped."""
+    records = []
+    for option in (certificate or {}).get("DomainValidationOptions") or []:
+        record = option.get("ResourceRecord")
+        if not record:
+            continue
+        records.append(
+            {
+                "domain_name": option.get("DomainName"),
+                "name": record.get("Name"),
+                "type": record.get("Type"),
+                "value": record.get("Value"),
+                "validation_status": option.get("ValidationStatus"),
+            }
+        )
+    return records
+
+
+def records_pending(certificate, expected_method="DNS"):
+    """Whether AWS has not filled in all DNS validation records of a pending certificate yet.
+
+    Right after RequestCertificate, ``DomainValidationOptions`` may be missing or lack ``ResourceRecord``
+    for a few seconds. Certificates validated by e-mail never get records.
+    """
+    certificate = certificate or {}
+    if certificate.get("Status") != "PENDING_VALIDATION":
+        return False
+    options = certificate.get("DomainValidationOptions") or []
+    if not options:
+        return expected_method == "DNS"
+    names = {normalize_name(n) for n in certificate.get("SubjectAlternativeNames") or []}
+    covered = {normalize_name(o.get("DomainName")) for o in options}
+    for option in options:
+        method = option.get("ValidationMethod") or expected_method
+        if method == "DNS" and not option.get("ResourceRecord"):
+            return True
+    return expected_method == "DNS" and not names <= covered
+
+
+def certificate_view(certificate, tags, expected_method="DNS"):
+    """Normalized view of a ``DescribeCertificate`` result plus its tags (boto3 list or dict).
+
+    ``expected_method`` is the validation method asked for, used while AWS has not filled in
+    ``DomainValidationOptions`` yet.
+    """
+    if isinstance(tags, list):
+        tags = boto3_tag_list_to_ansible_dict(tags)
+    domain = normalize_name(certificate.get("DomainName"))
+    names = requested_names(domain, certificate.get("SubjectAlternativeNames"))
+    options = certificate.get("DomainValidationOptions") or []
+    methods = sorted({o["ValidationMethod"] for o in options if o.get("ValidationMethod")})
+    created = certificate.get("CreatedAt")
+    return {
+        "certificate_arn": certificate.get("CertificateArn"),
+        "domain_name": domain,
+        "subject_alternative_names": names,
+        "key_algorithm": certificate.get("KeyAlgorithm"),
+        "status": certificate.get("Status"),
+        "validation_method": methods[0] if len(methods) == 1 else None,
+        "tags": dict(tags or {}),
+        "validation_records": validation_records(certificate),
+        "records_pending": records_pending(certificate, expected_method),
+        "failure_reason": certificate.get("FailureReason"),
+        "in_use_by": sorted(certificate.get("InUseBy") or []),
+        "created_at": created.isoformat() if hasattr(created, "isoformat") else created,
+    }
+
+
+def certificate_differences(current, desired):
+    """Names of the properties that force a new certificate: [] when ``current`` can be kept.
+
+    The SAN list is compared as a set (AWS keeps the domain name in it), the domain name itself must be
+    equal because it becomes the certificate's subject.
+    """
+    differences = []
+    if current["domain_name"] != desired["domain_name"]:
+        differences.append("domain_name")
+    if set(current["subject_alternative_names"]) != set(desired["subject_alternative_names"]):
+        differences.append("subject_alternative_names")
+    if current["key_algorithm"] != desired["key_algorithm"]:
+        differences.append("key_algorithm")
+    return differences
+
+
+def _preference(view):
+    # Prefer an issued certificate, then the newest one; the ARN makes the order total.
+    return (view["status"] == "ISSUED", view["created_at"] or "", view["certificate_arn"] or "")
+
+
+def preferred_certificate(views):
+    """The certificate that stands for the name tag among several: issued first, then the newest."""
+    return max(views, key=_preference) if views else None
+
+
+def select_certificate(candidates, desired):
+    """Choose among the live certificates carrying the name tag.
+
+    Returns ``(current, replaced)``: ``current`` is the certificate to keep (one that needs no new
+    request) or ``None``; ``replaced`` is, when ``current`` is ``None``, the certificate a new request
+    supersedes (the preferred non-matching one) or ``None``.
+    """
+    matching = [c for c in candidates if not certificate_differences(c, desired)]
+    if matching:
+        return preferred_certificate(matching), None
+    return None, preferred_certificate(candidates)
+
+
+def plan_tags(current_tags, wanted_tags, purge_tags):
+    """``(to_set, to_unset, resulting_tags)``; the ``Name`` tag and ``aws:`` tags are never removed."""
+    to_set, to_unset = compare_aws_tags(current_tags or {}, wanted_tags, purge_tags)
+    to_unset = sorted(k for k in to_unset if k != NAME_TAG)
+    result = {k: v for k, v in (current_tags or {}).items() if k not in to_unset}
+    result.update(to_set)
+    return to_set, to_unset, result
+
+
+def diff_view(view):
+    if not view:
+        return {}
+    return {k: view.get(k) for k in DIFF_KEYS}
+
+
+def format_records(records):
+    """Human readable list of validation records for error messages."""
+    if not records:
+        return "no DNS validation records (yet)"
+    return "; ".join(
+        f"{r['domain_name']}: {r['name']} {r['type']} {r['value']} ({r['validation_status']})" for r in records
+    )
+
+
+def pending_records(records):
+    return [r for r in records if r.get("validation_status") != "SUCCESS"]

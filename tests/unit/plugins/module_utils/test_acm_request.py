@@ -1,0 +1,340 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Table-driven tests of the ACM certificate request planning logic (no AWS involved)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+
+from ansible_collections.rocketclub.platform.plugins.module_utils import acm_request as acm
+
+ARN = "arn:aws:acm:eu-west-2:123456789012:certificate/"
+
+
+def params(**overrides):
+    base = {
+        "domain_name": "origin.example.com",
+        "subject_alternative_names": ["api.example.com"],
+        "validation_method": "DNS",
+        "key_algorithm": "RSA_2048",
+        "name_tag": "origin",
+        "tags": {"Environment": "test"},
+    }
+    base.update(overrides)
+    return base
+
+
+def option(name, record=True, status="PENDING_VALIDATION", method="DNS"):
+    opt = {"DomainName": name, "ValidationDomain": name, "ValidationStatus": status, "ValidationMethod": method}
+    if record:
+        opt["ResourceRecord"] = {"Name": f"_x.{name}.", "Type": "CNAME", "Value": f"_y.{name}.acm-validations.aws."}
+    return opt
+
+
+def described(arn_suffix="a", domain="origin.example.com", sans=None, key="RSA_2048", status="PENDING_VALIDATION", options=None, created=1):
+    sans = [domain, "api.example.com"] if sans is None else sans
+    return {
+        "CertificateArn": ARN + arn_suffix,
+        "DomainName": domain,
+        "SubjectAlternativeNames": sans,
+        "KeyAlgorithm": key,
+        "Status": status,
+        "DomainValidationOptions": [option(n) for n in sans] if options is None else options,
+        "CreatedAt": datetime.datetime(2025, 1, created, tzinfo=datetime.timezone.utc),
+    }
+
+
+def view(**kwargs):
+    tags = kwargs.pop("tags", {"Name": "origin"})
+    return acm.certificate_view(described(**kwargs), tags)
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        "domain, sans, expected",
+        [
+            ("example.com", [], ["example.com"]),
+            ("Example.COM.", ["www.example.com"], ["example.com", "www.example.com"]),
+            ("example.com", ["example.com", "www.example.com", "WWW.example.com."], ["example.com", "www.example.com"]),
+            ("example.com", ["b.example.com", "a.example.com"], ["example.com", "b.example.com", "a.example.com"]),
+            ("example.com", None, ["example.com"]),
+        ],
+    )
+    def test_requested_names(self, domain, sans, expected):
+        assert acm.requested_names(domain, sans) == expected
+
+    def test_request_params_leave_the_domain_to_aws(self):
+        desired = acm.desired_certificate(params(subject_alternative_names=["origin.example.com", "api.example.com"]))
+        assert acm.request_params(desired, "tok") == {
+            "DomainName": "origin.example.com",
+            "SubjectAlternativeNames": ["api.example.com"],
+            "ValidationMethod": "DNS",
+            "KeyAlgorithm": "RSA_2048",
+            "IdempotencyToken": "tok",
+        }
+        alone = acm.desired_certificate(params(subject_alternative_names=[]))
+        assert "SubjectAlternativeNames" not in acm.request_params(alone, "tok")
+
+
+class TestIdempotencyToken:
+    def token(self, **overrides):
+        p = params(**overrides)
+        return acm.idempotency_token(p["name_tag"], acm.desired_certificate(p))
+
+    def test_shape(self):
+        assert re.fullmatch(r"\w{32}", self.token())
+
+    def test_order_and_case_insensitive(self):
+        assert self.token(subject_alternative_names=["b.example.com", "a.example.com"]) == self.token(
+            subject_alternative_names=["A.example.com", "b.example.com"]
+        )
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"name_tag": "other"},
+            {"domain_name": "other.example.com"},
+            {"subject_alternative_names": ["api.example.com", "extra.example.com"]},
+            {"key_algorithm": "EC_prime256v1"},
+            {"validation_method": "EMAIL"},
+        ],
+    )
+    def test_differs(self, overrides):
+        assert self.token(**overrides) != self.token()
+
+    def test_tags_do_not_matter(self):
+        assert self.token(tags={"Other": "x"}) == self.token()
+
+
+COMPARE_CASES = [
+    pytest.param({}, {}, [], id="identical"),
+    pytest.param(
+        {"sans": ["api.example.com", "origin.example.com"]},
+        {},
+        [],
+        id="same-names-other-order",
+    ),
+    pytest.param(
+        {"sans": ["ORIGIN.example.com", "api.example.com."]},
+        {},
+        [],
+        id="case-and-trailing-dot",
+    ),
+    pytest.param(
+        {},
+        {"subject_alternative_names": ["api.example.com", "extra.example.com"]},
+        ["subject_alternative_names"],
+        id="extra-san",
+    ),
+    pytest.param(
+        {},
+        {"subject_alternative_names": []},
+        ["subject_alternative_names"],
+        id="san-removed",
+    ),
+    pytest.param(
+        {},
+        {"subject_alternative_names": ["origin.example.com", "api.example.com"]},
+        [],
+        id="domain-listed-as-san",
+    ),
+    pytest.param(
+        {},
+        {"domain_name": "api.example.com", "subject_alternative_names": ["origin.example.com"]},
+        ["domain_name"],
+        id="domain-swapped-with-san",
+    ),
+    pytest.param({}, {"key_algorithm": "EC_prime256v1"}, ["key_algorithm"], id="other-key-algorithm"),
+    pytest.param(
+        {"key": "EC_secp384r1", "sans": ["origin.example.com"]},
+        {},
+        ["subject_alternative_names", "key_algorithm"],
+        id="names-and-key",
+    ),
+    pytest.param({}, {"tags": {"Other": "x"}, "validation_method": "EMAIL"}, [], id="tags-and-method-ignored"),
+]
+
+
+@pytest.mark.parametrize("current_kwargs, param_overrides, expected", COMPARE_CASES)
+def test_certificate_differences(current_kwargs, param_overrides, expected):
+    current = view(**current_kwargs)
+    desired = acm.desired_certificate(params(**param_overrides))
+    assert acm.certificate_differences(current, desired) == expected
+
+
+class TestSelect:
+    desired = acm.desired_certificate(params())
+
+    def test_nothing(self):
+        assert acm.select_certificate([], self.desired) == (None, None)
+
+    def test_match_kept(self):
+        cert = view()
+        assert acm.select_certificate([cert], self.desired) == (cert, None)
+
+    def test_mismatch_replaced(self):
+        old = view(sans=["origin.example.com"])
+        assert acm.select_certificate([old], self.desired) == (None, old)
+
+    def test_match_wins_over_newer_mismatch(self):
+        old = view(arn_suffix="old", sans=["origin.example.com"], created=5)
+        new = view(arn_suffix="new", created=2)
+        assert acm.select_certificate([old, new], self.desired) == (new, None)
+
+    def test_issued_preferred_then_newest(self):
+        pending_new = view(arn_suffix="p", created=9)
+        issued_old = view(arn_suffix="i", status="ISSUED", created=1)
+        issued_new = view(arn_suffix="j", status="ISSUED", created=3)
+        current, replaced = acm.select_certificate([pending_new, issued_old, issued_new], self.desired)
+        assert current["certificate_arn"] == ARN + "j" and replaced is None
+
+    def test_newest_mismatch_is_replaced(self):
+        older = view(arn_suffix="1", sans=["origin.example.com"], created=1)
+        newer = view(arn_suffix="2", sans=["origin.example.com", "x.example.com"], created=2)
+        assert acm.select_certificate([newer, older], self.desired) == (None, newer)
+
+
+TAG_CASES = [
+    pytest.param({"Name": "origin"}, {"Name": "origin"}, True, {}, [], {"Name": "origin"}, id="same"),
+    pytest.param(
+        {"Name": "origin", "Env": "a"},
+        {"Name": "origin", "Env": "b"},
+        True,
+        {"Env": "b"},
+        [],
+        {"Name": "origin", "Env": "b"},
+        id="value-changed",
+    ),
+    pytest.param(
+        {"Name": "origin", "Old": "x", "aws:cloudformation:stack-name": "s"},
+        {"Name": "origin"},
+        True,
+        {},
+        ["Old"],
+        {"Name": "origin", "aws:cloudformation:stack-name": "s"},
+        id="purged-except-aws",
+    ),
+    pytest.param(
+        {"Name": "origin", "Old": "x"},
+        {"Name": "origin", "New": "y"},
+        False,
+        {"New": "y"},
+        [],
+        {"Name": "origin", "Old": "x", "New": "y"},
+        id="no-purge",
+    ),
+    pytest.param({}, {"Name": "origin"}, True, {"Name": "origin"}, [], {"Name": "origin"}, id="name-added"),
+]
+
+
+@pytest.mark.parametrize("current, wanted, purge, to_set, to_unset, result", TAG_CASES)
+def test_plan_tags(current, wanted, purge, to_set, to_unset, result):
+    assert acm.plan_tags(current, wanted, purge) == (to_set, to_unset, result)
+
+
+def test_plan_tags_never_removes_name():
+    assert acm.plan_tags({"Name": "origin", "x": "1"}, {}, True) == ({}, ["x"], {"Name": "origin"})
+
+
+class TestValidation:
+    def test_desired_tags(self):
+        assert acm.desired_tags("origin", {"Env": "x"}) == {"Env": "x", "Name": "origin"}
+        assert acm.desired_tags("origin", None) == {"Name": "origin"}
+
+    @pytest.mark.parametrize(
+        "overrides, expected",
+        [
+            ({}, []),
+            ({"tags": {"Name": "origin"}}, []),
+            ({"tags": {"Name": "other"}}, ["tags.Name ('other') conflicts with name_tag ('origin'); the Name tag is set from name_tag"]),
+            ({"domain_name": " "}, ["domain_name must not be empty"]),
+            ({"name_tag": ""}, ["name_tag must not be empty"]),
+            ({"tags": {"aws:x": "y"}}, ["tag key 'aws:x' is reserved by AWS"]),
+        ],
+    )
+    def test_validate_params(self, overrides, expected):
+        assert acm.validate_params(params(**overrides)) == expected
+
+
+class TestValidationRecords:
+    def test_extracted(self):
+        cert = described(options=[option("origin.example.com", status="SUCCESS"), option("api.example.com")])
+        assert acm.validation_records(cert) == [
+            {
+                "domain_name": "origin.example.com",
+                "name": "_x.origin.example.com.",
+                "type": "CNAME",
+                "value": "_y.origin.example.com.acm-validations.aws.",
+                "validation_status": "SUCCESS",
+            },
+            {
+                "domain_name": "api.example.com",
+                "name": "_x.api.example.com.",
+                "type": "CNAME",
+                "value": "_y.api.example.com.acm-validations.aws.",
+                "validation_status": "PENDING_VALIDATION",
+            },
+        ]
+
+    def test_missing_resource_record_tolerated(self):
+        cert = described(options=[option("origin.example.com", record=False), option("api.example.com")])
+        assert [r["domain_name"] for r in acm.validation_records(cert)] == ["api.example.com"]
+
+    @pytest.mark.parametrize("cert", [{}, None, {"DomainValidationOptions": None}, {"DomainValidationOptions": []}])
+    def test_no_options(self, cert):
+        assert acm.validation_records(cert) == []
+
+    @pytest.mark.parametrize(
+        "cert_kwargs, method, expected",
+        [
+            pytest.param({}, "DNS", False, id="complete"),
+            pytest.param({"options": []}, "DNS", True, id="no-options-yet"),
+            pytest.param({"options": []}, "EMAIL", False, id="email-never-has-records"),
+            pytest.param({"options": [option("origin.example.com", record=False), option("api.example.com")]}, "DNS", True, id="one-missing"),
+            pytest.param({"options": [option("origin.example.com")]}, "DNS", True, id="name-not-covered-yet"),
+            pytest.param(
+                {"options": [option("origin.example.com", record=False, method="EMAIL"), option("api.example.com", record=False, method="EMAIL")]},
+                "DNS",
+                False,
+                id="existing-email-certificate",
+            ),
+            pytest.param({"options": [], "status": "ISSUED"}, "DNS", False, id="issued"),
+        ],
+    )
+    def test_records_pending(self, cert_kwargs, method, expected):
+        assert acm.records_pending(described(**cert_kwargs), method) is expected
+
+    def test_format_records(self):
+        records = acm.validation_records(described(options=[option("api.example.com")]))
+        assert acm.format_records(records) == "api.example.com: _x.api.example.com. CNAME _y.api.example.com.acm-validations.aws. (PENDING_VALIDATION)"
+        assert acm.format_records([]) == "no DNS validation records (yet)"
+
+    def test_pending_records(self):
+        records = acm.validation_records(described(options=[option("origin.example.com", status="SUCCESS"), option("api.example.com")]))
+        assert [r["domain_name"] for r in acm.pending_records(records)] == ["api.example.com"]
+
+
+def test_certificate_view():
+    v = acm.certificate_view(
+        described(sans=["Origin.example.com", "api.example.com"], domain="Origin.example.com"),
+        [{"Key": "Name", "Value": "origin"}],
+    )
+    assert v["certificate_arn"] == ARN + "a"
+    assert v["domain_name"] == "origin.example.com"
+    assert v["subject_alternative_names"] == ["origin.example.com", "api.example.com"]
+    assert v["tags"] == {"Name": "origin"}
+    assert v["validation_method"] == "DNS"
+    assert v["records_pending"] is False
+    assert v["created_at"] == "2025-01-01T00:00:00+00:00"
+    assert acm.diff_view(v) == {
+        "certificate_arn": ARN + "a",
+        "domain_name": "origin.example.com",
+        "subject_alternative_names": ["origin.example.com", "api.example.com"],
+        "status": "PENDING_VALIDATION",
+        "tags": {"Name": "origin"},
+    }
+    assert acm.diff_view(None) == {}
