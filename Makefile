@@ -10,11 +10,14 @@ STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)/tools$(if $(PYTHONPATH),:$(PYTHONPATH))
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# The checkout itself (through the committed .collections symlink), so no tool, ansible-lint
+# included, installs or reads a stale copy of this collection elsewhere.
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 LOCALCLOUD := $(BIN)/python -m localcloud
 INVENTORY ?= inventories/local
 
-.PHONY: help venv site converge local-up local-down local-status test lint unit localcloud-test \
+.PHONY: help venv site converge local-up local-down local-status local-seed test lint unit localcloud-test \
 	sanity integration molecule changelog-lint bench lock clean
 
 help:
@@ -39,7 +42,11 @@ local-down:
 local-status: venv
 	$(LOCALCLOUD) status
 
-site: venv local-up converge
+site: venv local-up local-seed converge
+
+# What an operator does by hand in a real account: put the Kinde client secret in Secrets Manager.
+local-seed: venv
+	$(LOCALCLOUD) seed
 
 converge: venv
 	$(BIN)/ansible-playbook playbooks/site.yml -i $(INVENTORY) $(ARGS)

@@ -109,6 +109,34 @@ def network_endpoint_plan(gateway_services, interface_services, route_table_ids,
     return plan
 
 
+def alb_target_group_arns(tg_results, existing=None, name_prefix=""):
+    """Map each application's name to its target group ARN.
+
+    In check mode elb_target_group returns no ARN; ``existing`` (elb_target_group_info's
+    target_groups) fills those in, and a group check mode only predicts stays None.
+    """
+    by_name = {g["target_group_name"]: g["target_group_arn"] for g in existing or []}
+    return {
+        r["item"]["name"]: r.get("target_group_arn") or by_name.get(f"{name_prefix}-{r['item']['name']}")
+        for r in tg_results
+    }
+
+
+def alb_rule_apps(apps, target_group_arns, settings=None):
+    """The application list of rocketclub.platform.kinde_oidc_rules; ``settings`` (scope, session
+    options) apply to every application."""
+    return [
+        dict(
+            settings or {},
+            name=app["name"],
+            hosts=[app["host"]],
+            priority=int(app["priority"]),
+            target_group_arn=target_group_arns[app["name"]],
+        )
+        for app in apps
+    ]
+
+
 def secrets_module_input(entries):
     """Shape the secrets catalogue for rocketclub.platform.secretsmanager_secrets.
 
@@ -136,4 +164,6 @@ class FilterModule:
             "network_endpoint_plan": network_endpoint_plan,
             "network_security_group_ids": network_security_group_ids,
             "secrets_module_input": secrets_module_input,
+            "alb_target_group_arns": alb_target_group_arns,
+            "alb_rule_apps": alb_rule_apps,
         }

@@ -127,6 +127,51 @@ def secret_name_problems(entries, env, varname, kind="secretsmanager"):
     return problems
 
 
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+def alb_problems(apps, app_ports, domain, kinde_domain, origin_header_name):
+    """Check the alb role's applications, Kinde domain and origin header name."""
+    problems = []
+    if not apps:
+        problems.append("alb_apps: empty; declare at least one application (name, host, port, priority)")
+    seen = {"name": {}, "host": {}, "priority": {}}
+    for index, app in enumerate(apps or []):
+        label = f"alb_apps[{index}]"
+        missing = [key for key in ("name", "host", "port", "priority") if app.get(key) in (None, "")]
+        if missing:
+            problems.append(f"{label}: missing {', '.join(missing)}")
+            continue
+        for key in seen:
+            value = str(app[key]).lower()
+            if value in seen[key]:
+                shown = repr(app[key]) if isinstance(app[key], str) else app[key]
+                problems.append(f"{label}.{key}: {shown} is already used by alb_apps[{seen[key][value]}]")
+            seen[key].setdefault(value, index)
+        host = str(app["host"]).lower()
+        if any(c in host for c in "*?"):
+            problems.append(f"{label}.host: {app['host']!r} contains a wildcard; give the exact host name")
+        if domain and not (host == domain or host.endswith("." + str(domain))):
+            problems.append(f"{label}.host: {app['host']!r} is not in platform_domain {domain!r}")
+        if int(app["port"]) not in [int(p) for p in app_ports]:
+            problems.append(
+                f"{label}.port: {app['port']} is not one of network_app_ports {list(app_ports)}; "
+                "the ECS security group would not admit it"
+            )
+        if not 1 <= int(app["priority"]) <= 50000:
+            problems.append(f"{label}.priority: {app['priority']} is outside 1..50000")
+    kinde = str(kinde_domain or "")
+    if not kinde:
+        problems.append("kinde_domain: empty; give the Kinde domain, e.g. acme.kinde.com")
+    elif "://" in kinde and not kinde.lower().startswith("https://"):
+        problems.append(f"kinde_domain: {kinde!r} is not HTTPS; the ALB only accepts https:// OIDC endpoints")
+    if not _HEADER_NAME.match(str(origin_header_name or "")):
+        problems.append(
+            f"alb_origin_header_name: {origin_header_name!r} is not a plain header name (letters, digits, '-')"
+        )
+    return problems
+
+
 class FilterModule:
     """Platform input validation filters."""
 
@@ -134,4 +179,5 @@ class FilterModule:
         return {
             "network_problems": network_problems,
             "secret_name_problems": secret_name_problems,
+            "alb_problems": alb_problems,
         }

@@ -42,6 +42,30 @@ CASES = {
         {"kinde_client_secret_name": "prod/kinde/client-secret"},
         "'prod/kinde/client-secret' must start with 'local/'",
     ),
+    "duplicate ALB host": (
+        {"alb_apps": [
+            {"name": "backstage", "host": "portal.rocketclub.local", "port": 7007, "priority": 10, "health_check_path": "/"},
+            {"name": "prefect", "host": "portal.rocketclub.local", "port": 4200, "priority": 20, "health_check_path": "/"},
+        ]},
+        "alb_apps[1].host: 'portal.rocketclub.local' is already used by alb_apps[0]",
+    ),
+    "duplicate rule priority": (
+        {"alb_apps": [
+            {"name": "backstage", "host": "portal.rocketclub.local", "port": 7007, "priority": 10, "health_check_path": "/"},
+            {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 10, "health_check_path": "/"},
+        ]},
+        "alb_apps[1].priority: 10 is already used by alb_apps[0]",
+    ),
+    "non-HTTPS Kinde domain": (
+        {"kinde_domain": "http://acme.kinde.com"},
+        "kinde_domain: 'http://acme.kinde.com' is not HTTPS",
+    ),
+    "app port the ECS group does not admit": (
+        {"alb_apps": [
+            {"name": "backstage", "host": "portal.rocketclub.local", "port": 8080, "priority": 10, "health_check_path": "/"},
+        ]},
+        "alb_apps[0].port: 8080 is not one of network_app_ports [7007, 4200]",
+    ),
 }
 
 

@@ -24,11 +24,12 @@ CONTAINER_SECRETS = [
     "local/circleci/pat/backstage",
     "local/prefect/database-url",
     "local/prefect/api-auth",
-    "local/kinde/client-secret",
     "blog-data/neo4j/credentials",
     "blog-data/cloudinary/credentials",
 ]
 OPERATOR_PAT = "ghp_operator-set-value-0123456789"
+# Put in by the operator (localcloud seed) before the first converge; the platform only tags it.
+OPERATOR_SEEDED = ["local/kinde/client-secret"]
 
 
 def tags_of(resource):
@@ -44,16 +45,18 @@ def secret_values(platform):
         values[name] = value
         if value.startswith("{"):
             values[name + "#password"] = json.loads(value)["password"]
+    values["kinde client secret"] = sm.get_secret_value(SecretId="local/kinde/client-secret")["SecretString"]
     ssm = platform.client("ssm")
-    values["cf_alb_secret"] = ssm.get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)[
-        "Parameter"
-    ]["Value"]
+    for name in ("/local/shared/cf_alb_secret", "/local/shared/oidc_fingerprint_key"):
+        values[name] = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     return values
 
 
 @pytest.fixture(scope="module")
 def empty_account_check(platform):
     platform.cloud.reset()
+    platform.cloud.seed_operator_secrets()
+    platform.cloud.clear_requests()  # the operator's write is not the playbook's
     run = platform.playbook("playbooks/site.yml", "--check", "--diff")
     return run, platform.cloud.requests(writes_only=True)
 
@@ -61,6 +64,8 @@ def empty_account_check(platform):
 @pytest.fixture(scope="module")
 def first_run(platform):
     platform.cloud.reset()
+    # The operator's part: the Kinde client secret is in Secrets Manager before the first converge.
+    platform.cloud.seed_operator_secrets()
     run = platform.playbook("playbooks/site.yml", "--diff")
     assert run.rc == 0, run.output[-4000:]
     return run
@@ -77,7 +82,8 @@ def second_run(platform, first_run, values_after_first):
     platform.client("secretsmanager").put_secret_value(SecretId="local/github/pat/blog_data_ci", SecretString=OPERATOR_PAT)
     platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="parked", Type="String", Overwrite=True)
     platform.cloud.clear_requests()
-    run = platform.playbook("playbooks/site.yml", "--diff")
+    # -vvv: every module argument and result is printed; still no secret may appear.
+    run = platform.playbook("playbooks/site.yml", "--diff", "-vvv")
     writes = platform.cloud.requests(writes_only=True)
     assert run.rc == 0, run.output[-4000:]
     return run, writes
@@ -218,7 +224,7 @@ def test_kms_key(platform, first_run):
 def test_secrets_by_name_owner_and_key(platform, first_run):
     sm = platform.client("secretsmanager")
     key_arn = platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["Arn"]
-    for name in GENERATED_SECRETS + CONTAINER_SECRETS:
+    for name in GENERATED_SECRETS + CONTAINER_SECRETS + OPERATOR_SEEDED:
         secret = sm.describe_secret(SecretId=name)
         tags = tags_of(secret)
         assert secret["KmsKeyId"] in (key_arn, key_arn.split("/")[-1]), name
@@ -226,7 +232,7 @@ def test_secrets_by_name_owner_and_key(platform, first_run):
         expected_env = "shared" if name.startswith("blog-data/") else ENV
         assert tags["platform:env"] == expected_env, name
         has_value = any("AWSCURRENT" in stages for stages in secret.get("VersionIdsToStages", {}).values())
-        assert has_value == (name in GENERATED_SECRETS), name
+        assert has_value == (name not in CONTAINER_SECRETS), name
     admin = json.loads(sm.get_secret_value(SecretId="local/db/admin")["SecretString"])
     assert admin["username"] == "platform_admin" and len(admin["password"]) >= 32
     owner = tags_of(sm.describe_secret(SecretId="local/github/pat/blog_data_ci"))["platform:value-owner"]
@@ -278,8 +284,133 @@ def test_check_diff_after_converge_changes_nothing(check_run):
     assert writes == [], writes
 
 
-def test_no_secret_value_in_any_output(first_run, second_run, check_run, values_after_first):
-    outputs = [first_run.output, second_run[0].output, check_run[0].output]
+ROTATED_KINDE_SECRET = "rotated-kinde-secret-9f8e7d6c5b4a"
+
+
+@pytest.fixture(scope="module")
+def rotation_runs(platform, check_run):
+    """The seed's runbook steps 2-3: a new Kinde secret in Secrets Manager, then a converge."""
+    platform.client("secretsmanager").put_secret_value(SecretId="local/kinde/client-secret", SecretString=ROTATED_KINDE_SECRET)
+    platform.cloud.clear_requests()
+    rotated = platform.playbook("playbooks/site.yml", "--diff")
+    writes = platform.cloud.requests(writes_only=True)
+    assert rotated.rc == 0, rotated.output[-4000:]
+    platform.cloud.clear_requests()
+    after = platform.playbook("playbooks/site.yml")
+    assert after.rc == 0, after.output[-4000:]
+    return rotated, writes, after, platform.cloud.requests(writes_only=True)
+
+
+def test_no_secret_value_in_any_output(first_run, second_run, check_run, rotation_runs, values_after_first):
+    outputs = [first_run.output, second_run[0].output, check_run[0].output, rotation_runs[0].output, rotation_runs[2].output]
+    assert "ESTABLISH LOCAL CONNECTION" in second_run[0].output  # the -vvv run really is verbose
+    values_after_first = dict(values_after_first, **{"rotated kinde secret": ROTATED_KINDE_SECRET})
     for name, value in list(values_after_first.items()) + [("operator PAT", OPERATOR_PAT)]:
         for output in outputs:
             assert value not in output, f"value of {name} leaked into playbook output"
+
+
+# --- ALB (issue 3) -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def alb(platform, first_run):
+    elbv2 = platform.client("elbv2")
+    lbs = [lb for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == PREFIX]
+    assert len(lbs) == 1
+    return lbs[0]
+
+
+def _listeners(platform, alb):
+    listeners = platform.client("elbv2").describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    return {listener["Port"]: listener for listener in listeners}
+
+
+def test_alb_in_public_subnets_behind_its_group(platform, alb):
+    ec2 = platform.client("ec2")
+    assert alb["Scheme"] == "internet-facing"
+    subnets = ec2.describe_subnets(SubnetIds=[z["SubnetId"] for z in alb["AvailabilityZones"]])["Subnets"]
+    assert sorted(tags_of(s)["platform:tier"] for s in subnets) == ["public", "public"]
+    groups = ec2.describe_security_groups(GroupIds=alb["SecurityGroups"])["SecurityGroups"]
+    assert [g["GroupName"] for g in groups] == [f"{PREFIX}-alb"]
+    attributes = {a["Key"]: a["Value"] for a in platform.client("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["deletion_protection.enabled"] == "false"
+
+
+def test_listeners_tls13_default_403_and_redirect(platform, alb):
+    listeners = _listeners(platform, alb)
+    assert sorted(listeners) == [80, 443]
+    https = listeners[443]
+    assert https["Protocol"] == "HTTPS" and https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert [a["Type"] for a in https["DefaultActions"]] == ["fixed-response"]
+    assert https["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "403"
+    redirect = listeners[80]["DefaultActions"][0]
+    assert redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS" and redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
+
+
+def test_target_groups(platform, alb):
+    groups = platform.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])["TargetGroups"]
+    assert sorted((g["TargetGroupName"], g["Port"], g["TargetType"]) for g in groups) == [
+        (f"{PREFIX}-backstage", 7007, "ip"),
+        (f"{PREFIX}-prefect", 4200, "ip"),
+    ]
+
+
+def _kinde_rules(platform, alb):
+    elbv2 = platform.client("elbv2")
+    rules = elbv2.describe_rules(ListenerArn=_listeners(platform, alb)[443]["ListenerArn"])["Rules"]
+    return sorted((r for r in rules if not r["IsDefault"]), key=lambda r: int(r["Priority"]))
+
+
+def test_kinde_rules_host_origin_header_oidc_then_forward(platform, alb):
+    kinde = platform.env["LOCALCLOUD_KINDE_URL"]
+    origin_secret = platform.client("ssm").get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)["Parameter"]["Value"]
+    target_groups = {g["TargetGroupName"]: g["TargetGroupArn"] for g in platform.client("elbv2").describe_target_groups(
+        Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])["TargetGroups"]}
+    rules = _kinde_rules(platform, alb)
+    expected = [("10", "portal.rocketclub.local", "backstage"), ("20", "pipelines.rocketclub.local", "prefect")]
+    assert len(rules) == 2
+    for rule, (priority, host, app) in zip(rules, expected):
+        assert rule["Priority"] == priority
+        conditions = {c["Field"]: c for c in rule["Conditions"]}
+        assert conditions["host-header"]["HostHeaderConfig"]["Values"] == [host]
+        header = conditions["http-header"]["HttpHeaderConfig"]
+        assert header["HttpHeaderName"] == "X-Origin-Verify" and header["Values"] == [origin_secret]
+        actions = sorted(rule["Actions"], key=lambda a: a["Order"])
+        assert [(a["Order"], a["Type"]) for a in actions] == [(1, "authenticate-oidc"), (2, "forward")]
+        oidc = actions[0]["AuthenticateOidcConfig"]
+        assert oidc["Issuer"] == kinde
+        assert oidc["AuthorizationEndpoint"] == kinde + "/oauth2/auth"
+        assert oidc["TokenEndpoint"] == kinde + "/oauth2/token"
+        assert oidc["UserInfoEndpoint"] == kinde + "/oauth2/v2/user_profile"
+        assert oidc["ClientId"] == "localcloud-kinde-client"
+        assert "ClientSecret" not in oidc  # as real AWS: never returned
+        assert actions[1]["TargetGroupArn"] == target_groups[f"{PREFIX}-{app}"]
+
+
+def _fingerprints(platform, alb):
+    elbv2 = platform.client("elbv2")
+    arns = [r["RuleArn"] for r in _kinde_rules(platform, alb)]
+    tags = elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"]
+    return {t["ResourceArn"]: {x["Key"]: x["Value"] for x in t["Tags"]}["platform:oidc-secret-fingerprint"] for t in tags}
+
+
+def test_rotated_kinde_secret_changes_exactly_the_two_rules(platform, alb, check_run, rotation_runs):
+    rotated, writes, after, writes_after = rotation_runs
+    fingerprints = _fingerprints(platform, alb)
+    assert rotated.changed == 1, rotated.output[-4000:]  # the Kinde rules task, nothing else
+    modified = [w for w in writes if w["operation"] == "ModifyRule"]
+    assert len(modified) == 2, writes
+    assert {w["operation"] for w in writes} <= {"ModifyRule", "AddTags", "RemoveTags"}, writes
+    assert after.changed == 0 and writes_after == [], writes_after
+    assert len(set(fingerprints.values())) == 1  # both rules carry the new secret's fingerprint
+
+
+def test_fingerprint_is_not_the_secret_nor_its_plain_hash(platform, alb, rotation_runs):
+    import hashlib
+
+    for fingerprint in _fingerprints(platform, alb).values():
+        assert ROTATED_KINDE_SECRET not in fingerprint
+        assert fingerprint not in hashlib.sha256(ROTATED_KINDE_SECRET.encode()).hexdigest()

@@ -222,6 +222,12 @@ def cmd_config(state, args):
     return 0
 
 
+def cmd_seed(state, args):
+    """Put the operator-owned values a local converge needs (the Kinde client secret)."""
+    print(json.dumps(_client(state).seed_operator_secrets(kinde_secret_name=args.kinde_secret_name)))
+    return 0
+
+
 def cmd_env(state, _args):
     """Print shell exports for clients."""
     for key, value in sorted(client_env(state).items()):
@@ -262,6 +268,10 @@ def build_parser():
     req.add_argument('--writes', action='store_true', help='only write calls')
     req.add_argument('--clear', action='store_true', help='clear the log')
     req.set_defaults(func=cmd_requests)
+    seed = sub.add_parser('seed', help=cmd_seed.__doc__)
+    seed.add_argument('--kinde-secret-name', default='local/kinde/client-secret',
+                      help='Secrets Manager name of the Kinde client secret')
+    seed.set_defaults(func=cmd_seed)
     conf = sub.add_parser('config', help=cmd_config.__doc__)
     conf.add_argument('--throttle', type=float, help='fraction 0..1 of calls to throttle')
     conf.add_argument('--seed', type=int, help='random seed for throttling')

@@ -154,3 +154,25 @@ class LocalCloud:
     def kinde_reset(self):
         """Reset only the Kinde emulator."""
         return self.call(self.kinde_url, 'POST', 'reset')
+
+    # -- the operator's part ----------------------------------------------------
+    def seed_operator_secrets(self, kinde_secret_name='local/kinde/client-secret', region='eu-west-2'):
+        """Do what an operator does by hand in a real account: put the Kinde client secret of the
+        local Kinde (the emulator's seeded client) into Secrets Manager. Creates the secret when the
+        platform has not created its container yet; idempotent (no new version when unchanged)."""
+        import boto3  # only this operator step needs boto3; the control API is stdlib-only
+
+        client = boto3.client('secretsmanager', region_name=region, endpoint_url=self.aws_url,
+                              aws_access_key_id='testing', aws_secret_access_key='testing')
+        value = os.environ.get('LOCALCLOUD_KINDE_CLIENT_SECRET', common.DEFAULT_KINDE_CLIENT_SECRET)
+        try:
+            stages = client.describe_secret(SecretId=kinde_secret_name).get('VersionIdsToStages', {})
+        except client.exceptions.ResourceNotFoundException:
+            client.create_secret(Name=kinde_secret_name, SecretString=value)
+            return {'secret': kinde_secret_name, 'changed': True}
+        has_value = any('AWSCURRENT' in labels for labels in stages.values())
+        current = client.get_secret_value(SecretId=kinde_secret_name)['SecretString'] if has_value else None
+        if current == value:
+            return {'secret': kinde_secret_name, 'changed': False}
+        client.put_secret_value(SecretId=kinde_secret_name, SecretString=value)
+        return {'secret': kinde_secret_name, 'changed': True}

@@ -104,3 +104,18 @@ def test_secrets_module_input_marks_shared_and_drops_the_marker():
 def test_security_group_ids_by_role():
     results = [{"item": {"role": "alb"}, "group_id": "sg-1"}, {"item": {"role": "endpoints"}, "group_id": "sg-2"}]
     assert platform.network_security_group_ids(results) == {"alb": "sg-1", "endpoints": "sg-2"}
+
+
+def test_alb_target_groups_and_rule_apps():
+    results = [
+        {"item": {"name": "backstage"}, "target_group_arn": "arn:tg/backstage"},
+        {"item": {"name": "prefect"}},  # check mode: predicted, no ARN yet
+    ]
+    arns = platform.alb_target_group_arns(results)
+    assert arns == {"backstage": "arn:tg/backstage", "prefect": None}
+    existing = [{"target_group_name": "rc-local-prefect", "target_group_arn": "arn:tg/prefect"}]
+    assert platform.alb_target_group_arns(results, existing, "rc-local") == {"backstage": "arn:tg/backstage", "prefect": "arn:tg/prefect"}
+    apps = [{"name": "backstage", "host": "portal.x", "port": 7007, "priority": "10", "health_check_path": "/"}]
+    assert platform.alb_rule_apps(apps, arns, {"scope": "openid"}) == [
+        {"scope": "openid", "name": "backstage", "hosts": ["portal.x"], "priority": 10, "target_group_arn": "arn:tg/backstage"}
+    ]

@@ -89,3 +89,44 @@ def test_secret_names(entries, kind, expected):
     for problem, fragment in zip(problems, expected):
         assert problem.startswith("my_var[")
         assert fragment in problem
+
+
+APPS = [
+    {"name": "backstage", "host": "portal.rocketclub.local", "port": 7007, "priority": 10},
+    {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 20},
+]
+
+
+def _alb(apps=None, kinde="acme.kinde.com", header="X-Origin-Verify"):
+    from ansible_collections.rocketclub.platform.plugins.filter.validation import alb_problems
+
+    return alb_problems(APPS if apps is None else apps, [7007, 4200], "rocketclub.local", kinde, header)
+
+
+def test_good_alb_inputs():
+    assert _alb() == []
+    assert _alb(kinde="https://auth.rocketclub.online") == []
+    assert _alb(kinde="127.0.0.1:4568") == []
+
+
+@pytest.mark.parametrize(
+    "apps, kinde, header, expected",
+    [
+        ([dict(APPS[0]), dict(APPS[1], host="PORTAL.rocketclub.local")], None, None,
+         "alb_apps[1].host: 'PORTAL.rocketclub.local' is already used by alb_apps[0]"),
+        ([dict(APPS[0]), dict(APPS[1], priority=10)], None, None, "alb_apps[1].priority: 10 is already used by alb_apps[0]"),
+        ([dict(APPS[0]), dict(APPS[1], name="backstage")], None, None, "alb_apps[1].name: 'backstage' is already used"),
+        ([dict(APPS[0], host="portal.example.com")], None, None, "alb_apps[0].host: 'portal.example.com' is not in platform_domain"),
+        ([dict(APPS[0], host="*.rocketclub.local")], None, None, "alb_apps[0].host: '*.rocketclub.local' contains a wildcard"),
+        ([dict(APPS[0], port=8080)], None, None, "alb_apps[0].port: 8080 is not one of network_app_ports"),
+        ([dict(APPS[0], priority=0)], None, None, "alb_apps[0].priority: 0 is outside 1..50000"),
+        ([{"name": "x"}], None, None, "alb_apps[0]: missing host, port, priority"),
+        ([], None, None, "alb_apps: empty"),
+        (None, "http://acme.kinde.com", None, "kinde_domain: 'http://acme.kinde.com' is not HTTPS"),
+        (None, "", None, "kinde_domain: empty"),
+        (None, None, "X-Origin*", "alb_origin_header_name: 'X-Origin*' is not a plain header name"),
+    ],
+)
+def test_bad_alb_inputs(apps, kinde, header, expected):
+    problems = _alb(apps, kinde if kinde is not None else "acme.kinde.com", header or "X-Origin-Verify")
+    assert any(p.startswith(expected) for p in problems), problems
