@@ -45,8 +45,9 @@ class ModuleRun(tuple):
 
 @pytest.fixture
 def aws_region():
-    """Region of the environment, the modules' ``region`` and ``ec2``; override it in a test module to change it."""
-    return "eu-west-1"
+    """Region of the environment, the modules' ``region`` and ``ec2`` (the platform's region, eu-west-2);
+    override it in a test module to change it."""
+    return "eu-west-2"
 
 
 @pytest.fixture

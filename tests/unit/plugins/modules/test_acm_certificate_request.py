@@ -15,11 +15,6 @@ SANS = ["api.example.com", "www.example.com"]
 
 
 @pytest.fixture
-def aws_region():
-    return REGION
-
-
-@pytest.fixture
 def acm(moto_aws, aws_region):
     """A boto3 ACM client on moto, in ``aws_region``."""
     boto3 = pytest.importorskip("boto3")

@@ -14,11 +14,6 @@ TOKEN = "cf-token-never-printed"
 
 
 @pytest.fixture
-def aws_region():
-    return REGION
-
-
-@pytest.fixture
 def group(ec2):
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     group_id = ec2.create_security_group(VpcId=vpc, GroupName="alb", Description="alb")["GroupId"]

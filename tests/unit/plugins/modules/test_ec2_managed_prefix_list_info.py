@@ -13,11 +13,6 @@ REGION = "eu-west-2"
 CLOUDFRONT = "com.amazonaws.global.cloudfront.origin-facing"
 
 
-@pytest.fixture
-def aws_region():
-    return REGION
-
-
 def test_finds_cloudfront_origin_facing(run_module, ec2, api_calls):
     run = run_module(mod.main, {"names": [CLOUDFRONT]}, check_mode=True)
     result = run.result

@@ -34,11 +34,6 @@ MANAGED = {"platform:managed-by": "rocketclub.platform"}
 
 
 @pytest.fixture
-def aws_region():
-    return REGION
-
-
-@pytest.fixture
 def aws_like_oidc_secret(monkeypatch):
     """Real AWS never returns ClientSecret (nor UseExistingClientSecret) in DescribeRules; moto returns what
     it was given. Make moto forget both, as AWS does from the caller's point of view."""

@@ -20,11 +20,6 @@ MANAGED = {"Key": "platform:managed-by", "Value": "rocketclub.platform"}
 
 
 @pytest.fixture
-def aws_region():
-    return REGION
-
-
-@pytest.fixture
 def aws_like_nat_delete(monkeypatch):
     """moto marks a deleted NAT gateway ``deleted`` but leaves its EIP associated (and would then refuse
     to associate it to a new NAT gateway). Real AWS disassociates the EIP once the NAT gateway is

@@ -16,6 +16,12 @@ REGION = "eu-west-1"
 OWNER = "platform:value-owner"
 
 
+@pytest.fixture
+def aws_region():
+    """These tests' boto3 clients and KMS key ARNs are in REGION (eu-west-1)."""
+    return REGION
+
+
 def sm():
     return boto3.client("secretsmanager", region_name=REGION)
 

@@ -14,6 +14,12 @@ from ansible_collections.rocketclub.platform.plugins.modules import ssm_paramete
 REGION = "eu-west-1"
 
 
+@pytest.fixture
+def aws_region():
+    """These tests' boto3 clients and KMS keys are in REGION (eu-west-1)."""
+    return REGION
+
+
 def ssm():
     return boto3.client("ssm", region_name=REGION)
 

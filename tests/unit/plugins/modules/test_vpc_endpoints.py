@@ -16,11 +16,6 @@ MANAGED = {"platform:managed-by": "rocketclub.platform"}
 
 
 @pytest.fixture
-def aws_region():
-    return REGION
-
-
-@pytest.fixture
 def network(ec2):
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     rtbs = [ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _idx in range(3)]
