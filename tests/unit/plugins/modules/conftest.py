@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from ansible.module_utils.common import warnings as _warnings
+
 READ_PREFIXES = ("Describe", "Get", "List")
 
 
@@ -41,6 +43,15 @@ class ModuleRun(tuple):
     @property
     def out(self):
         return self[1]
+
+    @property
+    def warnings(self):
+        """The result's warnings as text: plain strings, or the WarningSummary dicts that ansible-core
+        2.19 returns for an in-process run."""
+        return [
+            w if isinstance(w, str) else (w.get("event") or {}).get("msg") or w.get("msg", "")
+            for w in self.result.get("warnings", [])
+        ]
 
 
 @pytest.fixture
@@ -107,6 +118,10 @@ def run_module(capsys, aws_region):
         if diff:
             args["_ansible_diff"] = True
         capsys.readouterr()
+        # Each run is its own module process in real life: no warning or deprecation of an earlier
+        # in-process run may show up in this one (ansible-core keeps them in module-global stores).
+        _warnings._global_warnings.clear()
+        _warnings._global_deprecations.clear()
         with patch_module_args(args), pytest.raises(SystemExit) as exc:
             main()
         out = capsys.readouterr().out

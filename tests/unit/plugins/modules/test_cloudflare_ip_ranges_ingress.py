@@ -289,9 +289,9 @@ def test_wide_rule_warns(run_module, group, fake_cloudflare):
         GroupId=group["id"],
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
-    result = run(run_module, group["id"]).result
-    assert result["changed"] is True
-    assert any("also admits port(s) 443" in w and "tcp 0-65535 from 0.0.0.0/0" in w for w in result.get("warnings", []))
+    run_ = run(run_module, group["id"])
+    assert run_.result["changed"] is True
+    assert any("also admits port(s) 443" in w and "tcp 0-65535 from 0.0.0.0/0" in w for w in run_.warnings)
     wide = [r for r in ingress(group["client"], group["id"]) if r["ToPort"] == 65535]
     assert [(r["FromPort"], r["CidrIpv4"]) for r in wide] == [(0, "0.0.0.0/0")]
 

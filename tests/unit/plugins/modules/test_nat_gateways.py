@@ -51,16 +51,6 @@ def cloud(ec2, aws_like_nat_delete, api_calls):
     return {"ec2": ec2, "vpc_id": vpc_id, "subnets": subnets, "calls": api_calls}
 
 
-def warning_messages(result):
-    """Warnings of a module result: plain strings, or (ansible-core 2.19 legacy profile) WarningSummary dicts."""
-    messages = []
-    for warning in result.get("warnings", []):
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg") or warning.get("msg") or ""
-        messages.append(warning)
-    return messages
-
-
 def gateways_args(cloud, **extra):
     args = {
         "vpc_id": cloud["vpc_id"],
@@ -272,7 +262,8 @@ def test_nat_with_other_eip_is_reported_not_churned(cloud, run_module):
     ec2.delete_tags(Resources=[created["gateways"][0]["allocation_id"]], Tags=[{"Key": KEY_TAG}])
 
     calls.clear()
-    result = run_module(nat_gateways.main, args, diff=True).result
+    run = run_module(nat_gateways.main, args, diff=True)
+    result = run.result
     assert not result.get("failed"), result
     operations = calls.operations("ec2")
     assert "CreateNatGateway" not in operations and "DeleteNatGateway" not in operations
@@ -280,7 +271,7 @@ def test_nat_with_other_eip_is_reported_not_churned(cloud, run_module):
     assert result["gateways"][0]["allocation_id"] == created["gateways"][0]["allocation_id"]
     assert result["eips"][0]["allocation_id"] == other["AllocationId"]
     assert result["eips"][0]["associated"] is False
-    assert any("not the Elastic IP tagged" in w for w in warning_messages(result)), result
+    assert any("not the Elastic IP tagged" in w for w in run.warnings), result
 
 
 def test_wait_timeout_fails_with_nat_id_and_state(cloud, run_module, monkeypatch):
