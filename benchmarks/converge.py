@@ -54,6 +54,7 @@ def main():
 
     figures = []
     with tempfile.TemporaryDirectory() as state, running(state) as (cloud, env):
+        cloud.seed_operator_secrets()  # the operator's step: the Kinde client secret is in place
         for label, extra in RUNS:
             cloud.clear_requests()
             seconds, ok, changed, rc = run_site(env, extra)
