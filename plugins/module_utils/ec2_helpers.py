@@ -155,14 +155,6 @@ def validate_endpoint_specs(endpoints):
     return errors
 
 
-def find_duplicates(keys):
-    """Given a list of keys (input order), return ``{key: [indexes]}`` for keys seen more than once."""
-    seen = {}
-    for index, key in enumerate(keys):
-        seen.setdefault(key, []).append(index)
-    return {key: indexes for key, indexes in seen.items() if len(indexes) > 1}
-
-
 def normalize_endpoint(endpoint):
     """Turn a boto3 ``VpcEndpoint`` dict into the module's stable, sorted representation."""
     endpoint_type = endpoint.get("VpcEndpointType")

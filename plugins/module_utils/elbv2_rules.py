@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+
 MANAGED_BY_TAG = "platform:managed-by"
 MANAGED_BY_VALUE = "rocketclub.platform"
 APP_TAG = "platform:kinde-app"
@@ -213,15 +215,6 @@ def is_managed(tags):
 
 
 # ---------------------------------------------------------------------------------------------- validate
-
-
-def find_duplicates(values):
-    seen, dupes = set(), []
-    for value in values:
-        if value in seen and value not in dupes:
-            dupes.append(value)
-        seen.add(value)
-    return dupes
 
 
 def validate_apps(apps, common_tags=None, with_origin_header=False):

@@ -98,16 +98,6 @@ def plan_tags(current, desired, purge):
     return to_set, sorted(to_unset), resulting
 
 
-def find_duplicates(names):
-    """Names occurring more than once, in first-seen order."""
-    seen, dupes = set(), []
-    for name in names:
-        if name in seen and name not in dupes:
-            dupes.append(name)
-        seen.add(name)
-    return dupes
-
-
 def chunks(items, size):
     """Split ``items`` into lists of at most ``size`` elements."""
     items = list(items)

@@ -227,7 +227,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import VALUE_OWNER_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import build_secret_string
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import validate_length

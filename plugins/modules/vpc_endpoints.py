@@ -267,7 +267,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers im
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import diff_view
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import endpoint_key
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import expand_service_name
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import index_live_endpoints
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import merge_tags

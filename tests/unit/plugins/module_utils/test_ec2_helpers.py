@@ -179,19 +179,6 @@ def test_validate_endpoint_specs(endpoints, fragments):
         assert fragment in error
 
 
-@pytest.mark.parametrize(
-    "keys, expected",
-    [
-        ([], {}),
-        (["a/Gateway", "a/Interface"], {}),
-        (["a/Gateway", "b/Interface", "a/Gateway"], {"a/Gateway": [0, 2]}),
-        (["x", "x", "x", "y", "y"], {"x": [0, 1, 2], "y": [3, 4]}),
-    ],
-)
-def test_find_duplicates(keys, expected):
-    assert h.find_duplicates(keys) == expected
-
-
 def boto_endpoint(endpoint_id, service, etype="Interface", state="available", **extra):
     ep = {
         "VpcEndpointId": endpoint_id,

@@ -87,13 +87,6 @@ def test_plan_tags(current, desired, purge, to_set, to_unset, resulting):
 
 
 @pytest.mark.parametrize(
-    "names, expected", [([], []), (["a", "b"], []), (["a", "b", "a", "a", "c", "b"], ["a", "b"])]
-)
-def test_find_duplicates(names, expected):
-    assert ms.find_duplicates(names) == expected
-
-
-@pytest.mark.parametrize(
     "items, size, expected",
     [([], 10, []), (list(range(3)), 10, [[0, 1, 2]]), (list(range(11)), 10, [list(range(10)), [10]]), (range(4), 2, [[0, 1], [2, 3]])],
 )
