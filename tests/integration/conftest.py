@@ -36,6 +36,12 @@ class PlaybookRun:
     ok: int
     changed: int
     failed: int
+    calls: list  # every AWS API call of this run, as the local cloud's request log has them
+
+    @property
+    def writes(self):
+        """The write calls of this run."""
+        return [call for call in self.calls if call["write"]]
 
 
 class Platform:
@@ -55,8 +61,15 @@ class Platform:
             aws_secret_access_key="testing",
         )
 
+    def fresh_account(self):
+        """An empty local cloud with the operator's part done: the Kinde client secret in Secrets Manager."""
+        self.cloud.reset()
+        self.cloud.seed_operator_secrets()
+
     def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local"):
-        """Run a playbook from the checkout; return a PlaybookRun parsed from its recap."""
+        """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls
+        of this run alone (the request log is cleared first)."""
+        self.cloud.clear_requests()
         env = dict(self.env)
         env.update(
             ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
@@ -71,7 +84,7 @@ class Platform:
         output = proc.stdout + proc.stderr
         match = RECAP.search(output)
         ok, changed, _unreachable, failed = (int(g) for g in match.groups()) if match else (0, 0, 0, 0)
-        return PlaybookRun(proc.returncode, output, ok, changed, failed)
+        return PlaybookRun(proc.returncode, output, ok, changed, failed, self.cloud.requests())
 
 
 @pytest.fixture(scope="session")

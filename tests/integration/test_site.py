@@ -54,18 +54,13 @@ def secret_values(platform):
 
 @pytest.fixture(scope="module")
 def empty_account_check(platform):
-    platform.cloud.reset()
-    platform.cloud.seed_operator_secrets()
-    platform.cloud.clear_requests()  # the operator's write is not the playbook's
-    run = platform.playbook("playbooks/site.yml", "--check", "--diff")
-    return run, platform.cloud.requests(writes_only=True)
+    platform.fresh_account()
+    return platform.playbook("playbooks/site.yml", "--check", "--diff")
 
 
 @pytest.fixture(scope="module")
 def first_run(platform):
-    platform.cloud.reset()
-    # The operator's part: the Kinde client secret is in Secrets Manager before the first converge.
-    platform.cloud.seed_operator_secrets()
+    platform.fresh_account()
     run = platform.playbook("playbooks/site.yml", "--diff")
     assert run.rc == 0, run.output[-4000:]
     return run
@@ -81,22 +76,18 @@ def second_run(platform, first_run, values_after_first):
     # An operator fills a PAT container and parks the environment by hand.
     platform.client("secretsmanager").put_secret_value(SecretId="local/github/pat/blog_data_ci", SecretString=OPERATOR_PAT)
     platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="parked", Type="String", Overwrite=True)
-    platform.cloud.clear_requests()
     # -vvv: every module argument and result is printed; still no secret may appear.
     run = platform.playbook("playbooks/site.yml", "--diff", "-vvv")
-    writes = platform.cloud.requests(writes_only=True)
     assert run.rc == 0, run.output[-4000:]
-    return run, writes
+    return run
 
 
 @pytest.fixture(scope="module")
 def check_run(platform, second_run):
-    platform.cloud.clear_requests()
     # By FQCN, as an installed collection is run (the other runs use the checkout path).
     run = platform.playbook("rocketclub.platform.site", "--check", "--diff")
-    writes = platform.cloud.requests(writes_only=True)
     assert run.rc == 0, run.output[-4000:]
-    return run, writes
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +99,9 @@ def vpc(platform, first_run):
 
 def test_check_on_an_empty_account_predicts_and_writes_nothing(empty_account_check):
     # Runs first in this module (file order), before the fresh converge below resets the cloud again.
-    run, writes = empty_account_check
+    run = empty_account_check
     assert run.rc == 0, run.output[-4000:]
-    assert writes == [], writes
+    assert run.writes == [], run.writes
     # KMS key, the secrets, the parameters and the VPC are predicted as new ...
     assert run.changed == 4, run.output[-4000:]
     # ... and what would live in the new VPC is reported rather than guessed at.
@@ -266,9 +257,9 @@ def test_summary_lists_ids_without_secrets(platform, first_run, values_after_fir
 
 
 def test_second_converge_changes_nothing(second_run):
-    run, writes = second_run
+    run = second_run
     assert run.changed == 0, run.output[-4000:]
-    assert writes == [], writes
+    assert run.writes == [], run.writes
 
 
 def test_second_converge_keeps_generated_and_operator_values(platform, second_run, values_after_first):
@@ -279,9 +270,9 @@ def test_second_converge_keeps_generated_and_operator_values(platform, second_ru
 
 
 def test_check_diff_after_converge_changes_nothing(check_run):
-    run, writes = check_run
+    run = check_run
     assert run.changed == 0, run.output[-4000:]
-    assert writes == [], writes
+    assert run.writes == [], run.writes
 
 
 ROTATED_KINDE_SECRET = "rotated-kinde-secret-9f8e7d6c5b4a"
@@ -291,19 +282,16 @@ ROTATED_KINDE_SECRET = "rotated-kinde-secret-9f8e7d6c5b4a"
 def rotation_runs(platform, check_run):
     """The seed's runbook steps 2-3: a new Kinde secret in Secrets Manager, then a converge."""
     platform.client("secretsmanager").put_secret_value(SecretId="local/kinde/client-secret", SecretString=ROTATED_KINDE_SECRET)
-    platform.cloud.clear_requests()
     rotated = platform.playbook("playbooks/site.yml", "--diff")
-    writes = platform.cloud.requests(writes_only=True)
     assert rotated.rc == 0, rotated.output[-4000:]
-    platform.cloud.clear_requests()
     after = platform.playbook("playbooks/site.yml")
     assert after.rc == 0, after.output[-4000:]
-    return rotated, writes, after, platform.cloud.requests(writes_only=True)
+    return rotated, after
 
 
 def test_no_secret_value_in_any_output(first_run, second_run, check_run, rotation_runs, values_after_first):
-    outputs = [first_run.output, second_run[0].output, check_run[0].output, rotation_runs[0].output, rotation_runs[2].output]
-    assert "ESTABLISH LOCAL CONNECTION" in second_run[0].output  # the -vvv run really is verbose
+    outputs = [run.output for run in (first_run, second_run, check_run) + rotation_runs]
+    assert "ESTABLISH LOCAL CONNECTION" in second_run.output  # the -vvv run really is verbose
     values_after_first = dict(values_after_first, **{"rotated kinde secret": ROTATED_KINDE_SECRET})
     for name, value in list(values_after_first.items()) + [("operator PAT", OPERATOR_PAT)]:
         for output in outputs:
@@ -398,13 +386,14 @@ def _fingerprints(platform, alb):
 
 
 def test_rotated_kinde_secret_changes_exactly_the_two_rules(platform, alb, check_run, rotation_runs):
-    rotated, writes, after, writes_after = rotation_runs
+    rotated, after = rotation_runs
+    writes = rotated.writes
     fingerprints = _fingerprints(platform, alb)
     assert rotated.changed == 1, rotated.output[-4000:]  # the Kinde rules task, nothing else
     modified = [w for w in writes if w["operation"] == "ModifyRule"]
     assert len(modified) == 2, writes
     assert {w["operation"] for w in writes} <= {"ModifyRule", "AddTags", "RemoveTags"}, writes
-    assert after.changed == 0 and writes_after == [], writes_after
+    assert after.changed == 0 and after.writes == [], after.writes
     assert len(set(fingerprints.values())) == 1  # both rules carry the new secret's fingerprint
 
 
