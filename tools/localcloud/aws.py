@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
-from localcloud.common import CONTROL_PREFIX, json_bytes, read_body
+from localcloud import cloudfront_policies
+from localcloud.common import CONTROL_PREFIX, call_wsgi, json_bytes, read_body
 
 READ_PREFIXES = ('Describe', 'List', 'Get', 'Head', 'BatchGet', 'Lookup')
 CREDENTIAL_RE = re.compile(r'Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request')
@@ -95,7 +96,8 @@ def classify(environ, body):
     elif cbor and method == 'POST':
         operation, protocol = cbor.group(1), 'cbor'
     else:
-        operation, protocol = '%s %s' % (method, path), 'rest'
+        operation = cloudfront_policies.operation_name(method, path) or '%s %s' % (method, path)
+        protocol = 'rest'
     if protocol == 'rest':
         write = method not in ('GET', 'HEAD')
     else:
@@ -336,34 +338,22 @@ class AwsFidelity:
             status, headers, out = throttle_response(call, environ)
             self._record(call, environ, status, True)
             return _respond(start_response, status, headers, out)
-        captured = {}
-
-        def capture(status_line, headers, exc_info=None):
-            captured['status'], captured['headers'] = status_line, headers
-            return lambda data: captured.setdefault('early', []).append(data)
-
-        result = self.app(environ, capture)
-        try:
-            out = b''.join(captured.get('early', []) + list(result))
-        finally:
-            if hasattr(result, 'close'):
-                result.close()
-        status = int(captured['status'].split(' ', 1)[0])
+        status_line, headers, out = call_wsgi(self.app, environ)
+        status = int(status_line.split(' ', 1)[0])
         original = out
         if status == 404 and call['protocol'] == 'json':
             # awsJson services answer every client error with HTTP 400.
             status = 400
-            captured['status'] = '400 Bad Request'
+            status_line = '400 Bad Request'
         if call['service'] == 'elasticloadbalancing' and call['operation'] in SECRET_OPERATIONS:
             out = CLIENT_SECRET_RE.sub(b'', out)
         if status < 300:
             out = self._latency(call, out)
-        headers = captured['headers']
         if out is not original:
             headers = [(k, v) for k, v in headers if k.lower() != 'content-length']
             headers.append(('Content-Length', str(len(out))))
         self._record(call, environ, status, False)
-        start_response(captured['status'], headers)
+        start_response(status_line, headers)
         return [out]
 
 
@@ -381,4 +371,5 @@ def build_app(reset_hooks=()):
 
     from localcloud import moto_patches
     moto_patches.apply()  # raises MotoPatchError, so the daemon does not start
-    return AwsFidelity(DomainDispatcherApplication(create_backend_app), reset_hooks)
+    moto_app = cloudfront_policies.CloudFrontPolicies(DomainDispatcherApplication(create_backend_app))
+    return AwsFidelity(moto_app, reset_hooks)

@@ -37,6 +37,9 @@ ZONE_ID_RE = re.compile(r'^[0-9a-f]{32}$')
 CNAME_HELP = ('For more details, refer to <https://developers.cloudflare.com/dns/'
               'manage-dns-records/troubleshooting/records-with-same-name/>.')
 ACCOUNT = {'id': hashlib.md5(b'localcloud-account').hexdigest(), 'name': 'localcloud'}
+# Zone plans (``POST /_localcloud/zones``): legacy_id -> (plan name, price). Free is the default.
+PLANS = {'free': ('Free Website', 0), 'pro': ('Pro Website', 25),
+         'business': ('Business Website', 250), 'enterprise': ('Enterprise Website', 5000)}
 
 
 class ApiError(Exception):
@@ -83,25 +86,7 @@ class CloudflareEmulator:
             stamp = now_iso()
             self.zones = {}
             for name in self.seed_zones:
-                zone_id = hashlib.md5(name.encode()).hexdigest()
-                self.zones[zone_id] = {
-                    'id': zone_id, 'name': name, 'status': 'active', 'paused': False,
-                    'type': 'full', 'development_mode': 0,
-                    'name_servers': ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
-                    'original_name_servers': None, 'original_registrar': None,
-                    'original_dnshost': None, 'created_on': stamp, 'modified_on': stamp,
-                    'activated_on': stamp,
-                    'meta': {'step': 4, 'custom_certificate_quota': 0, 'page_rule_quota': 3,
-                             'phishing_detected': False},
-                    'owner': {'id': None, 'type': 'user', 'email': None},
-                    'account': dict(ACCOUNT),
-                    'permissions': ['#dns_records:edit', '#dns_records:read', '#zone:read'],
-                    'plan': {'id': '0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee', 'name': 'Free Website',
-                             'price': 0, 'currency': 'USD', 'frequency': '',
-                             'is_subscribed': False, 'can_subscribe': False,
-                             'legacy_id': 'free', 'legacy_discount': False,
-                             'externally_managed': False},
-                }
+                self._add_zone(name, stamp)
             self.records = {zone_id: {} for zone_id in self.zones}
             self.tokens = {token: 'active' for token in self.seed_tokens}
             self.ipv4 = list(DEFAULT_IPV4)
@@ -109,6 +94,32 @@ class CloudflareEmulator:
             self.faults = []
             self.log = []
             self.seq = 0
+
+    def _add_zone(self, name, stamp, plan='free'):
+        """Create (or change the plan of) the zone ``name``; return it."""
+        zone_id = hashlib.md5(name.encode()).hexdigest()
+        plan_name, price = PLANS[plan]
+        plan_id = ('0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee' if plan == 'free'
+                   else hashlib.md5(plan.encode()).hexdigest())
+        self.zones[zone_id] = {
+            'id': zone_id, 'name': name, 'status': 'active', 'paused': False,
+            'type': 'full', 'development_mode': 0,
+            'name_servers': ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+            'original_name_servers': None, 'original_registrar': None,
+            'original_dnshost': None, 'created_on': stamp, 'modified_on': stamp,
+            'activated_on': stamp,
+            'meta': {'step': 4, 'custom_certificate_quota': 0, 'page_rule_quota': 3,
+                     'phishing_detected': False},
+            'owner': {'id': None, 'type': 'user', 'email': None},
+            'account': dict(ACCOUNT),
+            'permissions': ['#dns_records:edit', '#dns_records:read', '#zone:read'],
+            'plan': {'id': plan_id, 'name': plan_name,
+                     'price': price, 'currency': 'USD', 'frequency': 'monthly' if price else '',
+                     'is_subscribed': bool(price), 'can_subscribe': False,
+                     'legacy_id': plan, 'legacy_discount': False,
+                     'externally_managed': False},
+        }
+        return self.zones[zone_id]
 
     # -- helpers -----------------------------------------------------------
     def _zone(self, zone_id, path):
@@ -192,10 +203,11 @@ class CloudflareEmulator:
         ttl = merged.get('ttl', 1)
         if ttl is None:
             ttl = 1
+        min_ttl = 30 if zone['plan']['legacy_id'] == 'enterprise' else 60
         if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or int(ttl) != ttl or not (
-                ttl == 1 or 60 <= ttl <= 86400):
-            raise validation_error(9021, 'TTL must be between 60 and 86400 seconds, or 1 for '
-                                   'Automatic.')
+                ttl == 1 or min_ttl <= ttl <= 86400):
+            raise validation_error(9021, 'TTL must be between %d and 86400 seconds, or 1 for '
+                                   'Automatic.' % min_ttl)
         proxied = bool(merged.get('proxied'))
         if proxied and rtype not in PROXIABLE_TYPES:
             raise validation_error(9004, 'This record type cannot be proxied.')
@@ -396,6 +408,15 @@ class CloudflareEmulator:
                 return 400, {'error': 'state must be active, expired or disabled'}
             self.tokens[data['token']] = state
             return 200, {'tokens': self.tokens}
+        if name == 'zones' and method == 'POST':
+            zone_name = str(data.get('name') or '').strip().lower().rstrip('.')
+            plan = data.get('plan', 'free')
+            if not zone_name or plan not in PLANS:
+                return 400, {'error': 'name is required and plan must be one of %s'
+                                      % ', '.join(PLANS)}
+            zone = self._add_zone(zone_name, now_iso(), plan)
+            self.records.setdefault(zone['id'], {})
+            return 200, copy.deepcopy(zone)
         if name == 'ips' and method == 'POST':
             self.ipv4 = list(data.get('ipv4_cidrs', self.ipv4))
             self.ipv6 = list(data.get('ipv6_cidrs', self.ipv6))

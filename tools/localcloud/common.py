@@ -63,3 +63,20 @@ def read_body(environ):
     environ['CONTENT_LENGTH'] = str(len(body))
     environ.pop('HTTP_TRANSFER_ENCODING', None)
     return body
+
+
+def call_wsgi(app, environ):
+    """Run a WSGI app; return its status line, headers and whole body (to rewrite the answer)."""
+    captured = {}
+
+    def capture(status_line, headers, exc_info=None):
+        captured['status'], captured['headers'] = status_line, headers
+        return lambda data: captured.setdefault('early', []).append(data)
+
+    result = app(environ, capture)
+    try:
+        body = b''.join(captured.get('early', []) + list(result))
+    finally:
+        if hasattr(result, 'close'):
+            result.close()
+    return captured['status'], captured['headers'], body

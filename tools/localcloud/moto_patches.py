@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Corrections made inside moto's EC2 and ELBv2 models where moto differs from real AWS.
+"""Corrections made inside moto's EC2, ELBv2 and RDS models where moto differs from real AWS.
 
 moto runs in-process in the daemon, so these small wrappers around moto's own
 classes are simpler and more exact than rewriting XML in the WSGI layer:
@@ -16,7 +16,11 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
 * ``DeleteNatGateway`` disassociates the gateway's Elastic IP, so the
   allocation can be used again (moto leaves it associated);
 * a new application load balancer has AWS's full attribute set
-  (``DescribeLoadBalancerAttributes``; moto starts with four).
+  (``DescribeLoadBalancerAttributes``; moto starts with four);
+* ``DeleteDBCluster`` drops the cluster's automated snapshots (so the same
+  identifier can be created or restored again within the minute) and
+  ``RestoreDBClusterFromSnapshot`` honours ``DeletionProtection`` /
+  ``CopyTagsToSnapshot`` = false (``patch_rds_clusters`` applies only these).
 
 Every wrapper first checks the moto internals it relies on and raises
 ``MotoPatchError`` (naming the moto version) when they are missing, instead of
@@ -215,11 +219,95 @@ def _patch_alb_default_attributes():
     FakeLoadBalancer.__init__ = init
 
 
+# Restore parameters moto drops when they are false (it copies only truthy overrides).
+RESTORE_FALSE_OVERRIDES = ('deletion_protection', 'copy_tags_to_snapshot')
+
+
+def _patch_ecs_create_service():
+    """Keep the settings CreateService drops; start services steady."""
+    from moto.ecs.models import Service
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create = _require(EC2ContainerServiceResponse, 'create_service')
+    init = _require(Service, '__init__', ('desired_count',))
+    kept = (('deploymentConfiguration', 'deployment_configuration'),
+            ('healthCheckGracePeriodSeconds', 'health_check_grace_period_seconds'),
+            ('enableExecuteCommand', 'enable_execute_command'))
+
+    @functools.wraps(create)
+    def create_service(self):
+        result = create(self)
+        service = result.result['service']
+        for parameter, attribute in kept:
+            value = self._get_param(parameter)
+            if value is not None:
+                setattr(service, attribute, value)
+        return result
+
+    @functools.wraps(init)
+    def service_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.running_count, self.pending_count = self.desired_count, 0
+        for deployment in self.deployments:
+            deployment.update(runningCount=self.desired_count, pendingCount=0, rolloutState='COMPLETED',
+                              rolloutStateReason='ECS deployment %s completed.' % deployment['id'])
+
+    EC2ContainerServiceResponse.create_service = create_service
+    Service.__init__ = service_init
+
+
+def _patch_rds_cluster_lifecycle(setter=setattr):
+    """Drop a deleted cluster's automated snapshots; honour false restore overrides.
+
+    AWS deletes the automated backups of a deleted cluster (DescribeDBClusterSnapshots no longer
+    lists them; retained ones are DBClusterAutomatedBackups).  moto keeps them, so a cluster
+    created or restored again under the same identifier within the same minute fails with
+    DBClusterSnapshotAlreadyExistsFault on the automatic snapshot ``rds:<cluster>-<yyyy-mm-dd-hh-mm>``.
+    moto's RestoreDBClusterFromSnapshot also ignores DeletionProtection/CopyTagsToSnapshot = false.
+
+    ``setter`` is ``setattr`` for the daemon; tests pass ``monkeypatch.setattr`` to undo it.
+    """
+    from moto.rds.models import DBClusterSnapshot, RDSBackend
+
+    delete = _require(RDSBackend, 'delete_db_cluster', ('cluster_identifier', 'snapshot_name'))
+    restore = _require(RDSBackend, 'restore_db_cluster_from_snapshot', ('from_snapshot_id', 'overrides'))
+    _require(DBClusterSnapshot, '__init__', ('snapshot_type',))
+    if 'self.cluster_snapshots' not in inspect.getsource(RDSBackend.__init__):
+        raise MotoPatchError('moto %s: RDSBackend no longer keeps cluster_snapshots' % _moto_version())
+
+    @functools.wraps(delete)
+    def delete_db_cluster(self, cluster_identifier, snapshot_name=None):
+        cluster = delete(self, cluster_identifier, snapshot_name=snapshot_name)
+        for snapshot_id, snapshot in list(self.cluster_snapshots.items()):
+            if snapshot.snapshot_type == 'automated' and snapshot.db_cluster_identifier == cluster.db_cluster_identifier:
+                del self.cluster_snapshots[snapshot_id]
+        return cluster
+
+    @functools.wraps(restore)
+    def restore_db_cluster_from_snapshot(self, from_snapshot_id, overrides):
+        cluster = restore(self, from_snapshot_id, overrides)
+        for key in RESTORE_FALSE_OVERRIDES:
+            value = overrides.get(key)
+            if value is not None and not value:
+                setattr(cluster, key, False)
+        return cluster
+
+    setter(RDSBackend, 'delete_db_cluster', delete_db_cluster)
+    setter(RDSBackend, 'restore_db_cluster_from_snapshot', restore_db_cluster_from_snapshot)
+
+
+def patch_rds_clusters(setter=setattr):
+    """Only the RDS cluster corrections, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
+    _patch_rds_cluster_lifecycle(setter)
+
+
 PATCHES = (
     _patch_prefix_list_descriptions,
     _patch_update_descriptions_return,
     _patch_nat_gateway_delete,
     _patch_alb_default_attributes,
+    _patch_rds_cluster_lifecycle,
+    _patch_ecs_create_service,
 )
 
 
