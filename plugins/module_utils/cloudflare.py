@@ -45,6 +45,29 @@ BACKOFF_BASE = 1.0
 BODY_EXCERPT = 200
 MASK = "********"
 
+# What the user can do about an error, by Cloudflare error code (first match wins) or else HTTP status.
+TOKEN_HINT = (
+    "Cloudflare refused the API token (expired, revoked, malformed or without the needed permission): give a valid token "
+    "in api_token or the CLOUDFLARE_API_TOKEN environment variable, with Zone:Read and DNS:Edit on the zone."
+)
+RATE_HINT = "Cloudflare kept rate limiting the calls (HTTP 429) after every retry; wait a few minutes and run again."
+NAME_CONFLICT_HINT = "A CNAME cannot share its name with an A, AAAA or other CNAME record; delete that record first."
+CODE_HINTS = dict(
+    [(code, TOKEN_HINT) for code in (1000, 6003, 6103, 6111, 9106, 9109, 10000)]
+    + [
+        (971, RATE_HINT),
+        (7003, "The zone or record id is not known to Cloudflare (deleted meanwhile, or not visible to this API token)."),
+        (9004, "Only A, AAAA and CNAME records can be proxied."),
+        (9021, "The TTL must be 1 (automatic) or between 60 and 86400 seconds (30 on Enterprise zones)."),
+        (81044, "The record was deleted meanwhile; run again."),
+        (81053, NAME_CONFLICT_HINT),
+        (81054, NAME_CONFLICT_HINT),
+        (81057, "An identical record (same name, type and content) already exists."),
+    ]
+)
+STATUS_HINTS = {401: TOKEN_HINT, 403: TOKEN_HINT, 429: RATE_HINT}
+SERVER_HINT = "Cloudflare kept answering with a server error after every retry; check https://www.cloudflarestatus.com and run again later."
+
 
 def cloudflare_argument_spec():
     """Return the argument spec of the ``rocketclub.platform.cloudflare`` doc fragment (a new dict)."""
@@ -83,6 +106,16 @@ class CloudflareError(Exception):
             found.append(error.get("code"))
             found.extend(item.get("code") for item in error.get("error_chain") or [])
         return [code for code in found if code is not None]
+
+    @property
+    def hint(self):
+        """What to do about this error (``None`` when there is nothing better than the message)."""
+        for code in self.codes:
+            if code in CODE_HINTS:
+                return CODE_HINTS[code]
+        if self.status is not None and self.status >= 500:
+            return SERVER_HINT
+        return STATUS_HINTS.get(self.status)
 
     def __str__(self):
         method, path = self.request
@@ -309,6 +342,10 @@ class CloudflareClient:
 
     def zone_id(self, name):
         """Return the id of the zone called ``name``; raise ``CloudflareError`` unless exactly one matches."""
+        return self.zone(name)["id"]
+
+    def zone(self, name):
+        """Return the zone object (``id``, ``name``, ``plan``...) called ``name``; raise ``CloudflareError`` unless exactly one matches."""
         name = name.strip().rstrip(".").lower()
         zones = self.paginate("/zones", {"name": name}, per_page=50)
         if len(zones) != 1:
@@ -319,7 +356,7 @@ class CloudflareClient:
                 else f"{len(zones)} zones named {name!r} are visible to this API token ({found}); expected exactly one"
             )
             raise self._error(None, [{"code": None, "message": message}], "GET", "/zones")
-        return zones[0]["id"]
+        return zones[0]
 
     def ips(self):
         """Return Cloudflare's published ranges: ``{ipv4_cidrs, ipv6_cidrs, etag}`` (no token is sent)."""

@@ -355,39 +355,13 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import d
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import fingerprint
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import normalize_domain
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import validate_discovery
+from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
+from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import read_secure_parameter
 
 TAGS_BATCH = 20
 MAX_HEADER_VALUE_LENGTH = 128
 DISCOVERY_TIMEOUT = 10
-
-
-class ScrubbedBotoCoreError(Exception):
-    """A botocore error whose message had secret values removed."""
-
-
-def scrub(text, secrets):
-    text = str(text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
-
-
-def call_with_secrets(method, secrets, **params):
-    """Call a write API whose parameters contain secrets; re-raise errors without their values.
-
-    The original exception is dropped (``from None``) so that neither its message nor the request
-    parameters can reach the traceback of the module result.
-    """
-    try:
-        return method(aws_retry=True, **params)
-    except botocore.exceptions.ClientError as e:
-        error = dict(e.response.get("Error") or {})
-        error["Message"] = scrub(error.get("Message", ""), secrets)
-        response = {"Error": error, "ResponseMetadata": e.response.get("ResponseMetadata") or {}}
-        raise botocore.exceptions.ClientError(response, e.operation_name) from None
-    except (botocore.exceptions.BotoCoreError, ValueError, TypeError) as e:
-        raise ScrubbedBotoCoreError(f"{type(e).__name__}: {scrub(e, secrets)}") from None
 
 
 # ------------------------------------------------------------------------------------------------ reads
@@ -438,22 +412,6 @@ def read_client_secret(module, client, name, stage):
     module.no_log_values.add(value)
     if not value.strip():
         module.fail_json(msg=f"Kinde client secret {name} has an empty value. {put_hint}")
-    return value
-
-
-def read_secure_parameter(module, client, name, option):
-    """Decrypted value of an SSM SecureString parameter, registered as a no_log value."""
-    try:
-        parameter = client.get_parameter(Name=name, WithDecryption=True, aws_retry=True)["Parameter"]
-    except is_boto3_error_code("ParameterNotFound"):
-        module.fail_json(msg=f"SSM parameter {name} ({option}) does not exist in {module.region}")
-    value = parameter.get("Value") or ""
-    if value:
-        module.no_log_values.add(value)
-    if parameter.get("Type") != "SecureString":
-        module.fail_json(msg=f"SSM parameter {name} ({option}) must be a SecureString, not {parameter.get('Type')}")
-    if not value:
-        module.fail_json(msg=f"SSM parameter {name} ({option}) is empty")
     return value
 
 
@@ -709,7 +667,7 @@ def main():
                 before[wanted["name"]] = public_view(existing, fingerprint_of)
             after[wanted["name"]] = public_view(state, fingerprint_of)
             results.append(result_entry(state, changed, changes))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ScrubbedBotoCoreError) as e:
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ScrubbedError) as e:
         module.fail_json_aws(
             e, msg=f"Failed to {step} (listener {listener_arn})", rules=results, deleted=deleted, changed=any_changed
         )

@@ -92,7 +92,8 @@ options:
   purge_tags:
     description:
       - Remove tags not in O(tags), O(secrets[].tags) or C(platform:value-owner).
-      - Tags starting with C(aws:) are never removed.
+      - Tags starting with C(aws:) are never removed, nor C(platform:source-fingerprint), which
+        M(rocketclub.platform.aurora_database_urls) keeps on the database URL secrets.
     type: bool
     default: true
   state:
@@ -227,6 +228,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import VALUE_OWNER_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import build_secret_string
+from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
@@ -317,6 +319,8 @@ def ensure_metadata(module, client, current, description, kms_arn, kms_resolver)
 
 
 def ensure_tags(module, client, current, tags, purge_tags):
+    # Owned by aurora_database_urls on the URL secrets: kept whatever purge_tags says.
+    tags = dict(tags, **{k: v for k, v in current["tags"].items() if k == FINGERPRINT_TAG})
     to_set, to_unset, resulting = plan_tags(current["tags"], tags, purge_tags)
     if not to_set and not to_unset:
         return False, current

@@ -399,3 +399,66 @@ def test_retry_after_http_date():
     assert cloudflare._parse_retry_after("3") == 3.0
     assert cloudflare._parse_retry_after("soon") is None
     assert cloudflare._parse_retry_after(None) is None
+
+
+def test_zone_returns_the_whole_zone(make_client):
+    zone = {"id": "023e105f4ecef8ad9ca31a8372d0c353", "name": "example.com", "plan": {"legacy_id": "enterprise"}}
+    client, api = make_client([(200, envelope([zone], result_info={"page": 1, "total_pages": 1}), None)])
+    assert client.zone(" Example.COM. ") == zone
+    assert api.calls[0]["path"] == "/client/v4/zones"
+    assert api.calls[0]["query"] == {"name": ["example.com"], "per_page": ["50"], "page": ["1"]}
+
+
+@pytest.mark.parametrize(
+    "status, errors, hint",
+    [
+        (401, [{"code": 10000, "message": "Authentication error"}], cloudflare.TOKEN_HINT),
+        (403, [{"code": 9109, "message": "Invalid access token"}], cloudflare.TOKEN_HINT),
+        (400, [{"code": 6003, "message": "Invalid request headers", "error_chain": [{"code": 6111, "message": "bad"}]}], cloudflare.TOKEN_HINT),
+        (403, [{"code": 12345, "message": "unknown code"}], cloudflare.TOKEN_HINT),  # by HTTP status
+        (429, [{"code": 971, "message": "Please wait"}], cloudflare.RATE_HINT),
+        (400, [{"code": 81053, "message": "An A, AAAA, or CNAME record with that host already exists."}], cloudflare.NAME_CONFLICT_HINT),
+        (400, [{"code": 81054, "message": "A CNAME record with that host already exists."}], cloudflare.NAME_CONFLICT_HINT),
+        (400, [{"code": 1004, "message": "DNS Validation Error", "error_chain": [{"code": 9021, "message": "TTL"}]}], cloudflare.CODE_HINTS[9021]),
+        (503, [{"code": 503, "message": "Service Unavailable"}], cloudflare.SERVER_HINT),
+        (400, [{"code": 1004, "message": "DNS Validation Error"}], None),
+        (None, [{"code": None, "message": "no zone named 'x' is visible to this API token"}], None),
+    ],
+)
+def test_error_hints(status, errors, hint):
+    assert CloudflareError(status, errors, request=("GET", "/zones")).hint == hint
+
+
+def test_expired_token_error_maps_to_the_token_hint_without_the_token(make_client, sleeps):
+    client, api = make_client([(401, envelope(None, False, [{"code": 10000, "message": "Authentication error"}]), None)] * 2)
+    with pytest.raises(CloudflareError) as exc:
+        client.zone("example.com")
+    assert exc.value.hint == cloudflare.TOKEN_HINT and "CLOUDFLARE_API_TOKEN" in exc.value.hint
+    assert TOKEN not in str(exc.value) + exc.value.hint
+    assert len(api.calls) == 1 and sleeps == []  # an auth error is never retried
+
+
+def test_429_with_http_date_retry_after(make_client, sleeps, monkeypatch):
+    monkeypatch.setattr(cloudflare.time, "time", lambda: 1445412477.0)  # 3 s before the date below
+    throttled = envelope(None, False, [{"code": 971, "message": "slow"}])
+    client, api = make_client([(429, throttled, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (200, envelope([]), None)])
+    assert client.get("/zones") == []
+    assert sleeps == [3.0] and len(api.calls) == 2
+
+
+def test_writes_are_retried_on_429_and_5xx_with_the_same_body(make_client, sleeps):
+    throttled = envelope(None, False, [{"code": 971, "message": "slow"}])
+    unavailable = envelope(None, False, [{"code": 502, "message": "Bad Gateway"}])
+    client, api = make_client([(429, throttled, {"Retry-After": "1"}), (502, unavailable, None), (200, envelope({"id": "r1"}), None)])
+    assert client.post("/zones/z/dns_records", {"type": "CNAME", "name": "www"}) == {"id": "r1"}
+    assert [(c["method"], c["body"]) for c in api.calls] == [("POST", {"type": "CNAME", "name": "www"})] * 3
+    assert sleeps == [1.0, 1.5]
+
+
+def test_retry_exhausted_keeps_the_last_error_and_its_hint(make_client, sleeps):
+    throttled = envelope(None, False, [{"code": 971, "message": "Please wait and consider throttling your request speed"}])
+    client, api = make_client([(429, throttled, {"Retry-After": "0"})] * 3, max_retries=3)
+    with pytest.raises(CloudflareError) as exc:
+        client.patch("/zones/z/dns_records/r", {"ttl": 1})
+    assert exc.value.attempts == 3 and exc.value.status == 429 and exc.value.hint == cloudflare.RATE_HINT
+    assert sleeps == [0.0, 0.0] and len(api.calls) == 3

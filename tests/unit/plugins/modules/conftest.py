@@ -102,13 +102,18 @@ def api_calls(monkeypatch):
 
 
 @pytest.fixture
-def run_module(capsys, aws_region):
+def run_module(capsys, aws_region, monkeypatch):
     """Run a module's ``main()`` with the given args (``region`` defaults to ``aws_region``).
 
     Return a ``ModuleRun``: it unpacks as ``(result_dict, raw_stdout)`` and carries the exit code as ``.rc``,
     which must agree with the result's ``failed`` flag.
     """
+    from ansible.module_utils import _internal
     from ansible.module_utils.testing import patch_module_args
+
+    # A module runs outside the controller; importing controller code (ansible.template, in the filter
+    # tests) flips this process-wide flag, and module warnings would then be lost.
+    monkeypatch.setattr(_internal, "is_controller", False)
 
     def _run(main, args, check_mode=False, diff=False):
         args = dict(args)

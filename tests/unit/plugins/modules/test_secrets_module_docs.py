@@ -14,7 +14,7 @@ import importlib
 import pytest
 import yaml
 
-MODULES = ["secretsmanager_secrets", "ssm_parameters"]
+MODULES = ["secretsmanager_secrets", "ssm_parameters", "aurora_database_urls", "ecs_run_task"]
 RETURN_KEYS = {"description", "returned", "type", "sample"}
 
 

@@ -283,6 +283,17 @@ class TestModule:
         assert result["changed"] is False
         assert api_calls.writes() == []
 
+    def test_source_fingerprint_tag_survives_purge(self, run_module, api_calls):
+        """aurora_database_urls owns platform:source-fingerprint on the URL secrets: a purge keeps it."""
+        run_module(mod.main, {"secrets": [{"name": "prod/backstage/database-url"}]})
+        sm().tag_resource(SecretId="prod/backstage/database-url", Tags=[{"Key": "platform:source-fingerprint", "Value": "f00"}])
+        api_calls.clear()
+        result = run_module(mod.main, {"secrets": [{"name": "prod/backstage/database-url"}], "purge_tags": True})[0]
+        assert result["changed"] is False
+        assert api_calls.writes() == []
+        aws_tags = {t["Key"]: t["Value"] for t in sm().describe_secret(SecretId="prod/backstage/database-url")["Tags"]}
+        assert aws_tags["platform:source-fingerprint"] == "f00"
+
     def test_value_owner_change_updates_tag_only(self, run_module, api_calls):
         run_module(mod.main, {"secrets": [{"name": "kinde"}]})
         api_calls.clear()

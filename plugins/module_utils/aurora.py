@@ -1,0 +1,515 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure logic of the ``rocketclub.platform.aurora_cluster`` module.
+
+Nothing here calls AWS: functions take module parameters and what ``DescribeDBClusters``,
+``DescribeDBInstances``, ``DescribeDBSubnetGroups`` and ``DescribeDBClusterSnapshots`` returned
+(boto3 shapes) and return API parameters, predictions, result views and messages.
+
+Predictions are boto3 shapes too (built from the parameters of the call that would be made), so
+one set of view functions renders both what exists and what check mode predicts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
+# Tags the module keeps on the cluster for itself; never compared with O(tags), never purged by it.
+RESTORED_FROM_TAG = "platform:restored-from"  # snapshot a cluster was restored from (informational)
+PASSWORD_SYNC_TAG = "platform:master-password"  # "sync-pending": set MasterUserPassword from the secret
+PASSWORD_SYNC_PENDING = "sync-pending"
+FINAL_SNAPSHOT_TAG = "platform:final-snapshot"  # final snapshot taken by a state=absent run in progress
+INTERNAL_TAGS = (RESTORED_FROM_TAG, PASSWORD_SYNC_TAG, FINAL_SNAPSHOT_TAG)
+SNAPSHOT_OF_TAG = "platform:final-snapshot-of"  # on the final snapshot: the cluster it was taken of
+
+SERVERLESS_CLASS = "db.serverless"
+DEFAULT_SCALING = {"min_capacity": 0.5, "max_capacity": 4.0}
+TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
+MAX_READERS = 15
+
+# Cluster statuses
+AVAILABLE = "available"
+STOPPED = "stopped"
+STOPPING = "stopping"
+STARTING = "starting"
+DELETING = "deleting"
+ABSENT = "absent"
+# A cluster in these statuses takes no new instances (AWS answers InvalidDBClusterStateFault).
+NO_NEW_INSTANCES = (STOPPED, STOPPING, STARTING, DELETING)
+FAILED_STATUSES = (
+    "failed",
+    "cloning-failed",
+    "migration-failed",
+    "inaccessible-encryption-credentials",
+    "incompatible-network",
+    "incompatible-parameters",
+    "incompatible-restore",
+    "restore-error",
+    "storage-full",
+)
+
+IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+BACKUP_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+# option -> ModifyDBCluster parameter, for the settings a cluster can change in place
+MODIFIABLE = (
+    ("engine_version", "EngineVersion"),
+    ("port", "Port"),
+    ("vpc_security_group_ids", "VpcSecurityGroupIds"),
+    ("serverless_v2_scaling", "ServerlessV2ScalingConfiguration"),
+    ("deletion_protection", "DeletionProtection"),
+    ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+    ("backup_retention_period", "BackupRetentionPeriod"),
+    ("preferred_backup_window", "PreferredBackupWindow"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _identifier_problem(option, value, max_length):
+    if not value or len(value) > max_length or not IDENTIFIER_RE.match(value.lower()):
+        return (
+            f"{option} {value!r} is not a valid identifier: 1 to {max_length} letters, digits or hyphens, "
+            "starting with a letter, without two consecutive hyphens or a trailing hyphen"
+        )
+    return None
+
+
+def _scaling_problems(scaling):
+    low, high = scaling["min_capacity"], scaling["max_capacity"]
+    problems = []
+    if low > high:
+        problems.append(f"serverless_v2_scaling.min_capacity ({low:g}) must not be above max_capacity ({high:g})")
+    if not 0 <= low <= 256 or not 1 <= high <= 256:
+        problems.append("serverless_v2_scaling: min_capacity must be within 0-256 and max_capacity within 1-256 ACUs")
+    if any((value * 2) % 1 for value in (low, high)):
+        problems.append("serverless_v2_scaling: capacities must be multiples of 0.5 ACU")
+    return problems
+
+
+def validate_params(params):
+    """Problems with the module parameters, found before any API call (list of messages)."""
+    problems = []
+    cluster_id = params["cluster_identifier"]
+    reader_count = params["reader_count"]
+    if not 0 <= reader_count <= MAX_READERS:
+        problems.append(f"reader_count must be between 0 and {MAX_READERS}, got {reader_count}")
+    # the instances are <cluster>-1 ... <cluster>-<readers + 1>; instance identifiers have 63 characters at most
+    suffix = len(f"-{max(reader_count, 0) + 1}")
+    cluster_problem = _identifier_problem("cluster_identifier", cluster_id, 63 - suffix)
+    if cluster_problem:
+        problems.append(cluster_problem)
+    scaling = desired_scaling(params)
+    if scaling:
+        problems.extend(_scaling_problems(scaling))
+    if not 1 <= params["backup_retention_period"] <= 35:
+        problems.append(f"backup_retention_period must be between 1 and 35 days, got {params['backup_retention_period']}")
+    window = params.get("preferred_backup_window")
+    if window is not None and not BACKUP_WINDOW_RE.match(window):
+        problems.append(f"preferred_backup_window {window!r} must look like hh24:mi-hh24:mi in UTC, e.g. 03:00-03:30")
+    if not 1150 <= params["port"] <= 65535:
+        problems.append(f"port must be between 1150 and 65535, got {params['port']}")
+    if params["wait_timeout"] < 1:
+        problems.append("wait_timeout must be at least 1 second")
+    if params.get("final_snapshot_identifier"):
+        problem = _identifier_problem("final_snapshot_identifier", params["final_snapshot_identifier"], 255)
+        if problem:
+            problems.append(problem)
+    elif params.get("final_snapshot_prefix") or not cluster_problem:
+        name = final_snapshot_name(final_snapshot_prefix(params), "20000101000000")
+        if _identifier_problem("final_snapshot_prefix", name, 255):
+            problems.append(
+                f"final_snapshot_prefix {params.get('final_snapshot_prefix')!r} does not make a valid snapshot identifier "
+                f"({name!r}): use letters, digits and single hyphens, starting with a letter"
+            )
+    subnet_ids = params.get("subnet_ids")
+    if subnet_ids is not None and len(set(subnet_ids)) < 2:
+        problems.append("subnet_ids must name at least two subnets (in two availability zones) for the DB subnet group")
+    return problems
+
+
+def desired_scaling(params):
+    """The Serverless v2 scaling to manage (dict with float capacities), or None to leave it alone."""
+    scaling = params.get("serverless_v2_scaling")
+    if scaling is None and params["instance_class"] == SERVERLESS_CLASS:
+        scaling = DEFAULT_SCALING
+    if scaling is None:
+        return None
+    return {"min_capacity": float(scaling["min_capacity"]), "max_capacity": float(scaling["max_capacity"])}
+
+
+def instance_ids(cluster_id, reader_count):
+    """The declared instances: the writer ``<cluster>-1``, then the readers ``<cluster>-2`` ..."""
+    return [f"{cluster_id}-{number}" for number in range(1, reader_count + 2)]
+
+
+def final_snapshot_prefix(params):
+    prefix = params.get("final_snapshot_prefix") or f"{params['cluster_identifier']}-final-"
+    return prefix.lower()
+
+
+def final_snapshot_name(prefix, timestamp):
+    """``<prefix><UTC yyyymmddHHMMSS>``; ``timestamp`` is a datetime or an already formatted string."""
+    if not isinstance(timestamp, str):
+        timestamp = timestamp.strftime(TIMESTAMP_FORMAT)
+    return f"{prefix}{timestamp}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots
+
+
+def newest_final_snapshot(snapshots, prefix):
+    """The newest available manual cluster snapshot whose identifier starts with ``prefix``, or None."""
+    candidates = [
+        s
+        for s in snapshots
+        if s.get("SnapshotType", "manual") == "manual"
+        and s.get("Status") == AVAILABLE
+        and s["DBClusterSnapshotIdentifier"].lower().startswith(prefix.lower())
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (str(s.get("SnapshotCreateTime") or ""), s["DBClusterSnapshotIdentifier"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tags
+
+
+def resource_tags(resource):
+    return boto3_tag_list_to_ansible_dict((resource or {}).get("TagList") or [])
+
+
+def desired_tags(user_tags):
+    tags = dict(user_tags or {})
+    tags.update(MANAGED_TAGS)
+    return tags
+
+
+def plan_cluster_tags(current, user_tags, purge_tags, keep_final_snapshot=False):
+    """``(to_set, to_unset)`` for the cluster's tags. The module's own tags are left alone, except the
+    final-snapshot marker, which only a state=absent run keeps (any other run means the cluster lives on)."""
+    current = dict(current or {})
+    compared = {k: v for k, v in current.items() if k not in INTERNAL_TAGS}
+    to_set, to_unset = compare_aws_tags(compared, desired_tags(user_tags), purge_tags)
+    if FINAL_SNAPSHOT_TAG in current and not keep_final_snapshot:
+        to_unset.append(FINAL_SNAPSHOT_TAG)
+    return to_set, sorted(to_unset)
+
+
+def apply_tags(resource, to_set, to_unset):
+    """Copy of a boto3 resource shape with the tag changes applied (prediction)."""
+    tags = resource_tags(resource)
+    for key in to_unset:
+        tags.pop(key, None)
+    tags.update(to_set)
+    return dict(resource, TagList=ansible_dict_to_boto3_tag_list(tags))
+
+
+# ---------------------------------------------------------------------------------------------
+# Create / restore / modify
+
+
+def create_params(params, cluster_id, tags, snapshot_id=None):
+    """Parameters shared by CreateDBCluster and RestoreDBClusterFromSnapshot (credentials excluded)."""
+    api = {
+        "DBClusterIdentifier": cluster_id,
+        "Engine": params["engine"],
+        "Port": params["port"],
+        "DBSubnetGroupName": cluster_id,
+        "DeletionProtection": params["deletion_protection"],
+        "CopyTagsToSnapshot": params["copy_tags_to_snapshot"],
+        "BackupRetentionPeriod": params["backup_retention_period"],
+        "Tags": ansible_dict_to_boto3_tag_list(tags),
+    }
+    optional = {
+        "EngineVersion": params.get("engine_version"),
+        "KmsKeyId": params.get("kms_key_id"),
+        "VpcSecurityGroupIds": params.get("vpc_security_group_ids"),
+        "PreferredBackupWindow": params.get("preferred_backup_window"),
+        "ServerlessV2ScalingConfiguration": scaling_to_api(desired_scaling(params)),
+    }
+    api.update({k: v for k, v in optional.items() if v is not None})
+    if snapshot_id:
+        api["SnapshotIdentifier"] = snapshot_id
+    else:
+        api["StorageEncrypted"] = True
+    return api
+
+
+def instance_params(params, cluster_id, instance_id, tags):
+    writer = instance_id == instance_ids(cluster_id, 0)[0]
+    return {
+        "DBInstanceIdentifier": instance_id,
+        "DBClusterIdentifier": cluster_id,
+        "DBInstanceClass": params["instance_class"],
+        "Engine": params["engine"],
+        "PromotionTier": 0 if writer else 1,
+        "PubliclyAccessible": False,
+        "Tags": ansible_dict_to_boto3_tag_list(tags),
+    }
+
+
+def scaling_to_api(scaling):
+    if scaling is None:
+        return None
+    return {"MinCapacity": scaling["min_capacity"], "MaxCapacity": scaling["max_capacity"]}
+
+
+def predicted_cluster(api, snapshot=None, master_username=None):
+    """The DBCluster shape that a CreateDBCluster/RestoreDBClusterFromSnapshot with ``api`` would give."""
+    snapshot = snapshot or {}
+    shape = {k: v for k, v in api.items() if k not in ("Tags", "VpcSecurityGroupIds", "DBSubnetGroupName", "SnapshotIdentifier")}
+    shape.update(
+        Status="creating",
+        DBClusterArn=None,
+        DBSubnetGroup=api["DBSubnetGroupName"],
+        TagList=api["Tags"],
+        VpcSecurityGroups=[{"VpcSecurityGroupId": g, "Status": "active"} for g in api.get("VpcSecurityGroupIds") or []],
+        StorageEncrypted=True,
+        EngineVersion=api.get("EngineVersion") or snapshot.get("EngineVersion"),
+        KmsKeyId=api.get("KmsKeyId") or snapshot.get("KmsKeyId"),
+        MasterUsername=master_username or snapshot.get("MasterUsername"),
+        DBClusterMembers=[],
+    )
+    return shape
+
+
+def predicted_instance(api):
+    shape = {k: v for k, v in api.items() if k != "Tags"}
+    shape.update(DBInstanceStatus="creating", TagList=api["Tags"])
+    return shape
+
+
+def _engine_versions_match(current, wanted):
+    """``16`` matches ``16.4``; ``16.4`` matches ``16.4`` only."""
+    return current == wanted or (current or "").startswith(wanted + ".")
+
+
+def plan_modify(cluster, params):
+    """``(ModifyDBCluster parameters, warnings)`` to bring an existing cluster to ``params``.
+
+    Settings the module does not manage (options left unset) are not compared. Engine, KMS key,
+    encryption and major engine versions cannot change in place: they only produce warnings.
+    """
+    current = cluster_settings(cluster)
+    wanted = desired_settings(params)
+    changes, warnings = {}, []
+    cluster_id = cluster["DBClusterIdentifier"]
+    if params["engine"] != cluster.get("Engine"):
+        warnings.append(f"Cluster {cluster_id} runs engine {cluster.get('Engine')}, not {params['engine']}; an engine cannot change in place")
+    kms = params.get("kms_key_id")
+    if kms and kms.startswith("arn:") and ":key/" in kms and cluster.get("KmsKeyId") and kms != cluster["KmsKeyId"]:
+        warnings.append(f"Cluster {cluster_id} is encrypted with {cluster['KmsKeyId']}, not {kms}; the key of a cluster cannot change in place")
+    if not cluster.get("StorageEncrypted"):
+        warnings.append(f"Cluster {cluster_id} storage is NOT encrypted; encryption cannot be turned on in place (restore a snapshot with kms_key_id)")
+    for option, api_name in MODIFIABLE:
+        want, have = wanted[option], current[option]
+        if want is None or want == have:
+            continue
+        if option == "engine_version":
+            if _engine_versions_match(have, want):
+                continue
+            if (have or "").split(".")[0] != want.split(".")[0]:
+                warnings.append(
+                    f"Cluster {cluster_id} runs {cluster.get('Engine')} {have}; the major version upgrade to {want} is not done by this module"
+                )
+                continue
+        changes[api_name] = scaling_to_api(want) if option == "serverless_v2_scaling" else want
+    return changes, warnings
+
+
+def apply_modify(cluster, changes):
+    """Copy of a DBCluster shape with ModifyDBCluster ``changes`` applied (prediction)."""
+    result = dict(cluster)
+    for key, value in changes.items():
+        if key == "VpcSecurityGroupIds":
+            result["VpcSecurityGroups"] = [{"VpcSecurityGroupId": g, "Status": "active"} for g in value]
+        elif key != "MasterUserPassword":
+            result[key] = value
+    return result
+
+
+def desired_settings(params):
+    groups = params.get("vpc_security_group_ids")
+    return {
+        "engine_version": params.get("engine_version"),
+        "port": params["port"],
+        "vpc_security_group_ids": sorted(set(groups)) if groups is not None else None,
+        "serverless_v2_scaling": desired_scaling(params),
+        "deletion_protection": params["deletion_protection"],
+        "copy_tags_to_snapshot": params["copy_tags_to_snapshot"],
+        "backup_retention_period": params["backup_retention_period"],
+        "preferred_backup_window": params.get("preferred_backup_window"),
+    }
+
+
+def cluster_settings(cluster):
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    if scaling.get("MinCapacity") is not None and scaling.get("MaxCapacity") is not None:
+        scaling = {"min_capacity": float(scaling["MinCapacity"]), "max_capacity": float(scaling["MaxCapacity"])}
+    else:
+        scaling = None
+    groups = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups") or [] if g.get("Status") != "removing"]
+    return {
+        "engine_version": cluster.get("EngineVersion"),
+        "port": cluster.get("Port"),
+        "vpc_security_group_ids": sorted(groups),
+        "serverless_v2_scaling": scaling,
+        "deletion_protection": bool(cluster.get("DeletionProtection")),
+        "copy_tags_to_snapshot": bool(cluster.get("CopyTagsToSnapshot")),
+        "backup_retention_period": cluster.get("BackupRetentionPeriod"),
+        "preferred_backup_window": cluster.get("PreferredBackupWindow"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Instances
+
+
+def _instance_sort_key(identifier):
+    head, _sep, number = identifier.rpartition("-")
+    return (head, int(number)) if number.isdigit() else (identifier, 0)
+
+
+def plan_instances(cluster_id, params, instances):
+    """``(missing instance ids, warnings)`` for the declared instances of a cluster.
+
+    Instances are only ever created by this module on state=present: extra members are reported,
+    as are declared instances whose class or exposure differs from the declaration.
+    """
+    declared = instance_ids(cluster_id, params["reader_count"])
+    existing = {i["DBInstanceIdentifier"]: i for i in instances if i.get("DBInstanceStatus") != DELETING}
+    warnings = []
+    extra = sorted((i for i in existing if i not in declared), key=_instance_sort_key)
+    if extra:
+        warnings.append(
+            f"Cluster {cluster_id} has instances that are not declared (reader_count={params['reader_count']}): "
+            f"{', '.join(extra)}; they are kept (state=present never deletes instances)"
+        )
+    for instance_id in declared:
+        instance = existing.get(instance_id)
+        if instance and instance.get("DBInstanceClass") != params["instance_class"]:
+            warnings.append(
+                f"Instance {instance_id} is {instance.get('DBInstanceClass')}, not {params['instance_class']}; "
+                "it is not modified (change the class by hand or replace the instance)"
+            )
+    for instance_id in sorted(existing, key=_instance_sort_key):
+        if existing[instance_id].get("PubliclyAccessible"):
+            warnings.append(f"Instance {instance_id} is publicly accessible; this module only creates private instances")
+    return [i for i in declared if i not in existing], warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Waiting
+
+
+def cluster_failed(status):
+    return status in FAILED_STATUSES
+
+
+def progress_status(cluster, instances=()):
+    """One line for progress output: the cluster status, plus the instances not yet available."""
+    if cluster is None:
+        return ABSENT
+    status = cluster.get("Status", "unknown")
+    waiting = [
+        f"{i['DBInstanceIdentifier']} {i.get('DBInstanceStatus')}"
+        for i in sorted(instances, key=lambda i: _instance_sort_key(i["DBInstanceIdentifier"]))
+        if i.get("DBInstanceStatus") != AVAILABLE
+    ]
+    return f"{status}; instances {', '.join(waiting)}" if waiting else status
+
+
+def record_status(history, elapsed, status):
+    """Append ``{elapsed, status}`` to ``history`` when the status changed since the last entry."""
+    if not history or history[-1]["status"] != status:
+        history.append({"elapsed": int(elapsed), "status": status})
+    return history
+
+
+# ---------------------------------------------------------------------------------------------
+# Views (result and diff)
+
+
+def instance_view(instance, writers):
+    identifier = instance["DBInstanceIdentifier"]
+    return {
+        "identifier": identifier,
+        "instance_class": instance.get("DBInstanceClass"),
+        "status": instance.get("DBInstanceStatus"),
+        "writer": identifier in writers,
+        "publicly_accessible": bool(instance.get("PubliclyAccessible")),
+    }
+
+
+def cluster_view(cluster, instances=(), subnet_group=None):
+    """The ``cluster`` result of the module, from DBCluster/DBInstance/DBSubnetGroup shapes."""
+    if cluster is None:
+        return None
+    settings = cluster_settings(cluster)
+    writers = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers") or [] if m.get("IsClusterWriter")}
+    if not writers:
+        # no member list yet (prediction): the writer is the promotion tier 0 instance
+        writers = {i["DBInstanceIdentifier"] for i in instances if i.get("PromotionTier") == 0}
+    views = [instance_view(i, writers) for i in sorted(instances, key=lambda i: _instance_sort_key(i["DBInstanceIdentifier"]))]
+    group_name = cluster.get("DBSubnetGroup")
+    subnet_ids = None
+    if subnet_group and subnet_group.get("DBSubnetGroupName") == group_name:
+        subnet_ids = sorted(s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or [])
+    view = {
+        "identifier": cluster["DBClusterIdentifier"],
+        "arn": cluster.get("DBClusterArn"),
+        "status": cluster.get("Status"),
+        "endpoint": cluster.get("Endpoint"),
+        "reader_endpoint": cluster.get("ReaderEndpoint"),
+        "port": settings["port"],
+        "engine": cluster.get("Engine"),
+        "engine_version": settings["engine_version"],
+        "master_username": cluster.get("MasterUsername"),
+        "kms_key_id": cluster.get("KmsKeyId"),
+        "storage_encrypted": bool(cluster.get("StorageEncrypted")),
+        "publicly_accessible": any(v["publicly_accessible"] for v in views),
+        "db_subnet_group": group_name,
+        "subnet_ids": subnet_ids,
+    }
+    view.update(settings)  # the remaining modifiable settings, in MODIFIABLE order
+    view.update(instances=views, tags=resource_tags(cluster))
+    return view
+
+
+DIFF_KEYS = (
+    "status",
+    "engine",
+    "engine_version",
+    "port",
+    "kms_key_id",
+    "storage_encrypted",
+    "db_subnet_group",
+    "subnet_ids",
+    "vpc_security_group_ids",
+    "serverless_v2_scaling",
+    "deletion_protection",
+    "copy_tags_to_snapshot",
+    "backup_retention_period",
+    "preferred_backup_window",
+    "tags",
+)
+
+
+def diff_view(view):
+    """The comparable settings of a cluster view for ``--diff`` ({} when there is no cluster)."""
+    if not view:
+        return {}
+    entry = {key: view[key] for key in DIFF_KEYS}
+    entry["instances"] = {i["identifier"]: i["instance_class"] for i in view["instances"]}
+    return entry

@@ -1,0 +1,1135 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ecs_services
+version_added: 0.1.0
+short_description: Manage an ECS Fargate cluster, its services, task definitions, log groups and autoscaling in one task
+description:
+  - Converges the whole ECS side of an application tier in one task ("thin role, thick module") - the cluster, one
+    task definition family per service and per one-off task, the CloudWatch log groups the containers write to,
+    the Fargate services and their Application Auto Scaling target and CPU target-tracking policy.
+  - A new task definition revision is registered only when the declared definition differs from the latest
+    C(ACTIVE) revision of its family. Only the settings this module declares are compared (AWS defaults such as a
+    container's C(cpu=0) or C(hostPort) are ignored), the order of environment variables and secrets does not
+    matter, and O(services[].cpu)/O(services[].memory) may be given as numbers or as C(0.5 vCPU)/C(1 GB).
+    Check mode predicts the next revision (C(<family>:<latest + 1>)).
+  - A service is updated (C(UpdateService)) only when its task definition, network configuration, load balancer,
+    deployment configuration, health check grace period, platform version, tag propagation or execute-command
+    setting differ. Only the differing settings are sent.
+  - B(The desired count of a service is only set when the service is created.) Later runs never change it, and a
+    different desired count is neither a change nor a warning; Application Auto Scaling and the park runbook own it.
+  - Services run on Fargate (C(FARGATE) launch type, platform version C(LATEST)) in C(awsvpc) mode, with the
+    deployment circuit breaker and rollback on, tags propagated from the service, execute command off.
+  - Bad input fails before any API call with a message naming the option (image without tag or digest, an
+    environment variable that is also a secret, autoscaling O(services[].autoscaling.min_capacity) above
+    O(services[].autoscaling.max_capacity), Fargate CPU/memory combinations, container ports). Missing
+    dependencies fail after the reads and before any write (a target group that does not exist, is not of target
+    type C(ip) or listens on another port than the container, a Secrets Manager secret that does not exist). In check
+    mode missing dependencies (also a missing execution role, subnets or security groups, which other roles create)
+    are warnings, so that a check run against an empty account can predict everything.
+author:
+  - rocketclub platform team (@rocketclub)
+options:
+  cluster:
+    description:
+      - Name of the ECS cluster. It is created when missing.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) converges the cluster, the log groups, the task definitions, the services and their autoscaling.
+      - V(absent) deletes the services of O(services) (desired count set to 0 first, then deleted). Nothing else is
+        deleted or deregistered (cluster, task definitions, log groups, scalable targets are kept), and only
+        O(services[].name) is needed.
+    type: str
+    choices: [present, absent]
+    default: present
+  container_insights:
+    description:
+      - Whether CloudWatch Container Insights is enabled on the cluster (cluster setting C(containerInsights)).
+      - A cluster with C(enhanced) observability counts as enabled.
+    type: bool
+    default: true
+  capacity:
+    description:
+      - V(enforce) sets the minimum and maximum capacity of the scalable target of every service to
+        O(services[].autoscaling.min_capacity) and O(services[].autoscaling.max_capacity).
+      - V(preserve) leaves the minimum and maximum capacity of the scalable targets of B(existing) services as they
+        are (the desired count is never changed anyway). Everything else still converges, including the scaling
+        policy. New services are created and registered as with V(enforce). An existing service without a scalable
+        target keeps having none (with a warning).
+      - For the park runbook - park sets desired counts and scalable target minimum and maximum to 0 and the role
+        converges a parked environment with V(preserve), so a converge never unparks it; unpark restores the recorded
+        values and later converges use V(enforce) again.
+    type: str
+    choices: [enforce, preserve]
+    default: enforce
+  services:
+    description:
+      - The Fargate services, each with its own task definition family and log group.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Name of the service. Also the C(awslogs) stream prefix and the default container name.
+        type: str
+        required: true
+      family:
+        description:
+          - Task definition family. Defaults to C(<cluster>-<name>).
+        type: str
+      cpu:
+        description:
+          - Task CPU units, as a number (V(256)) or a string (V('256'), V('0.25 vCPU')). A Fargate size. Required with
+            O(state=present).
+        type: raw
+      memory:
+        description:
+          - Task memory in MiB, as a number (V(512)) or a string (V('512'), V('1 GB')); must be valid with O(services[].cpu)
+            on Fargate. Required with O(state=present).
+        type: raw
+      cpu_architecture:
+        description:
+          - CPU architecture of the task (C(runtimePlatform.cpuArchitecture)); the OS family is always C(LINUX).
+        type: str
+        choices: [X86_64, ARM64]
+        default: X86_64
+      container:
+        description:
+          - The (single) container of the task. Required with O(state=present).
+        type: dict
+        suboptions:
+          name:
+            description:
+              - Container name. Defaults to O(services[].name).
+            type: str
+          image:
+            description:
+              - Image, pinned with a tag (C(repository:tag)) or a digest (C(repository@sha256:...)).
+            type: str
+            required: true
+          port:
+            description:
+              - Port the container listens on (TCP port mapping).
+            type: int
+          command:
+            description:
+              - Command overriding the image's C(CMD).
+            type: list
+            elements: str
+          environment:
+            description:
+              - Plain environment variables, name to value. Values are strings. Must not contain secrets; a name also in
+                O(services[].container.secrets) is an error.
+            type: dict
+            default: {}
+          secrets:
+            description:
+              - Environment variables read from a secret when the task starts, name to reference. A reference is the
+                name or ARN of a Secrets Manager secret (an ARN may carry a C(:json-key:version-stage:version-id)
+                suffix) or the ARN of an SSM parameter.
+              - Secrets Manager names are resolved to the secret's ARN (C(DescribeSecret), never the value), which
+                also checks that the secret exists. They become C(secrets[].valueFrom) of the container; no secret value
+                is ever read by this module.
+            type: dict
+            default: {}
+          essential:
+            description:
+              - Whether the task stops when this container stops.
+            type: bool
+            default: true
+          health_check:
+            description:
+              - Container health check.
+            type: dict
+            suboptions:
+              command:
+                description:
+                  - Health check command, for example V(["CMD-SHELL", "curl -f http://localhost:7007/ || exit 1"]).
+                type: list
+                elements: str
+                required: true
+              interval:
+                description:
+                  - Seconds between checks.
+                type: int
+                default: 30
+              timeout:
+                description:
+                  - Seconds before a check fails.
+                type: int
+                default: 5
+              retries:
+                description:
+                  - Failed checks before the container is unhealthy.
+                type: int
+                default: 3
+              start_period:
+                description:
+                  - Seconds of grace after the container starts.
+                type: int
+      execution_role_arn:
+        description:
+          - Task execution role (pulls the image, reads the secrets, writes the logs). Required with O(state=present).
+        type: str
+      task_role_arn:
+        description:
+          - Task role (the application's own permissions).
+        type: str
+      log_group:
+        description:
+          - CloudWatch log group of the container (C(awslogs) driver, region of the module, stream prefix
+            O(services[].name)). Defaults to C(/ecs/<cluster>/<name>). Created when missing.
+        type: str
+      log_retention_days:
+        description:
+          - Retention of the log group, one of the values CloudWatch Logs allows (1, 3, 5, 7, 14, 30, 60, 90, ...).
+        type: int
+        default: 30
+      tags:
+        description:
+          - Tags of the service, its task definition, log group and scalable target, added to O(tags).
+        type: dict
+        default: {}
+      subnets:
+        description:
+          - Subnets of the tasks. Required with O(state=present).
+        type: list
+        elements: str
+      security_groups:
+        description:
+          - Security groups of the tasks. Required with O(state=present).
+        type: list
+        elements: str
+      assign_public_ip:
+        description:
+          - Whether the tasks get a public IP address.
+        type: bool
+        default: false
+      target_group_arn:
+        description:
+          - Target group (target type C(ip)) the tasks are registered in. Without it the service has no load balancer.
+          - Its port must be the container port. Load balancers are updated in place (rolling-update services); a
+            service with another deployment controller fails with a message saying so.
+        type: str
+      container_port:
+        description:
+          - Container port registered in the target group. Defaults to O(services[].container.port), which it must equal.
+        type: int
+      health_check_grace_period:
+        description:
+          - Seconds during which the scheduler ignores failing load balancer and container health checks of a new task.
+        type: int
+        default: 60
+      desired_count:
+        description:
+          - Number of tasks of a B(new) service. Never applied to an existing service (see the module description).
+        type: int
+        default: 1
+      deployment:
+        description:
+          - Rolling deployment settings. The circuit breaker with rollback is always on.
+        type: dict
+        suboptions:
+          minimum_healthy_percent:
+            description:
+              - Lower limit of running tasks during a deployment, in percent of the desired count.
+            type: int
+            default: 100
+          maximum_percent:
+            description:
+              - Upper limit of running tasks during a deployment, in percent of the desired count.
+            type: int
+            default: 200
+      autoscaling:
+        description:
+          - Application Auto Scaling of the desired count (C(ecs:service:DesiredCount) of C(service/<cluster>/<name>))
+            with one target-tracking policy on C(ECSServiceAverageCPUUtilization) named C(<name>-cpu-target-tracking).
+          - Without it the scalable target and policies of the service are not managed (left as they are).
+        type: dict
+        suboptions:
+          min_capacity:
+            description:
+              - Minimum desired count. See O(capacity).
+            type: int
+            required: true
+          max_capacity:
+            description:
+              - Maximum desired count. See O(capacity).
+            type: int
+            required: true
+          cpu_target:
+            description:
+              - Average CPU utilisation (percent) the policy keeps the service at.
+            type: float
+            default: 70.0
+          scale_in_cooldown:
+            description:
+              - Seconds after a scale-in before another scale-in.
+            type: int
+            default: 300
+          scale_out_cooldown:
+            description:
+              - Seconds after a scale-out before another scale-out.
+            type: int
+            default: 60
+  task_definitions:
+    description:
+      - Standalone task definitions (one-off tasks such as a deployer or a database bootstrap), run with
+        C(RunTask) by someone else. No service is created for them. The suboptions mean the same as for O(services).
+      - Ignored with O(state=absent).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Name of the task. Also the C(awslogs) stream prefix and the default container name.
+        type: str
+        required: true
+      family:
+        description:
+          - Task definition family. Defaults to C(<cluster>-<name>).
+        type: str
+      cpu:
+        description:
+          - Task CPU units (a Fargate size). Required with O(state=present).
+        type: raw
+      memory:
+        description:
+          - Task memory in MiB. Required with O(state=present).
+        type: raw
+      cpu_architecture:
+        description:
+          - CPU architecture of the task.
+        type: str
+        choices: [X86_64, ARM64]
+        default: X86_64
+      container:
+        description:
+          - The (single) container of the task, as O(services[].container). Required with O(state=present).
+        type: dict
+        suboptions:
+          name:
+            description:
+              - Container name. Defaults to O(task_definitions[].name).
+            type: str
+          image:
+            description:
+              - Image, pinned with a tag or a digest.
+            type: str
+            required: true
+          port:
+            description:
+              - Port the container listens on.
+            type: int
+          command:
+            description:
+              - Command overriding the image's C(CMD).
+            type: list
+            elements: str
+          environment:
+            description:
+              - Plain environment variables (no secrets).
+            type: dict
+            default: {}
+          secrets:
+            description:
+              - Environment variables read from Secrets Manager or SSM, as O(services[].container.secrets).
+            type: dict
+            default: {}
+          essential:
+            description:
+              - Whether the task stops when this container stops.
+            type: bool
+            default: true
+          health_check:
+            description:
+              - Container health check, as O(services[].container.health_check).
+            type: dict
+            suboptions:
+              command:
+                description:
+                  - Health check command.
+                type: list
+                elements: str
+                required: true
+              interval:
+                description:
+                  - Seconds between checks.
+                type: int
+                default: 30
+              timeout:
+                description:
+                  - Seconds before a check fails.
+                type: int
+                default: 5
+              retries:
+                description:
+                  - Failed checks before the container is unhealthy.
+                type: int
+                default: 3
+              start_period:
+                description:
+                  - Seconds of grace after the container starts.
+                type: int
+      execution_role_arn:
+        description:
+          - Task execution role. Required with O(state=present).
+        type: str
+      task_role_arn:
+        description:
+          - Task role.
+        type: str
+      log_group:
+        description:
+          - CloudWatch log group of the container. Defaults to C(/ecs/<cluster>/<name>).
+        type: str
+      log_retention_days:
+        description:
+          - Retention of the log group in days.
+        type: int
+        default: 30
+      tags:
+        description:
+          - Tags of the task definition and its log group, added to O(tags).
+        type: dict
+        default: {}
+  wait:
+    description:
+      - Wait until the services created or updated by this run are stable (ECS waiter C(services_stable)), or with
+        O(state=absent) until the deleted services are C(INACTIVE).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait with O(wait=true).
+    type: int
+    default: 600
+  tags:
+    description:
+      - Tags applied to every resource (cluster, services, task definitions, log groups, new scalable targets), with
+        C(platform:managed-by=rocketclub.platform).
+      - Scalable targets are tagged when they are registered; tags of existing scalable targets are not updated.
+    type: dict
+    default: {}
+    aliases: [resource_tags]
+  purge_tags:
+    description:
+      - Remove tags of the cluster, services, task definitions and log groups that are not in the merged tags.
+        Tags starting with C(aws:) are never removed.
+    type: bool
+    default: true
+notes:
+  - Supports C(check_mode) (predicted ARNs of new resources are V(null) when the account is not known yet) and C(diff)
+    mode. The diff holds the compared settings of each resource; secrets appear only as C(valueFrom) references.
+  - Required permissions - C(ecs:*Cluster*), C(ecs:*TaskDefinition*), C(ecs:*Service*), C(ecs:TagResource),
+    C(ecs:UntagResource), C(logs:DescribeLogGroups), C(logs:CreateLogGroup), C(logs:PutRetentionPolicy),
+    C(logs:ListTagsForResource), C(logs:TagResource), C(logs:UntagResource), C(application-autoscaling:Describe*),
+    C(application-autoscaling:RegisterScalableTarget), C(application-autoscaling:PutScalingPolicy),
+    C(elasticloadbalancing:DescribeTargetGroups), C(secretsmanager:DescribeSecret) and C(iam:PassRole) on the task roles.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Backstage and the Prefect API behind the ALB, plus the Prefect deployer task
+  rocketclub.platform.ecs_services:
+    cluster: prod-platform
+    tags:
+      platform:env: prod
+    services:
+      - name: backstage
+        cpu: 1024
+        memory: 2048
+        container:
+          image: 123456789012.dkr.ecr.eu-west-2.amazonaws.com/backstage:1.42.0
+          port: 7007
+          environment:
+            NODE_ENV: production
+          secrets:
+            BACKSTAGE_DATABASE_URL: prod/backstage/database-url
+            AUTH_SESSION_SECRET: prod/backstage/session-secret
+            GITHUB_TOKEN: prod/github/pat/blog_data_ci
+            CIRCLECI_AUTH_TOKEN: prod/circleci/pat/backstage
+        execution_role_arn: arn:aws:iam::123456789012:role/prod-backstage-execution
+        task_role_arn: arn:aws:iam::123456789012:role/prod-backstage-task
+        subnets: "{{ platform_network.private_app_subnet_ids }}"
+        security_groups: ["{{ platform_network.ecs_security_group_id }}"]
+        target_group_arn: "{{ platform_alb.target_groups.backstage.arn }}"
+        autoscaling:
+          min_capacity: 1
+          max_capacity: 4
+      - name: prefect-api
+        cpu: 512
+        memory: 1024
+        container:
+          image: prefecthq/prefect:3.4.1-python3.12
+          port: 4200
+          command: ["prefect", "server", "start", "--host", "0.0.0.0"]
+          secrets:
+            PREFECT_API_DATABASE_CONNECTION_URL: prod/prefect/database-url
+        execution_role_arn: arn:aws:iam::123456789012:role/prod-prefect-execution
+        task_role_arn: arn:aws:iam::123456789012:role/prod-prefect-task
+        subnets: "{{ platform_network.private_app_subnet_ids }}"
+        security_groups: ["{{ platform_network.ecs_security_group_id }}"]
+        target_group_arn: "{{ platform_alb.target_groups.prefect.arn }}"
+        autoscaling:
+          min_capacity: 1
+          max_capacity: 2
+    task_definitions:
+      - name: prefect-deployer
+        cpu: 256
+        memory: 512
+        container:
+          image: 123456789012.dkr.ecr.eu-west-2.amazonaws.com/prefect-deployer:2025.06.1
+          secrets:
+            GITHUB_TOKEN: prod/github/pat/blog_data_ci
+        execution_role_arn: arn:aws:iam::123456789012:role/prod-prefect-execution
+    capacity: "{{ 'preserve' if park_mode == 'parked' else 'enforce' }}"
+    wait: true
+  register: ecs
+
+- name: Publish the deployer task definition for CI
+  ansible.builtin.debug:
+    msg: "{{ ecs.task_definitions['prefect-deployer'] }}"
+
+- name: Delete a service (its task definitions and log group stay)
+  rocketclub.platform.ecs_services:
+    cluster: prod-platform
+    state: absent
+    services:
+      - name: prefect-api
+"""
+
+RETURN = r"""
+cluster_arn:
+  description: ARN of the cluster (V(null) in check mode when it is to be created).
+  returned: always
+  type: str
+  sample: arn:aws:ecs:eu-west-2:123456789012:cluster/prod-platform
+cluster_name:
+  description: Name of the cluster.
+  returned: always
+  type: str
+  sample: prod-platform
+services:
+  description: The services of O(services), keyed by name.
+  returned: always
+  type: dict
+  sample:
+    backstage:
+      arn: arn:aws:ecs:eu-west-2:123456789012:service/prod-platform/backstage
+      task_definition_arn: arn:aws:ecs:eu-west-2:123456789012:task-definition/prod-platform-backstage:3
+      desired_count: 2
+      running_count: 2
+      status: ACTIVE
+      load_balancers:
+        - target_group_arn: arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/backstage/0123456789abcdef
+          container_name: backstage
+          container_port: 7007
+      subnets: [subnet-0123456789abcdef0]
+      security_groups: [sg-0123456789abcdef0]
+      log_group: /ecs/prod-platform/backstage
+      autoscaling:
+        min_capacity: 1
+        max_capacity: 4
+        policy_name: backstage-cpu-target-tracking
+        policy_arn: arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:...:policyName/backstage-cpu-target-tracking
+  contains:
+    arn:
+      description: ARN of the service (predicted in check mode when the cluster exists, else V(null)).
+      returned: always
+      type: str
+      sample: arn:aws:ecs:eu-west-2:123456789012:service/prod-platform/backstage
+    task_definition_arn:
+      description:
+        - Task definition the service runs (after the run). In check mode a new revision is predicted as
+          C(<family ARN>:<latest + 1>), or C(<family>:<revision>) when no ARN of the account is known yet.
+        - V(null) with O(state=absent) for a service that does not exist.
+      returned: always
+      type: str
+      sample: arn:aws:ecs:eu-west-2:123456789012:task-definition/prod-platform-backstage:3
+    desired_count:
+      description: Desired count of the service as found (O(services[].desired_count) for a new service, 0 with O(state=absent)).
+      returned: always
+      type: int
+      sample: 2
+    running_count:
+      description: Running tasks as found (0 for a new service).
+      returned: always
+      type: int
+      sample: 2
+    status:
+      description: Status of the service (C(ACTIVE); with O(state=absent) C(DRAINING) or C(INACTIVE)).
+      returned: always
+      type: str
+      sample: ACTIVE
+    load_balancers:
+      description: Target groups of the service.
+      returned: always
+      type: list
+      elements: dict
+      sample: [{"target_group_arn": "arn:aws:elasticloadbalancing:...", "container_name": "backstage", "container_port": 7007}]
+    subnets:
+      description: Subnets of the tasks, sorted.
+      returned: always
+      type: list
+      elements: str
+      sample: [subnet-0123456789abcdef0]
+    security_groups:
+      description: Security groups of the tasks, sorted.
+      returned: always
+      type: list
+      elements: str
+      sample: [sg-0123456789abcdef0]
+    log_group:
+      description: Log group of the container (V(null) with O(state=absent)).
+      returned: always
+      type: str
+      sample: /ecs/prod-platform/backstage
+    autoscaling:
+      description:
+        - Scalable target and CPU policy, V(null) without O(services[].autoscaling) (or when it was left unregistered
+          with O(capacity=preserve)). O(capacity=preserve) reports the minimum and maximum as found.
+      returned: always
+      type: dict
+      sample: {"min_capacity": 1, "max_capacity": 4, "policy_name": "backstage-cpu-target-tracking", "policy_arn": "arn:aws:autoscaling:..."}
+task_definitions:
+  description:
+    - ARN of the task definition of each O(task_definitions) entry, keyed by name (check mode - see
+      RV(services.task_definition_arn)).
+  returned: always
+  type: dict
+  sample: {"prefect-deployer": "arn:aws:ecs:eu-west-2:123456789012:task-definition/prod-platform-prefect-deployer:7"}
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+    from botocore.exceptions import WaiterError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.rocketclub.platform.plugins.module_utils import ecs as plan
+from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_validation as validation
+from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
+
+WAIT_DELAY = 15
+DESCRIBE_SERVICES_BATCH = 10
+
+
+def ecs_tags(tag_list):
+    return boto3_tag_list_to_ansible_dict(tag_list or [], "key", "value")
+
+
+@AWSRetry.jittered_backoff()
+def paginate(client, operation, result_key, **params):
+    return client.get_paginator(operation).paginate(**params).build_full_result().get(result_key, [])
+
+
+def dependency_problem(module, errors, message):
+    """A missing dependency: an error, except in check mode where another role may be predicting it (warning)."""
+    if module.check_mode:
+        module.warn(message + " (check mode: predicting the result anyway)")
+    else:
+        errors.append(message)
+
+
+class EcsServices:
+    """Reads, plans and writes of one module run. Every ``ensure_*`` returns whether it changed something."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self.cluster = module.params["cluster"]
+        self.common_tags = merge_tags(plan.MANAGED_TAGS, module.params["tags"])
+        retry = AWSRetry.jittered_backoff()
+        self.ecs = module.client("ecs", retry_decorator=retry)
+        self.logs = module.client("logs", retry_decorator=retry)
+        self.scaling = module.client("application-autoscaling", retry_decorator=retry)
+        self.errors = []
+
+    def problem(self, message):
+        dependency_problem(self.module, self.errors, message)
+
+    # -------------------------------------------------------------------------------------------- reads
+
+    def describe_cluster(self):
+        found = self.ecs.describe_clusters(clusters=[self.cluster], include=["TAGS", "SETTINGS"], aws_retry=True)["clusters"]
+        return next((c for c in found if c.get("status") != "INACTIVE"), None)
+
+    def describe_services(self, names):
+        services = {}
+        for batch in chunks(names, DESCRIBE_SERVICES_BATCH):
+            found = self.ecs.describe_services(cluster=self.cluster, services=batch, include=["TAGS"], aws_retry=True)["services"]
+            services.update((s["serviceName"], s) for s in found if s.get("status") != "INACTIVE")
+        return services
+
+    def describe_task_definition(self, family):
+        """The latest ACTIVE revision of a family (with its ``tags``), or None."""
+        try:
+            found = self.ecs.describe_task_definition(taskDefinition=family, include=["TAGS"], aws_retry=True)
+            if found["taskDefinition"].get("status") == "ACTIVE":
+                return dict(found["taskDefinition"], tags=ecs_tags(found.get("tags")))
+        except is_boto3_error_code("ClientException"):
+            pass
+        # Not found, or (moto) the latest revision is INACTIVE: look for the latest ACTIVE one.
+        arns = paginate(self.ecs, "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status="ACTIVE")
+        arns = [a for a in arns if plan.arn_family(a) == family]
+        if not arns:
+            return None
+        found = self.ecs.describe_task_definition(taskDefinition=max(arns, key=plan.arn_revision), include=["TAGS"], aws_retry=True)
+        return dict(found["taskDefinition"], tags=ecs_tags(found.get("tags")))
+
+    def next_revision(self, family, current):
+        """The revision RegisterTaskDefinition will create (revisions are never reused, INACTIVE ones count)."""
+        inactive = self.ecs.list_task_definitions(familyPrefix=family, status="INACTIVE", sort="DESC", aws_retry=True)["taskDefinitionArns"]
+        revisions = [plan.arn_revision(a) for a in inactive if plan.arn_family(a) == family]
+        return max(revisions + [(current or {}).get("revision") or 0]) + 1
+
+    def describe_log_group(self, name):
+        groups = paginate(self.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
+        group = next((g for g in groups if g["logGroupName"] == name), None)
+        if group is None:
+            return None
+        arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+        tags = self.logs.list_tags_for_resource(resourceArn=arn, aws_retry=True).get("tags") or {}
+        return {"arn": arn, "name": name, "retention_days": group.get("retentionInDays"), "tags": tags}
+
+    def describe_autoscaling(self, names):
+        """``({service: scalable target}, {service: CPU policy})`` of the services ``names``."""
+        if not names:
+            return {}, {}
+        ids = {plan.resource_id(self.cluster, n): n for n in names}
+        targets = paginate(
+            self.scaling, "describe_scalable_targets", "ScalableTargets",
+            ServiceNamespace=plan.SERVICE_NAMESPACE, ResourceIds=sorted(ids), ScalableDimension=plan.SCALABLE_DIMENSION,
+        )
+        policies = paginate(
+            self.scaling, "describe_scaling_policies", "ScalingPolicies",
+            ServiceNamespace=plan.SERVICE_NAMESPACE, PolicyNames=sorted(plan.policy_name_of(n) for n in names),
+        )
+        by_target = {ids[t["ResourceId"]]: t for t in targets if t["ResourceId"] in ids}
+        by_policy = {
+            ids[p["ResourceId"]]: p
+            for p in policies
+            if p["ResourceId"] in ids and p["PolicyName"] == plan.policy_name_of(ids[p["ResourceId"]])
+            and p.get("ScalableDimension") == plan.SCALABLE_DIMENSION
+        }
+        return by_target, by_policy
+
+    def check_target_groups(self, services):
+        """Fail (before any write) when a target group is missing or does not match its service."""
+        wanted = {s["target_group_arn"] for s in services if s.get("target_group_arn")}
+        if not wanted:
+            return
+        elbv2 = self.module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
+        found = {}
+        for arn in sorted(wanted):
+            try:
+                group = elbv2.describe_target_groups(TargetGroupArns=[arn], aws_retry=True)["TargetGroups"][0]
+                found[arn] = group
+            except is_boto3_error_code("TargetGroupNotFound"):
+                found[arn] = None
+        for item in services:
+            group = found.get(item.get("target_group_arn"), False)
+            if group is None:
+                self.problem(f"services[{item['name']}].target_group_arn: target group {item['target_group_arn']} does not exist")
+            elif group:
+                self.errors.extend(validation.target_group_problems(item, group))
+
+    def resolve_secrets(self, items):
+        """``{item name: {ENV: valueFrom}}``: Secrets Manager names become ARNs; missing secrets are errors."""
+        client = None
+        resolved = {}
+        result = {}
+        for kind, item in items:
+            result[item["name"]] = values = {}
+            for key, ref in sorted(plan.text_map(item["container"].get("secrets")).items()):
+                kind_of_ref, lookup = validation.secret_reference(ref)
+                values[key] = ref
+                if kind_of_ref == "ssm":
+                    continue
+                if lookup not in resolved:
+                    client = client or self.module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+                    try:
+                        secret = client.describe_secret(SecretId=lookup, aws_retry=True)
+                        resolved[lookup] = None if secret.get("DeletedDate") else secret["ARN"]
+                    except is_boto3_error_code("ResourceNotFoundException"):
+                        resolved[lookup] = None
+                if resolved[lookup] is None:
+                    self.problem(
+                        f"{kind}[{item['name']}].container.secrets.{key}: Secrets Manager secret {lookup} does not exist "
+                        f"(or is scheduled for deletion) in {self.module.region}"
+                    )
+                elif kind_of_ref == "name":
+                    values[key] = resolved[lookup]
+        return result
+
+    # -------------------------------------------------------------------------------------------- writes
+
+    def sync_tags(self, current, desired, untag, tag):
+        """Tag changes through ``untag(keys)`` and ``tag(dict)``. Returns (changed, tags after)."""
+        to_set, to_unset, resulting = plan_tags(current, desired, self.params["purge_tags"])
+        if not self.check_mode:
+            if to_unset:
+                untag(to_unset)
+            if to_set:
+                tag(to_set)
+        return bool(to_set or to_unset), resulting
+
+    def ensure_ecs_tags(self, arn, current, desired):
+        return self.sync_tags(
+            current,
+            desired,
+            lambda keys: self.ecs.untag_resource(resourceArn=arn, tagKeys=keys, aws_retry=True),
+            lambda tags: self.ecs.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(tags, "key", "value"), aws_retry=True),
+        )
+
+    def ensure_cluster(self, cluster):
+        insights = "enabled" if self.params["container_insights"] else "disabled"
+        settings = [{"name": "containerInsights", "value": insights}]
+        if cluster is None:
+            predicted = {"clusterArn": None, "clusterName": self.cluster, "settings": settings, "tags": self.common_tags}
+            if not self.check_mode:
+                predicted = self.ecs.create_cluster(
+                    clusterName=self.cluster, settings=settings, tags=ansible_dict_to_boto3_tag_list(self.common_tags, "key", "value"),
+                    aws_retry=True,
+                )["cluster"]
+            return True, dict(predicted, tags=self.common_tags)
+        current = {s["name"]: s["value"] for s in cluster.get("settings") or []}.get("containerInsights", "disabled")
+        changed = (current != "disabled") != self.params["container_insights"]
+        if changed and not self.check_mode:
+            self.ecs.update_cluster(cluster=self.cluster, settings=settings, aws_retry=True)
+        tags_changed, tags = self.ensure_ecs_tags(cluster["clusterArn"], ecs_tags(cluster.get("tags")), self.common_tags)
+        return changed or tags_changed, dict(cluster, settings=settings if changed else cluster.get("settings"), tags=tags)
+
+    def ensure_log_group(self, current, name, retention, tags):
+        if current is None:
+            if not self.check_mode:
+                self.logs.create_log_group(logGroupName=name, tags=tags, aws_retry=True)
+                self.logs.put_retention_policy(logGroupName=name, retentionInDays=retention, aws_retry=True)
+            return True, {"name": name, "retention_days": retention, "tags": tags}
+        changed = current["retention_days"] != retention
+        if changed and not self.check_mode:
+            self.logs.put_retention_policy(logGroupName=name, retentionInDays=retention, aws_retry=True)
+        tags_changed, resulting = self.sync_tags(
+            current["tags"],
+            tags,
+            lambda keys: self.logs.untag_resource(resourceArn=current["arn"], tagKeys=keys, aws_retry=True),
+            lambda to_set: self.logs.tag_resource(resourceArn=current["arn"], tags=to_set, aws_retry=True),
+        )
+        return changed or tags_changed, {"name": name, "retention_days": retention, "tags": resulting}
+
+    def ensure_task_definition(self, entry):
+        """Register a revision when the desired definition differs from the latest ACTIVE one. Returns (changed, arn)."""
+        current, desired, tags = entry["current_td"], entry["desired_td"], entry["td_tags"]
+        if not entry["register"]:
+            changed, entry["td_tags_after"] = self.ensure_ecs_tags(current["taskDefinitionArn"], current["tags"], tags)
+            return changed, current["taskDefinitionArn"]
+        entry["td_tags_after"] = tags
+        if self.check_mode:
+            return True, entry["predicted_td_arn"]
+        registered = self.ecs.register_task_definition(tags=ansible_dict_to_boto3_tag_list(tags, "key", "value"), aws_retry=True, **desired)
+        return True, registered["taskDefinition"]["taskDefinitionArn"]
+
+    def ensure_service(self, entry, td_arn):
+        item, current = entry["item"], entry["service"]
+        desired = plan.service_params(item, self.cluster, td_arn)
+        if current is None:
+            created = None
+            if not self.check_mode:
+                created = self.ecs.create_service(
+                    desiredCount=item["desired_count"], tags=ansible_dict_to_boto3_tag_list(entry["tags"], "key", "value"),
+                    aws_retry=True, **desired
+                )["service"]
+            return True, created, desired, entry["tags"]
+        update, dummy = plan.service_update(current, desired)
+        if update and not self.check_mode:
+            current = self.ecs.update_service(aws_retry=True, **update)["service"]
+        tags_changed, tags = self.ensure_ecs_tags(current["serviceArn"], ecs_tags(entry["service"].get("tags")), entry["tags"])
+        return bool(update) or tags_changed, current, desired if update else current, tags
+
+    def ensure_autoscaling(self, entry):
+        """Scalable target and CPU policy. Returns (changed, result entry, policy configuration after)."""
+        item, scaling = entry["item"], entry["item"].get("autoscaling")
+        if not scaling:
+            return False, None, None
+        target, policy = entry["target"], entry["policy"]
+        decided = plan.plan_autoscaling(scaling, target, policy, entry["service"] is not None, self.params["capacity"])
+        if decided["warning"]:
+            self.module.warn(f"services[{item['name']}]: {decided['warning']}")
+            return False, None, None
+        resource = plan.resource_id(self.cluster, item["name"])
+        common = {"ServiceNamespace": plan.SERVICE_NAMESPACE, "ResourceId": resource, "ScalableDimension": plan.SCALABLE_DIMENSION}
+        register = decided["register"]
+        if register and not self.check_mode:
+            extra = {"Tags": entry["tags"]} if register["create"] else {}
+            self.scaling.register_scalable_target(
+                MinCapacity=register["MinCapacity"], MaxCapacity=register["MaxCapacity"], aws_retry=True, **common, **extra
+            )
+        name = plan.policy_name_of(item["name"])
+        configuration = plan.policy_configuration(scaling)
+        policy_arn = (policy or {}).get("PolicyARN")
+        if decided["put_policy"] and not self.check_mode:
+            policy_arn = self.scaling.put_scaling_policy(
+                PolicyName=name, PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration=configuration,
+                aws_retry=True, **common
+            )["PolicyARN"]
+        result = {"min_capacity": decided["min_capacity"], "max_capacity": decided["max_capacity"], "policy_name": name, "policy_arn": policy_arn}
+        return bool(register or decided["put_policy"]), result, configuration
+
+    def wait(self, waiter_name, names):
+        if not names or self.check_mode or not self.params["wait"]:
+            return
+        timeout = self.params["wait_timeout"]
+        config = {"Delay": WAIT_DELAY, "MaxAttempts": max(1, -(-timeout // max(WAIT_DELAY, 1)))}
+        try:
+            for batch in chunks(sorted(names), DESCRIBE_SERVICES_BATCH):
+                self.ecs.get_waiter(waiter_name).wait(cluster=self.cluster, services=batch, WaiterConfig=config)
+        except WaiterError as e:
+            what = "stable" if waiter_name == "services_stable" else "deleted"
+            self.module.fail_json(msg=f"Timeout after {timeout} seconds waiting for services {', '.join(sorted(names))} to be {what}: {e}")
+
+    # -------------------------------------------------------------------------------------------- runs
+
+    def item_tags(self, item):
+        return merge_tags(self.common_tags, item.get("tags"))
+
+    def plan_items(self, items, cluster, services):
+        """Everything known before the first write, one entry per service / task definition."""
+        value_froms = self.resolve_secrets(items)
+        region = self.module.region
+        entries = []
+        for kind, item in items:
+            desired_td = plan.task_definition_params(item, self.cluster, region, value_froms[item["name"]])
+            current_td = self.describe_task_definition(desired_td["family"])
+            register = plan.task_definition_view(current_td) != plan.task_definition_view(desired_td)
+            entry = {
+                "kind": kind, "item": item, "tags": self.item_tags(item), "desired_td": desired_td, "current_td": current_td,
+                "register": register, "td_tags": self.item_tags(item), "predicted_td_arn": None,
+                "service": services.get(item["name"]) if kind == "services" else None, "target": None, "policy": None,
+                "log_group_name": plan.log_group_of(item, self.cluster),
+            }
+            entry["log_group"] = self.describe_log_group(entry["log_group_name"])
+            if register and self.check_mode:
+                revision = self.next_revision(desired_td["family"], current_td)
+                known = (current_td or {}).get("taskDefinitionArn")
+                prefix = plan.arn_prefix((cluster or {}).get("clusterArn"))
+                base = known or (f"{prefix}task-definition/{desired_td['family']}:0" if prefix else desired_td["family"])
+                entry["predicted_td_arn"] = plan.with_revision(base, revision)
+            if entry["service"] is not None:
+                if entry["service"].get("status") == "DRAINING":
+                    self.errors.append(f"services[{item['name']}]: the service is being deleted (DRAINING); converge again once it is INACTIVE")
+                self.errors.extend(plan.service_update(entry["service"], plan.service_params(item, self.cluster, None))[1])
+            entries.append(entry)
+        return entries
+
+    def converge_entry(self, entry, cluster_arn):
+        """Log group, task definition and (for a service) service and autoscaling of one entry.
+
+        Returns ``(changed, diff before, diff after, result)``; the result is the task definition ARN of a
+        standalone task definition, the ``services`` entry of a service.
+        """
+        item, name = entry["item"], entry["item"]["name"]
+        log_changed, log_after = self.ensure_log_group(entry["log_group"], entry["log_group_name"], item["log_retention_days"], entry["tags"])
+        td_changed, td_arn = self.ensure_task_definition(entry)
+        before = {"task_definition": td_before(entry["current_td"]), "log_group": log_group_before(entry["log_group"])}
+        after = {
+            "task_definition": dict(plan.task_definition_view(entry["desired_td"]), arn=td_arn, tags=entry["td_tags_after"]),
+            "log_group": log_after,
+        }
+        if entry["kind"] == "task_definitions":
+            return log_changed or td_changed, before, after, td_arn
+
+        service_changed, service, service_after, tags = self.ensure_service(entry, td_arn)
+        scaling_changed, scaling, configuration = self.ensure_autoscaling(entry)
+        current = entry["service"]
+        before["service"] = dict(plan.service_view(current), tags=ecs_tags(current.get("tags"))) if current else None
+        before["autoscaling"] = autoscaling_before(entry)
+        after["service"] = dict(plan.service_view(service_after), tags=tags)
+        after["autoscaling"] = plan.autoscaling_view((scaling or {}).get("min_capacity"), (scaling or {}).get("max_capacity"), configuration)
+        if service is None:  # check mode: a service to be created
+            prefix = plan.arn_prefix(cluster_arn)
+            service = {"serviceArn": f"{prefix}service/{self.cluster}/{name}" if prefix else None}
+        result = plan.service_result(service, plan.service_view(service_after), item["desired_count"], entry["log_group_name"], scaling)
+        entry["service_changed"] = service_changed
+        return log_changed or td_changed or service_changed or scaling_changed, before, after, result
+
+    def run_present(self):
+        params = self.params
+        items = [("services", s) for s in params["services"]] + [("task_definitions", t) for t in params["task_definitions"]]
+        cluster = self.describe_cluster()
+        services = self.describe_services([s["name"] for s in params["services"]]) if cluster else {}
+        self.check_target_groups(params["services"])
+        entries = self.plan_items(items, cluster, services)
+        if cluster:
+            targets, policies = self.describe_autoscaling([s["name"] for s in params["services"] if s.get("autoscaling")])
+            for entry in entries:
+                entry["target"], entry["policy"] = targets.get(entry["item"]["name"]), policies.get(entry["item"]["name"])
+        if self.errors:
+            self.module.fail_json(msg="Invalid input: " + "; ".join(self.errors), errors=self.errors)
+
+        changed, cluster_after = self.ensure_cluster(cluster)
+        before = {"cluster": cluster_view(cluster), "services": {}, "task_definitions": {}}
+        after = {"cluster": cluster_view(cluster_after), "services": {}, "task_definitions": {}}
+        result = {"cluster_arn": cluster_after.get("clusterArn"), "cluster_name": self.cluster, "services": {}, "task_definitions": {}}
+        for entry in entries:
+            kind, name = entry["kind"], entry["item"]["name"]
+            entry_changed, before[kind][name], after[kind][name], result[kind][name] = self.converge_entry(entry, result["cluster_arn"])
+            changed |= entry_changed
+        self.wait("services_stable", [e["item"]["name"] for e in entries if e.get("service_changed")])
+        return dict(result, changed=changed, diff={"before": before, "after": after})
+
+    def run_absent(self):
+        names = [s["name"] for s in self.params["services"]]
+        cluster = self.describe_cluster()
+        services = self.describe_services(names) if cluster else {}
+        result = {"cluster_arn": (cluster or {}).get("clusterArn"), "cluster_name": self.cluster, "services": {}, "task_definitions": {}}
+        before, after = {"services": {}}, {"services": {}}
+        for name in names:
+            service = services.get(name)
+            before["services"][name] = plan.service_view(service)
+            after["services"][name] = None
+            if service is not None and not self.check_mode:
+                if service.get("desiredCount"):
+                    self.ecs.update_service(cluster=self.cluster, service=name, desiredCount=0, aws_retry=True)
+                service = self.ecs.delete_service(cluster=self.cluster, service=name, force=True, aws_retry=True)["service"]
+            entry = plan.service_result(service, plan.service_view(service or {}), 0, None, None)
+            status = "INACTIVE" if service is None else "DRAINING" if self.check_mode else service.get("status")
+            result["services"][name] = dict(entry, desired_count=0, status=status)
+        deleted = [n for n in names if services.get(n) is not None]
+        self.wait("services_inactive", deleted)
+        return dict(result, changed=bool(deleted), diff={"before": before, "after": after})
+
+
+def cluster_view(cluster):
+    if not cluster:
+        return None
+    settings = {s["name"]: s["value"] for s in cluster.get("settings") or []}
+    tags = cluster["tags"] if isinstance(cluster.get("tags"), dict) else ecs_tags(cluster.get("tags"))
+    return {"name": cluster.get("clusterName"), "container_insights": settings.get("containerInsights", "disabled"), "tags": tags}
+
+
+def td_before(current):
+    if current is None:
+        return None
+    return dict(plan.task_definition_view(current), arn=current["taskDefinitionArn"], tags=current["tags"])
+
+
+def log_group_before(group):
+    return {k: v for k, v in group.items() if k != "arn"} if group else None
+
+
+def autoscaling_before(entry):
+    target, policy = entry["target"], entry["policy"]
+    return plan.autoscaling_view(
+        (target or {}).get("MinCapacity"), (target or {}).get("MaxCapacity"), (policy or {}).get("TargetTrackingScalingPolicyConfiguration")
+    )
+
+
+def main():
+    container_options = dict(
+        name=dict(type="str"),
+        image=dict(type="str", required=True),
+        port=dict(type="int"),
+        command=dict(type="list", elements="str"),
+        environment=dict(type="dict", default={}),
+        secrets=dict(type="dict", default={}, no_log=False),
+        essential=dict(type="bool", default=True),
+        health_check=dict(
+            type="dict",
+            options=dict(
+                command=dict(type="list", elements="str", required=True),
+                interval=dict(type="int", default=30),
+                timeout=dict(type="int", default=5),
+                retries=dict(type="int", default=3),
+                start_period=dict(type="int"),
+            ),
+        ),
+    )
+    task_options = dict(
+        name=dict(type="str", required=True),
+        family=dict(type="str"),
+        cpu=dict(type="raw"),
+        memory=dict(type="raw"),
+        cpu_architecture=dict(type="str", choices=["X86_64", "ARM64"], default="X86_64"),
+        container=dict(type="dict", options=container_options),
+        execution_role_arn=dict(type="str"),
+        task_role_arn=dict(type="str"),
+        log_group=dict(type="str"),
+        log_retention_days=dict(type="int", default=30),
+        tags=dict(type="dict", default={}),
+    )
+    service_options = dict(
+        task_options,
+        subnets=dict(type="list", elements="str"),
+        security_groups=dict(type="list", elements="str"),
+        assign_public_ip=dict(type="bool", default=False),
+        target_group_arn=dict(type="str"),
+        container_port=dict(type="int"),
+        health_check_grace_period=dict(type="int", default=60),
+        desired_count=dict(type="int", default=1),
+        deployment=dict(
+            type="dict",
+            apply_defaults=True,
+            options=dict(minimum_healthy_percent=dict(type="int", default=100), maximum_percent=dict(type="int", default=200)),
+        ),
+        autoscaling=dict(
+            type="dict",
+            options=dict(
+                min_capacity=dict(type="int", required=True),
+                max_capacity=dict(type="int", required=True),
+                cpu_target=dict(type="float", default=70.0),
+                scale_in_cooldown=dict(type="int", default=300),
+                scale_out_cooldown=dict(type="int", default=60),
+            ),
+        ),
+    )
+    argument_spec = dict(
+        cluster=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        container_insights=dict(type="bool", default=True),
+        services=dict(type="list", elements="dict", default=[], options=service_options),
+        task_definitions=dict(type="list", elements="dict", default=[], options=task_options),
+        capacity=dict(type="str", choices=["enforce", "preserve"], default="enforce"),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=600),
+        tags=dict(type="dict", default={}, aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    errors = validation.validate(module.params)
+    for message in validation.missing_dependencies(module.params):
+        dependency_problem(module, errors, message)
+    if errors:
+        module.fail_json(msg="Invalid input: " + "; ".join(errors), errors=errors)
+
+    runner = EcsServices(module)
+    try:
+        result = runner.run_present() if module.params["state"] == "present" else runner.run_absent()
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg=f"Failed to manage the ECS services of cluster {module.params['cluster']}")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
