@@ -172,6 +172,163 @@ def alb_problems(apps, app_ports, domain, kinde_domain, origin_header_name):
     return problems
 
 
+# Fargate task sizes: cpu units -> allowed memory (MiB) range and step.
+_FARGATE_SIZES = {
+    256: (512, 1024, 2048),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+    8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+# repository[:tag] or repository@sha256:<64 hex>; the tag sits after the last '/'.
+_IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DB_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unknown_secrets(label, names, known):
+    return [
+        f"{label}: secret {name!r} is not defined by the secrets role; add it to secrets_extra_entries "
+        "or use one of secrets_manager_entries"
+        for name in names
+        if name not in known
+    ]
+
+
+def image_problem(label, image):
+    """A sentence when ``image`` has neither a tag nor a digest (a moving `latest` is refused)."""
+    image = str(image or "")
+    if not image:
+        return f"{label}: empty; give repository:tag or repository@sha256:<digest>"
+    repository, dummy, digest = image.partition("@")
+    if digest:
+        if _IMAGE_DIGEST.fullmatch(digest):
+            return None
+        return f"{label}: {image!r} has a malformed digest; give {repository}@sha256:<64 lowercase hex digits>"
+    tagged = ":" in repository.rsplit("/", 1)[-1]
+    base, tag = repository.rsplit(":", 1) if tagged else (repository, "")
+    if _IMAGE_TAG.fullmatch(tag):
+        return None
+    return f"{label}: {image!r} has no tag or digest; pin it as {base}:<tag> or {base}@sha256:<digest>"
+
+
+def _task_problems(label, spec, known_secrets):
+    problems = []
+    problem = image_problem(f"{label}.image", spec.get("image"))
+    if problem:
+        problems.append(problem)
+    cpu, memory = spec.get("cpu"), spec.get("memory")
+    allowed = _FARGATE_SIZES.get(int(_number(cpu) or 0))
+    if allowed is None:
+        problems.append(f"{label}.cpu: {cpu!r} is not a Fargate size ({', '.join(map(str, _FARGATE_SIZES))})")
+    elif _number(memory) not in allowed:
+        sizes = f"{allowed[0]}..{allowed[-1]} MiB in steps of {allowed.step}" if isinstance(allowed, range) else f"{', '.join(map(str, allowed))} MiB"
+        problems.append(f"{label}.memory: {memory!r} does not fit cpu {cpu} on Fargate ({sizes})")
+    secrets = spec.get("secrets") or {}
+    problems += _unknown_secrets(f"{label}.secrets", secrets.values(), known_secrets)
+    clash = sorted(set(spec.get("environment") or {}) & set(secrets))
+    if clash:
+        problems.append(f"{label}.environment: {', '.join(clash)} also in secrets; a secret is injected only as valueFrom")
+    return problems
+
+
+def ecs_service_problems(apps, one_offs, alb_apps, secret_names):
+    """Check the ecs_service role's services and one-off tasks against the ALB apps and the secrets
+    catalogue."""
+    problems = []
+    known = set(secret_names or [])
+    alb_ports = {a.get("name"): a.get("port") for a in alb_apps or []}
+    seen = set()
+    for index, app in enumerate(apps or []):
+        label = f"ecs_service_apps[{index}]"
+        name = app.get("name")
+        if not name or name in seen:
+            problems.append(f"{label}.name: {name!r} is empty or already used")
+            continue
+        seen.add(name)
+        size = app.get("size") or {}
+        problems += _task_problems(label, dict(app, cpu=size.get("cpu"), memory=size.get("memory")), known)
+        problems += _unknown_secrets(f"{label}.read_secrets", app.get("read_secrets") or [], known)
+        if name not in alb_ports:
+            problems.append(f"{label}: no alb_apps entry named {name!r}, so no target group to register in")
+        elif int(_number(app.get("port")) or -1) != int(_number(alb_ports[name]) or -2):
+            problems.append(
+                f"{label}.port: {app.get('port')} does not match the target group port {alb_ports[name]} of alb_apps {name!r}"
+            )
+        counts = [_number(size.get(key)) for key in ("min", "desired", "max")]
+        if None in counts or not 0 <= counts[0] <= counts[1] <= counts[2] or counts[2] < 1:
+            problems.append(
+                f"{label}.size: need 0 <= min <= desired <= max and max >= 1, got min={size.get('min')!r} "
+                f"desired={size.get('desired')!r} max={size.get('max')!r} (ecs_service_sizes)"
+            )
+    for one_off in one_offs or []:
+        label = one_off.get("var") or f"ecs_service one-off task {one_off['name']}"
+        problems += _task_problems(label, one_off.get("spec") or {}, known)
+    return problems
+
+
+def aurora_problems(config, secret_names):
+    """Check the aurora role's capacity, instances, master secret and database list."""
+    problems = []
+    known = set(secret_names or [])
+    low, high = _number(config.get("min_capacity")), _number(config.get("max_capacity"))
+    if low is None or high is None:
+        problems.append("aurora_min_capacity / aurora_max_capacity: both must be numbers of ACUs")
+    else:
+        if low > high:
+            problems.append(f"aurora_min_capacity: {low:g} ACU is above aurora_max_capacity {high:g} ACU")
+        for var, value in (("aurora_min_capacity", low), ("aurora_max_capacity", high)):
+            if not 0 <= value <= 256 or (value * 2) % 1:
+                problems.append(f"{var}: {value:g} is not a Serverless v2 capacity (0 to 256 ACU in 0.5 steps)")
+        if 0 <= high < 1:
+            problems.append(f"aurora_max_capacity: {high:g} ACU is below 1 ACU, the smallest Serverless v2 maximum")
+    if not str(config.get("instance_class") or "").startswith("db."):
+        problems.append(f"aurora_instance_class: {config.get('instance_class')!r} is not an instance class (db.serverless, db.r6g.large ...)")
+    readers = _number(config.get("reader_count"))
+    if readers is None or readers != int(readers) or not 0 <= readers <= 15:
+        problems.append(f"aurora_reader_count: {config.get('reader_count')!r} must be a whole number from 0 to 15")
+    retention = _number(config.get("backup_retention_days"))
+    if retention is None or retention != int(retention) or not 1 <= retention <= 35:
+        problems.append(f"aurora_backup_retention_days: {config.get('backup_retention_days')!r} must be a whole number from 1 to 35")
+    problems += _unknown_secrets("aurora_master_secret", [config.get("master_secret")], known)
+    names = set()
+    for index, db in enumerate(config.get("databases") or []):
+        label = f"aurora_databases[{index}]"
+        if not _DB_IDENTIFIER.match(str(db.get("name") or "")) or db.get("name") in names:
+            problems.append(f"{label}.name: {db.get('name')!r} is not a unique PostgreSQL identifier (lowercase, digits, _)")
+        names.add(db.get("name"))
+        for key in ("credentials_secret", "url_secret"):
+            problems += _unknown_secrets(f"{label}.{key}", [db.get(key)], known)
+    return problems
+
+
+def s3_data_problems(buckets, layers, ork_secrets, secret_names):
+    """Check the s3_data role's layers, derived bucket names and the .ork processor secrets."""
+    problems = []
+    if not layers or len(set(layers)) != len(layers):
+        problems.append(f"s3_data_layers: {layers!r} must be a non-empty list without duplicates")
+    if "design-files" not in (layers or []):
+        problems.append("s3_data_layers: design-files is missing; the .ork processor reads that bucket")
+    for layer, bucket in (buckets or {}).items():
+        if not _BUCKET_NAME.match(bucket):
+            problems.append(
+                f"s3_data_bucket_prefix / s3_data_bucket_suffix: bucket {bucket!r} (layer {layer}) is not a valid S3 name "
+                "(3-63 lowercase letters, digits, '-' or '.')"
+            )
+    problems += _unknown_secrets("s3_data_ork_processor_secrets", ork_secrets or [], set(secret_names or []))
+    return problems
+
+
 class FilterModule:
     """Platform input validation filters."""
 
@@ -180,4 +337,7 @@ class FilterModule:
             "network_problems": network_problems,
             "secret_name_problems": secret_name_problems,
             "alb_problems": alb_problems,
+            "ecs_service_problems": ecs_service_problems,
+            "aurora_problems": aurora_problems,
+            "s3_data_problems": s3_data_problems,
         }

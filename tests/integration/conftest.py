@@ -66,9 +66,10 @@ class Platform:
         self.cloud.reset()
         self.cloud.seed_operator_secrets()
 
-    def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local"):
+    def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None):
         """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls
-        of this run alone (the request log is cleared first)."""
+        of this run alone (the request log is cleared first). ``env_overrides`` sets environment variables
+        (None removes one)."""
         self.cloud.clear_requests()
         env = dict(self.env)
         env.update(
@@ -77,6 +78,11 @@ class Platform:
             ANSIBLE_NOCOLOR="1",
             PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
         )
+        for name, value in (env_overrides or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory]
         proc = subprocess.run(
             command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False

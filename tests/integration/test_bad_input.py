@@ -36,7 +36,7 @@ CASES = {
     ),
     "secret name outside the convention": (
         {"kinde_client_secret_name": "kinde-client-secret"},
-        "secrets_manager_entries[8].name: 'kinde-client-secret' does not follow the naming convention",
+        "secrets_manager_entries[9].name: 'kinde-client-secret' does not follow the naming convention",
     ),
     "secret of another environment": (
         {"kinde_client_secret_name": "prod/kinde/client-secret"},
@@ -66,6 +66,41 @@ CASES = {
         ]},
         "alb_apps[0].port: 8080 is not one of network_app_ports [7007, 4200]",
     ),
+    # Issue 4: the application tier.
+    "Aurora minimum capacity above the maximum": (
+        {"aurora_min_capacity": 8, "aurora_max_capacity": 2},
+        "aurora_min_capacity: 8 ACU is above aurora_max_capacity 2 ACU",
+    ),
+    "image without a tag or digest": (
+        {"ecs_service_images": {
+            "backstage": "ghcr.io/rocketclub/backstage", "prefect": "prefecthq/prefect:3.4.11-python3.12",
+            "prefect_deployer": "prefecthq/prefect:3.4.11-python3.12", "db_bootstrap": "postgres:16-alpine",
+        }},
+        "ecs_service_apps[0].image: 'ghcr.io/rocketclub/backstage' has no tag or digest",
+    ),
+    "a secret the secrets role does not define": (
+        {"ecs_service_deployer": {
+            "image": "prefecthq/prefect:3.4.11-python3.12", "cpu": 256, "memory": 512,
+            "secrets": {"GITHUB_TOKEN": "local/github/pat/typo"},
+        }},
+        "ecs_service_deployer.secrets: secret 'local/github/pat/typo' is not defined by the secrets role",
+    ),
+    "container port not matching the target group": (
+        {"alb_apps": [
+            {"name": "backstage", "host": "portal.rocketclub.local", "port": 4200, "priority": 10, "health_check_path": "/"},
+            {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 20, "health_check_path": "/"},
+        ]},
+        "ecs_service_apps[0].port: 7007 does not match the target group port 4200 of alb_apps 'backstage'",
+    ),
+    # Issue 5: the edge.
+    "an application host outside the Cloudflare zone": (
+        {"cloudflare_zone": "example.org"},
+        "alb_apps host 'portal.rocketclub.local' is not in the Cloudflare zone 'example.org'",
+    ),
+    "static and dynamic behaviour on one path": (
+        {"cloudfront_static_paths": ["/api/*"]},
+        "cloudfront_static_paths: '/api/*' is also in cloudfront_dynamic_paths",
+    ),
 }
 
 
@@ -77,4 +112,11 @@ def test_bad_input_fails_before_any_api_call(platform, extra_vars, message):
     # Semantic checks say so; argument-spec errors come from Ansible's own validation task.
     assert "nothing was changed" in run.output or "Validation of arguments failed" in run.output
     # Not a single AWS call reached the local cloud, let alone a write.
+    assert run.calls == []
+
+
+def test_missing_cloudflare_token_fails_before_any_api_call(platform):
+    run = platform.playbook("playbooks/site.yml", "-e", json.dumps({"cloudflare_api_token": ""}), env_overrides={"CLOUDFLARE_API_TOKEN": None})
+    assert run.rc != 0, run.output[-3000:]
+    assert "cloudflare_api_token: not set and CLOUDFLARE_API_TOKEN is empty" in run.output, run.output[-3000:]
     assert run.calls == []

@@ -17,12 +17,12 @@ ENV = "local"
 PREFIX = "rocketclub-local"
 PLATFORM_TAGS = {"platform:env": "local", "platform:managed-by": "rocketclub.platform"}
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
-GENERATED_SECRETS = ["local/db/admin", "local/backstage/db", "local/backstage/session-secret"]
+GENERATED_SECRETS = ["local/db/admin", "local/backstage/db", "local/prefect/db", "local/backstage/session-secret"]
+# Written by the aurora role (the connection URLs carry the application passwords).
+DATABASE_URL_SECRETS = ["local/backstage/database-url", "local/prefect/database-url"]
 CONTAINER_SECRETS = [
-    "local/backstage/database-url",
     "local/github/pat/blog_data_ci",
     "local/circleci/pat/backstage",
-    "local/prefect/database-url",
     "local/prefect/api-auth",
     "blog-data/neo4j/credentials",
     "blog-data/cloudinary/credentials",
@@ -40,7 +40,7 @@ def secret_values(platform):
     """Every secret value the local cloud holds (to prove none reaches Ansible output)."""
     sm = platform.client("secretsmanager")
     values = {}
-    for name in GENERATED_SECRETS:
+    for name in GENERATED_SECRETS + DATABASE_URL_SECRETS:
         value = sm.get_secret_value(SecretId=name)["SecretString"]
         values[name] = value
         if value.startswith("{"):
@@ -102,8 +102,9 @@ def test_check_on_an_empty_account_predicts_and_writes_nothing(empty_account_che
     run = empty_account_check
     assert run.rc == 0, run.output[-4000:]
     assert run.writes == [], run.writes
-    # KMS key, the secrets, the parameters and the VPC are predicted as new ...
-    assert run.changed == 4, run.output[-4000:]
+    # KMS key, secrets, parameters, VPC, the data buckets (predicted by name: amazon.aws.s3_bucket has
+    # no check mode) and their parameters, and the .ork processor role are predicted as new ...
+    assert run.changed == 7, run.output[-4000:]
     # ... and what would live in the new VPC is reported rather than guessed at.
     assert "Check mode: VPC rocketclub-local does not exist yet" in run.output
 
@@ -215,7 +216,7 @@ def test_kms_key(platform, first_run):
 def test_secrets_by_name_owner_and_key(platform, first_run):
     sm = platform.client("secretsmanager")
     key_arn = platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["Arn"]
-    for name in GENERATED_SECRETS + CONTAINER_SECRETS + OPERATOR_SEEDED:
+    for name in GENERATED_SECRETS + DATABASE_URL_SECRETS + CONTAINER_SECRETS + OPERATOR_SEEDED:
         secret = sm.describe_secret(SecretId=name)
         tags = tags_of(secret)
         assert secret["KmsKeyId"] in (key_arn, key_arn.split("/")[-1]), name

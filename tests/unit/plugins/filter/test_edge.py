@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CloudFront distribution specs, their input checks and the Cloudflare records (plugins/filter/edge.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_distribution_specs
+from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_problems
+from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_records
+from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_zone_problems
+
+APPS = [
+    {"name": "backstage", "host": "portal.example.com", "port": 7007, "priority": 10},
+    {"name": "prefect", "host": "pipelines.example.com", "port": 4200, "priority": 20},
+]
+SETTINGS = {
+    "origin_domain_name": "alb-1.eu-west-2.elb.amazonaws.com",
+    "origin_read_timeout": "30",
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    "minimum_protocol_version": "TLSv1.2_2021",
+    "http_version": "http2and3",
+    "ipv6": True,
+    "price_class": "PriceClass_100",
+    "web_acl_id": "",
+    "logging_bucket": "",
+    "logging_prefix": "cloudfront/",
+    "dynamic_paths": ["/api/*"],
+    "static_paths": ["/static/*"],
+    "uncached_policy_id": "uncached",
+    "all_viewer_policy_id": "all-viewer",
+    "static_cache_policy_id": "static-cache",
+    "static_origin_policy_id": "static-origin",
+}
+GOOD = {
+    "dynamic_paths": ["/api/*"],
+    "static_paths": ["/static/*"],
+    "min_ttl": 0,
+    "default_ttl": 86400,
+    "max_ttl": 31536000,
+    "certificate_arn": "",
+    "web_acl_id": "",
+}
+
+
+def test_one_distribution_per_app_static_paths_first():
+    specs = cloudfront_distribution_specs(APPS, SETTINGS)
+    assert [(s["name"], s["aliases"]) for s in specs] == [("backstage", ["portal.example.com"]), ("prefect", ["pipelines.example.com"])]
+    spec = specs[0]
+    assert spec["origin"] == {"domain_name": SETTINGS["origin_domain_name"], "read_timeout": 30}
+    assert spec["default_behavior"] == {"cache_policy_id": "uncached", "origin_request_policy_id": "all-viewer"}
+    assert spec["behaviors"] == [
+        {"path_pattern": "/static/*", "cache_policy_id": "static-cache", "origin_request_policy_id": "static-origin",
+         "allowed_methods": ["GET", "HEAD"], "cached_methods": ["GET", "HEAD"]},
+        {"path_pattern": "/api/*", "cache_policy_id": "uncached", "origin_request_policy_id": "all-viewer"},
+    ]
+    assert "web_acl_id" not in spec and "logging" not in spec
+    assert spec["tags"] == {"platform:app": "backstage"}
+
+
+def test_optional_waf_and_logging_per_app_prefix():
+    settings = dict(SETTINGS, web_acl_id="arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/1", logging_bucket="logs")
+    spec = cloudfront_distribution_specs(APPS, settings)[1]
+    assert spec["web_acl_id"] == settings["web_acl_id"]
+    assert spec["logging"] == {"bucket": "logs", "prefix": "cloudfront/prefect/"}
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({}, []),
+        ({"static_paths": ["static/*"]}, ["cloudfront_static_paths: 'static/*' is not a CloudFront path pattern"]),
+        ({"dynamic_paths": ["/a b"]}, ["cloudfront_dynamic_paths: '/a b' is not a CloudFront path pattern"]),
+        ({"static_paths": ["/api/*"]}, ["cloudfront_static_paths: '/api/*' is also in cloudfront_dynamic_paths"]),
+        ({"min_ttl": 10, "default_ttl": 5}, ["cloudfront_static_min_ttl <= cloudfront_static_default_ttl <= cloudfront_static_max_ttl"]),
+        ({"max_ttl": -1}, ["cloudfront_static_min_ttl / _default_ttl / _max_ttl: whole seconds >= 0 expected"]),
+        ({"default_ttl": "1"}, ["cloudfront_static_min_ttl / _default_ttl / _max_ttl: whole seconds >= 0 expected"]),
+        ({"certificate_arn": "arn:aws:acm:eu-west-2:123456789012:certificate/abc"}, ["cloudfront_certificate_arn: "]),
+        ({"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"}, []),
+        ({"web_acl_id": "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/x/1"}, ["cloudfront_web_acl_id: "]),
+    ],
+)
+def test_cloudfront_problems(change, expected):
+    problems = cloudfront_problems(dict(GOOD, **change))
+    assert len(problems) == len(expected), problems
+    for problem, prefix in zip(problems, expected):
+        assert problem.startswith(prefix), problems
+
+
+def test_dns_records_proxied_apps_and_dns_only_validation_records():
+    distributions = {"backstage": {"domain_name": "d1.cloudfront.net"}, "prefect": {"domain_name": None}}
+    validation = [
+        {"name": "_a.portal.example.com.", "value": "_B.acm-validations.aws."},
+        {"name": "_A.portal.example.com", "value": "_b.acm-validations.aws"},  # the same record from the other certificate
+        {"name": "_c.pipelines.example.com.", "value": "_d.acm-validations.aws."},
+    ]
+    records = dns_records(APPS, distributions, validation)
+    assert [(r["name"], r["type"], r["content"], r["proxied"]) for r in records] == [
+        ("portal.example.com", "CNAME", "d1.cloudfront.net", True),
+        ("_a.portal.example.com", "CNAME", "_b.acm-validations.aws", False),
+        ("_c.pipelines.example.com", "CNAME", "_d.acm-validations.aws", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "hosts, zone, expected",
+    [
+        (["portal.example.com", "example.com"], "example.com.", []),
+        (["portal.example.com"], "", ["dns_zone (cloudflare_zone): empty"]),
+        (["portal.example.org", "portal.notexample.com"], "example.com", ["alb_apps host 'portal.example.org'", "alb_apps host 'portal.notexample.com'"]),
+    ],
+)
+def test_dns_zone_problems(hosts, zone, expected):
+    problems = dns_zone_problems(hosts, zone)
+    assert len(problems) == len(expected), problems
+    for problem, prefix in zip(problems, expected):
+        assert problem.startswith(prefix), problems
