@@ -367,6 +367,8 @@ def test_from_final_snapshot_restores_the_newest_final_snapshot(platform, conver
     assert f"restored_from: {CLUSTER}-final-20991231235959" in run.output
     db = cluster(platform)
     assert db["Status"] == "available" and db["StorageEncrypted"] is True
+    # The restore source stays recorded on the cluster itself.
+    assert {t["Key"]: t["Value"] for t in db["TagList"]}["platform:restored-from"] == f"{CLUSTER}-final-20991231235959"
     # The URLs follow the restored cluster; the next converge changes nothing.
     assert urlsplit(secret(platform, "local/backstage/database-url")).hostname == db["Endpoint"]
     again = platform.playbook("playbooks/site.yml")
@@ -381,4 +383,6 @@ def test_clean_creates_an_empty_cluster_despite_snapshots(platform, converged):
     operations = [c["operation"] for c in run.writes if c["service"] == "rds"]
     assert "CreateDBCluster" in operations and "RestoreDBClusterFromSnapshot" not in operations
     assert "restored_from: null" in run.output or "restored_from: None" in run.output
-    assert cluster(platform)["Status"] == "available"
+    db = cluster(platform)
+    assert db["Status"] == "available"
+    assert "platform:restored-from" not in {t["Key"] for t in db["TagList"]}
