@@ -20,7 +20,11 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
 * ``DeleteDBCluster`` drops the cluster's automated snapshots (so the same
   identifier can be created or restored again within the minute) and
   ``RestoreDBClusterFromSnapshot`` honours ``DeletionProtection`` /
-  ``CopyTagsToSnapshot`` = false (``patch_rds_clusters`` applies only these).
+  ``CopyTagsToSnapshot`` = false (``patch_rds_clusters`` applies only these);
+* ``UpdateSecretVersionStage`` moving ``AWSCURRENT`` makes the target version the
+  secret's current one, so the next ``PutSecretValue`` relabels it ``AWSPREVIOUS``
+  (moto keeps its own pointer to the old version: two versions end up
+  ``AWSCURRENT`` after a rollback and a new value).
 
 Every wrapper first checks the moto internals it relies on and raises
 ``MotoPatchError`` (naming the moto version) when they are missing, instead of
@@ -28,6 +32,7 @@ silently doing nothing.  ``apply()`` is idempotent and thread-safe.
 """
 
 import functools
+import hashlib
 import inspect
 import threading
 
@@ -296,6 +301,51 @@ def _patch_rds_cluster_lifecycle(setter=setattr):
     setter(RDSBackend, 'restore_db_cluster_from_snapshot', restore_db_cluster_from_snapshot)
 
 
+def _patch_rds_cluster_endpoint(setter=setattr):
+    """Cluster endpoints keep AWS's per-account, per-region identifier.
+
+    AWS names a cluster endpoint ``<cluster>.cluster-<id>.<region>.rds.amazonaws.com`` with one
+    ``<id>`` per account and region, so a cluster restored under the same identifier answers on the
+    same endpoint. moto draws a random ``<id>`` per cluster.
+    """
+    from moto.rds.models import DBCluster
+
+    init = _require(DBCluster, '__init__')
+    if 'self.url_identifier' not in inspect.getsource(DBCluster.__init__):
+        raise MotoPatchError('moto %s: DBCluster no longer has url_identifier' % _moto_version())
+
+    @functools.wraps(init)
+    def cluster_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        key = '%s:%s' % (self.account_id, self.region)
+        self.url_identifier = hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    setter(DBCluster, '__init__', cluster_init)
+
+
+def _patch_secret_version_stage(setter=setattr):
+    """Moving AWSCURRENT with UpdateSecretVersionStage also moves moto's current-version pointer."""
+    from moto.secretsmanager.models import FakeSecret, SecretsManagerBackend
+
+    update = _require(SecretsManagerBackend, 'update_secret_version_stage',
+                      ('secret_id', 'version_stage', 'remove_from_version_id', 'move_to_version_id'))
+    _require(FakeSecret, 'set_default_version_id', ('version_id',))
+
+    @functools.wraps(update)
+    def update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id):
+        result = update(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
+        if version_stage == 'AWSCURRENT' and move_to_version_id:
+            self.secrets[secret_id].set_default_version_id(move_to_version_id)
+        return result
+
+    setter(SecretsManagerBackend, 'update_secret_version_stage', update_secret_version_stage)
+
+
+def patch_secrets_manager(setter=setattr):
+    """Only the Secrets Manager correction, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
+    _patch_secret_version_stage(setter)
+
+
 def patch_rds_clusters(setter=setattr):
     """Only the RDS cluster corrections, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
     _patch_rds_cluster_lifecycle(setter)
@@ -308,6 +358,8 @@ PATCHES = (
     _patch_alb_default_attributes,
     _patch_rds_cluster_lifecycle,
     _patch_ecs_create_service,
+    _patch_secret_version_stage,
+    _patch_rds_cluster_endpoint,
 )
 
 
