@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Kinde OIDC helpers: endpoint derivation, discovery validation and keyed fingerprints.
+"""Kinde OIDC helpers: endpoint derivation, discovery validation, keyed fingerprints and the client secret check.
 
-Everything here is pure except :func:`fetch_discovery`, which takes the URL opener as an argument
-(``ansible.module_utils.urls.open_url``, looked up at call time, by default) so that it can be replaced in tests.
+Everything here is pure except :func:`fetch_discovery` and :func:`check_client_secret`, which take the URL opener as
+an argument (``ansible.module_utils.urls.open_url``, looked up at call time, by default) so that it can be replaced in
+tests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import hashlib
 import hmac
 import json
 import re
+import urllib.error
+from urllib.parse import urlencode
 
 from ansible.module_utils import urls
 
@@ -150,3 +153,72 @@ def fingerprint(key, value, length=FINGERPRINT_LENGTH):
     if isinstance(value, str):
         value = value.encode("utf-8")
     return hmac.new(key, value, hashlib.sha256).hexdigest()[:length]
+
+
+# ------------------------------------------------------------------------------------ client secret check
+
+TOKEN_TIMEOUT = 10
+REJECTED = "rejected"
+KNOWN = "known"
+NO_VERDICT = "no verdict"
+
+
+class KindeSecretRejected(KindeError):
+    """Kinde's token endpoint answered ``invalid_client``: it does not know this client id / secret pair."""
+
+
+def token_verdict(status, body):
+    """What a ``client_credentials`` answer of the token endpoint says about the client secret.
+
+    Returns ``(verdict, detail)``: REJECTED for an ``invalid_client`` error; KNOWN for a token (2xx) or any other
+    OAuth error of a 4xx answer (``unauthorized_client`` and the like come after client authentication, so the
+    secret was accepted); NO_VERDICT for anything else (5xx, a non-OAuth body), which proves nothing.
+    """
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        document = None
+    error = document.get("error") if isinstance(document, dict) else None
+    error = error if isinstance(error, str) and error else None
+    if error == "invalid_client":
+        return REJECTED, f"HTTP {status}, invalid_client"
+    if 200 <= status < 300:
+        return KNOWN, f"HTTP {status}, token issued"
+    if 400 <= status < 500 and error:
+        return KNOWN, f"HTTP {status}, {error}"
+    return NO_VERDICT, f"HTTP {status}, {error or 'no OAuth error in the answer'}"
+
+
+def check_client_secret(domain, client_id, client_secret, validate_certs=True, ca_path=None, timeout=TOKEN_TIMEOUT, opener=None):
+    """Ask Kinde's token endpoint for a ``client_credentials`` token with ``client_id``/``client_secret``
+    (``client_secret_post``); return the verdict detail when Kinde knows the secret.
+
+    Raises KindeSecretRejected for ``invalid_client`` and KindeError when the endpoint is unreachable or its
+    answer proves nothing. No message contains the secret; the token of a successful answer is discarded.
+    """
+    if opener is None:
+        opener = urls.open_url
+    url = derive_endpoints(domain)["token_endpoint"]
+    body = urlencode({"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
+    try:
+        response = opener(
+            url,
+            method="POST",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            validate_certs=validate_certs,
+            ca_path=ca_path,
+            timeout=timeout,
+            follow_redirects="none",
+        )
+        status, answer = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, answer = e.code, (e.read() if e.fp is not None else b"")
+    except Exception as e:  # pylint: disable=broad-except  # urllib, ssl, socket and ansible errors alike
+        raise KindeError(f"Kinde token endpoint {url} is unreachable ({type(e).__name__}: {e})") from None
+    verdict, detail = token_verdict(status, answer)
+    if verdict == REJECTED:
+        raise KindeSecretRejected(f"Kinde rejected the new client secret for client {client_id} (invalid_client)")
+    if verdict == NO_VERDICT:
+        raise KindeError(f"Kinde token endpoint {url} gave no answer about the client secret of client {client_id} ({detail})")
+    return detail
