@@ -16,6 +16,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 LOCALCLOUD := $(BIN)/python -m localcloud
 INVENTORY ?= inventories/local
+# pytest-xdist workers of `make unit` and `make integration` (each integration worker runs its own
+# private local cloud on free ports; `--dist loadfile` keeps a test file, and its converges, on one worker).
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv site converge local-up local-down local-status local-seed test lint unit localcloud-test \
 	sanity integration molecule changelog-lint bench lock clean
@@ -61,7 +64,7 @@ lint: venv
 	$(BIN)/ansible-lint --offline
 
 unit: venv
-	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/python -m pytest tests/unit -q -n $(PYTEST_WORKERS)
 
 localcloud-test: venv
 	$(BIN)/python -m pytest tests/localcloud -q
@@ -70,7 +73,7 @@ sanity: venv
 	tools/ci/sanity.sh
 
 integration: venv
-	$(BIN)/python -m pytest tests/integration -q
+	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile
 
 molecule: venv
 	$(BIN)/molecule test --all

@@ -3,17 +3,21 @@
 """Playbook-level tests against a private local cloud.
 
 A session-wide local cloud runs on free loopback ports (so a `make site` cloud on the default ports
-is left alone); playbooks run as real `ansible-playbook` processes from the checkout, and tests
-assert on the state the local cloud holds, read back with boto3.
+is left alone; under pytest-xdist each worker has its own); playbooks run as real `ansible-playbook`
+processes from the checkout, and tests assert on the state the local cloud holds, read back with boto3.
+A run is judged by its PLAY RECAP: without one, its counts cannot be read (they raise, never read as 0);
+`PlaybookRun.assert_noop()` is the one idempotence check (rc 0, failed 0, changed 0, no write call).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -24,24 +28,80 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 from localcloud.testing import running  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = "eu-west-2"
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+# One line per host after "PLAY RECAP"; every count is read, none is assumed.
+RECAP_HEADER = re.compile(r"^PLAY RECAP \*+\s*$", re.M)
+RECAP_LINE = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
+    r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.M,
+)
+TAIL = 4000
+START_ATTEMPTS = 3
+
+
+def parse_recap(output):
+    """{host: {count: n}} from the last PLAY RECAP of ``output``; None when there is none (the run died
+    before it, or the output is not what the harness expects): never read as zero counts."""
+    headers = list(RECAP_HEADER.finditer(output))
+    if not headers:
+        return None
+    recap = {
+        match["host"]: {key: int(value) for key, value in match.groupdict().items() if key != "host"}
+        for match in RECAP_LINE.finditer(output, headers[-1].end())
+    }
+    return recap or None
 
 
 @dataclass
 class PlaybookRun:
-    """Outcome of one ansible-playbook process."""
+    """Outcome of one ansible-playbook process.
+
+    ``recap`` is None when the output has no PLAY RECAP: then ``ok``, ``changed``, ``failed`` and
+    ``unreachable`` raise instead of reading as 0, so no test can pass on a run that never got that far.
+    """
 
     rc: int
     output: str
-    ok: int
-    changed: int
-    failed: int
+    recap: dict | None
     calls: list  # every AWS API call of this run, as the local cloud's request log has them
+
+    def tail(self, size=TAIL):
+        """The end of the output, for assertion messages."""
+        return self.output[-size:]
+
+    def _total(self, count):
+        if self.recap is None:
+            raise AssertionError(f"no PLAY RECAP in the output of this run (rc={self.rc}):\n{self.tail()}")
+        return sum(host[count] for host in self.recap.values())
+
+    @property
+    def ok(self):
+        return self._total("ok")
+
+    @property
+    def changed(self):
+        return self._total("changed")
+
+    @property
+    def failed(self):
+        return self._total("failed")
+
+    @property
+    def unreachable(self):
+        return self._total("unreachable")
 
     @property
     def writes(self):
         """The write calls of this run."""
         return [call for call in self.calls if call["write"]]
+
+    def assert_noop(self):
+        """The run succeeded and changed nothing: rc 0, a recap with failed=0, unreachable=0, changed=0,
+        and not one write call in the local cloud's request log."""
+        assert self.rc == 0, f"rc={self.rc}\n{self.tail()}"
+        assert self.failed == 0 and self.unreachable == 0, f"recap {self.recap}\n{self.tail()}"
+        assert self.changed == 0, f"changed={self.changed}\n{self.tail()}"
+        assert self.writes == [], f"write calls: {self.writes}\n{self.tail()}"
 
 
 class Platform:
@@ -66,6 +126,11 @@ class Platform:
         self.cloud.reset()
         self.cloud.seed_operator_secrets()
 
+    @staticmethod
+    def assert_noop(run):
+        """``run.assert_noop()``, for tests that hold the platform: rc 0, failed 0, changed 0, no write call."""
+        run.assert_noop()
+
     def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None):
         """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls
         of this run alone (the request log is cleared first). ``env_overrides`` sets environment variables
@@ -88,13 +153,53 @@ class Platform:
             command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
         )
         output = proc.stdout + proc.stderr
-        match = RECAP.search(output)
-        ok, changed, _unreachable, failed = (int(g) for g in match.groups()) if match else (0, 0, 0, 0)
-        return PlaybookRun(proc.returncode, output, ok, changed, failed, self.cloud.requests())
+        run = PlaybookRun(proc.returncode, output, parse_recap(output), self.cloud.requests())
+        # A run that says it succeeded always ends with a recap; without one the output cannot be trusted.
+        assert run.rc != 0 or run.recap is not None, f"rc 0 but no PLAY RECAP in the output:\n{run.tail()}"
+        return run
+
+
+# Test files by their number of playbook runs, longest first: under `pytest -n 2 --dist loadfile` a worker
+# takes a whole file, so the longest ones must start first, not be left to one worker at the end.
+# Files not listed keep their place after these. Every file starts from a fresh account (or makes no
+# AWS call), so the order between files does not matter to the results.
+LONGEST_FIRST = (
+    "test_park_unpark.py", "test_site.py", "test_app_and_edge.py", "test_real_aws.py", "test_rotate_kinde.py"
+)
+
+
+def pytest_collection_modifyitems(items):
+    """Reorder the files of this directory only, in the slots they hold (`pytest tests` collects every suite)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    slots = [index for index, item in enumerate(items) if os.path.dirname(str(item.path)) == here]
+
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    # sorted() is stable: the order inside a file stays the file's order.
+    for index, item in zip(slots, sorted((items[index] for index in slots), key=rank)):
+        items[index] = item
 
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    """One private local cloud for the whole session."""
-    with running(str(tmp_path_factory.mktemp("localcloud"))) as (cloud, env):
+    """One private local cloud for the whole session; under pytest-xdist one per worker, each with its own
+    free ports and its own state directory (tmp_path_factory is per worker). Two workers can draw the same
+    free port before either binds it: `localcloud up` then refuses (busy port, or a health answer from
+    another daemon's pid) and the start is retried on new ports."""
+    with contextlib.ExitStack() as stack:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                cloud, env = stack.enter_context(running(str(tmp_path_factory.mktemp("localcloud"))))
+                break
+            except RuntimeError:
+                if attempt == START_ATTEMPTS:
+                    raise
         yield Platform(cloud, env)
+
+
+@pytest.fixture(scope="session")
+def harness():
+    """The harness itself, for its own tests (test_harness.py): a conftest is not importable by name."""
+    return SimpleNamespace(parse_recap=parse_recap, PlaybookRun=PlaybookRun)

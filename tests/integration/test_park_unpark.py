@@ -4,10 +4,12 @@
 
 Sequence (module-scoped fixtures, file order): the prod confirmation refuses before any AWS call ->
 fresh converge, then capacities that are not the inventory's (set as autoscaling or an operator would)
--> park -> unpark three times with park_aurora=stop (the first time a second park on the parked
-environment changes nothing; the third park is killed mid-run and finished by a second run) -> three
-times with park_aurora=snapshot and database_restore_mode=from_final_snapshot (the first time a site.yml
-converge of the parked environment changes nothing) -> unpark on the unparked environment changes nothing.
+-> park -> unpark three times with park_aurora=stop (the first time a second park and a park --check on
+the parked environment change nothing; the second time a site.yml converge of the parked environment
+changes nothing and leaves it parked; the third park is killed mid-run and finished by a second run) ->
+three times with park_aurora=snapshot and database_restore_mode=from_final_snapshot (the first time a
+site.yml converge of the parked environment changes nothing) -> unpark and unpark --check on the
+unparked environment change nothing. Park and unpark run with --diff, as an operator runs them.
 """
 
 from __future__ import annotations
@@ -103,10 +105,10 @@ def cycle(platform, mode, between=None, interrupt=False):
     """park (mode; with ``interrupt`` killed mid-run first) -> [between(platform)] -> unpark; what each run did
     and the state after it."""
     extra = interrupted_park(platform, mode) if interrupt else None
-    park = run_ok(platform, "playbooks/park.yml", "-e", f"park_aurora={mode}")
+    park = run_ok(platform, "playbooks/park.yml", "--diff", "-e", f"park_aurora={mode}")
     parked = observe(platform)
     extra = between(platform) if between else extra
-    unpark = run_ok(platform, "playbooks/unpark.yml")
+    unpark = run_ok(platform, "playbooks/unpark.yml", "--diff")
     return {"park": park, "parked": parked, "extra": extra, "unpark": unpark, "unparked": observe(platform)}
 
 
@@ -178,10 +180,18 @@ def assert_unparked(state, baseline):
 @pytest.fixture(scope="module")
 def stop_cycles(platform, baseline):
     def park_again(platform):
-        return platform.playbook("playbooks/park.yml")
+        return {
+            "again": platform.playbook("playbooks/park.yml", "--diff"),
+            "check": platform.playbook("playbooks/park.yml", "--check", "--diff"),
+        }
 
+    def converge_parked(platform):
+        # A stopped cluster and no NAT gateway: a converge must neither start nor recreate them.
+        return {"converge": platform.playbook("playbooks/site.yml", "--diff"), "state": observe(platform)}
+
+    between = {0: park_again, 1: converge_parked}
     return [
-        cycle(platform, "stop", between=park_again if index == 0 else None, interrupt=index == CYCLES - 1)
+        cycle(platform, "stop", between=between.get(index), interrupt=index == CYCLES - 1)
         for index in range(CYCLES)
     ]
 
@@ -196,9 +206,15 @@ def test_stop_mode_parks_everything(stop_cycles, baseline):
 
 
 def test_park_on_a_parked_environment_changes_nothing(stop_cycles):
-    again = stop_cycles[0]["extra"]
-    assert again.rc == 0, again.output[-4000:]
-    assert again.changed == 0 and again.writes == [], again.writes
+    stop_cycles[0]["extra"]["again"].assert_noop()
+    stop_cycles[0]["extra"]["check"].assert_noop()
+
+
+def test_site_converge_of_a_stop_parked_environment_changes_nothing(stop_cycles, baseline):
+    converged = stop_cycles[1]["extra"]
+    converged["converge"].assert_noop()
+    assert_parked(converged["state"], baseline)
+    assert converged["state"]["cluster"]["Status"] == "stopped" and converged["state"]["aurora_record"] == "stop"
 
 
 def test_stop_mode_unparks_exactly_as_before(stop_cycles, baseline):
@@ -232,9 +248,7 @@ def test_snapshot_mode_deletes_after_a_final_snapshot(snapshot_cycles, baseline)
 
 def test_site_converge_of_a_parked_environment_changes_nothing(snapshot_cycles):
     # No NAT gateway, no cluster: a converge must neither recreate nor restore them.
-    converge = snapshot_cycles[0]["extra"]
-    assert converge.rc == 0, converge.output[-4000:]
-    assert converge.changed == 0 and converge.writes == [], converge.writes
+    snapshot_cycles[0]["extra"].assert_noop()
 
 
 def test_snapshot_mode_unpark_restores_the_newest_final_snapshot(snapshot_cycles, baseline):
@@ -301,6 +315,6 @@ def test_an_interrupted_park_is_finished_by_a_second_run(stop_cycles, baseline):
 
 
 def test_unpark_on_an_unparked_environment_changes_nothing(platform, snapshot_cycles):
-    run = run_ok(platform, "playbooks/unpark.yml")
-    assert run.changed == 0 and run.writes == [], run.writes
+    platform.playbook("playbooks/unpark.yml", "--diff").assert_noop()
+    platform.playbook("playbooks/unpark.yml", "--check", "--diff").assert_noop()
     assert observe(platform)["capacity"] == ORIGINAL

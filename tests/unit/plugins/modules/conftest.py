@@ -73,7 +73,7 @@ def aws_env(monkeypatch, aws_region):
 
 @pytest.fixture
 def moto_aws(aws_env):
-    moto = pytest.importorskip("moto")
+    import moto
     with moto.mock_aws():
         yield
 
@@ -81,7 +81,7 @@ def moto_aws(aws_env):
 @pytest.fixture
 def ec2(moto_aws, aws_region):
     """A boto3 EC2 client on moto, in ``aws_region``."""
-    boto3 = pytest.importorskip("boto3")
+    import boto3
     return boto3.client("ec2", region_name=aws_region)
 
 
