@@ -42,6 +42,18 @@ WAIT_FAILURE_STATUSES = ("FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED")
 DIFF_KEYS = ("certificate_arn", "domain_name", "subject_alternative_names", "status", "tags")
 
 
+def normalize_key_algorithm(value):
+    """A key algorithm in the spelling of RequestCertificate and of the botocore model (``RSA_2048``).
+
+    ``DescribeCertificate`` and ``ListCertificates`` answer ``RSA-2048``, ``EC-prime256v1``, ``EC-secp384r1``
+    although the model's ``KeyAlgorithm`` enum lists ``RSA_2048`` ...; terraform-provider-aws normalises the
+    same way (internal/service/acm/certificate.go). Both spellings are one algorithm.
+    """
+    if not value:
+        return None
+    return str(value).strip().replace("-", "_")
+
+
 def normalize_name(name):
     """DNS names are case-insensitive and ACM does not use the trailing dot."""
     return (name or "").strip().rstrip(".").lower()
@@ -84,6 +96,10 @@ def validate_params(params):
     for key in tags:
         if key.startswith("aws:"):
             errors.append(f"tag key {key!r} is reserved by AWS")
+    for option in ("validation_records_timeout", "wait_timeout"):
+        value = params.get(option)
+        if value is not None and value < 0:
+            errors.append(f"{option} must not be negative ({value})")
     return errors
 
 
@@ -94,12 +110,13 @@ def desired_certificate(params):
         "certificate_arn": None,
         "domain_name": names[0],
         "subject_alternative_names": names,
-        "key_algorithm": params.get("key_algorithm") or "RSA_2048",
+        "key_algorithm": normalize_key_algorithm(params.get("key_algorithm")) or "RSA_2048",
         "status": None,
         "validation_method": params.get("validation_method") or "DNS",
         "tags": desired_tags(params["name_tag"], params.get("tags")),
         "validation_records": [],
         "records_pending": False,
+        "progress": None,
         "failure_reason": None,
         "in_use_by": [],
         "created_at": None,
@@ -181,11 +198,30 @@ def records_pending(certificate, expected_method="DNS"):
     return expected_method == "DNS" and not names <= covered
 
 
+def records_progress(certificate):
+    """``(names with a DNS validation record, names of the certificate)``."""
+    certificate = certificate or {}
+    names = {normalize_name(n) for n in certificate.get("SubjectAlternativeNames") or []}
+    with_record = {
+        normalize_name(o.get("DomainName"))
+        for o in certificate.get("DomainValidationOptions") or []
+        if o.get("ResourceRecord")
+    }
+    names |= with_record
+    return len(with_record), len(names)
+
+
+def records_status(certificate):
+    """Progress line of the wait for validation records, e.g. ``PENDING_VALIDATION, ... for 1 of 3 names``."""
+    found, total = records_progress(certificate)
+    return f"{(certificate or {}).get('Status')}, DNS validation records for {found} of {total} names"
+
+
 def certificate_view(certificate, tags, expected_method="DNS"):
     """Normalized view of a ``DescribeCertificate`` result plus its tags (boto3 list or dict).
 
-    ``expected_method`` is the validation method asked for, used while AWS has not filled in
-    ``DomainValidationOptions`` yet.
+    ``key_algorithm`` is in the request spelling (``RSA_2048``) whatever AWS answered. ``expected_method`` is
+    the validation method asked for, used while AWS has not filled in ``DomainValidationOptions`` yet.
     """
     if isinstance(tags, list):
         tags = boto3_tag_list_to_ansible_dict(tags)
@@ -198,12 +234,13 @@ def certificate_view(certificate, tags, expected_method="DNS"):
         "certificate_arn": certificate.get("CertificateArn"),
         "domain_name": domain,
         "subject_alternative_names": names,
-        "key_algorithm": certificate.get("KeyAlgorithm"),
+        "key_algorithm": normalize_key_algorithm(certificate.get("KeyAlgorithm")),
         "status": certificate.get("Status"),
         "validation_method": methods[0] if len(methods) == 1 else None,
         "tags": dict(tags or {}),
         "validation_records": validation_records(certificate),
         "records_pending": records_pending(certificate, expected_method),
+        "progress": records_status(certificate),
         "failure_reason": certificate.get("FailureReason"),
         "in_use_by": sorted(certificate.get("InUseBy") or []),
         "created_at": created.isoformat() if hasattr(created, "isoformat") else created,
@@ -214,14 +251,15 @@ def certificate_differences(current, desired):
     """Names of the properties that force a new certificate: [] when ``current`` can be kept.
 
     The SAN list is compared as a set (AWS keeps the domain name in it), the domain name itself must be
-    equal because it becomes the certificate's subject.
+    equal because it becomes the certificate's subject. Key algorithms are compared normalised (``RSA-2048``
+    as AWS answers it equals ``RSA_2048`` as it is requested).
     """
     differences = []
     if current["domain_name"] != desired["domain_name"]:
         differences.append("domain_name")
     if set(current["subject_alternative_names"]) != set(desired["subject_alternative_names"]):
         differences.append("subject_alternative_names")
-    if current["key_algorithm"] != desired["key_algorithm"]:
+    if normalize_key_algorithm(current["key_algorithm"]) != normalize_key_algorithm(desired["key_algorithm"]):
         differences.append("key_algorithm")
     return differences
 
@@ -271,6 +309,21 @@ def format_records(records):
     return "; ".join(
         f"{r['domain_name']}: {r['name']} {r['type']} {r['value']} ({r['validation_status']})" for r in records
     )
+
+
+def record_status(history, elapsed, status):
+    """Append ``{elapsed, status}`` to ``history`` when the status changed since the last entry."""
+    if not history or history[-1]["status"] != status:
+        history.append({"elapsed": int(elapsed), "status": status})
+    return history
+
+
+def issue_status(view):
+    """Progress line of the wait for ``ISSUED``, e.g. ``PENDING_VALIDATION, 1 of 3 names validated``."""
+    records = view.get("validation_records") or []
+    done = len([r for r in records if r.get("validation_status") == "SUCCESS"])
+    total = len(view.get("subject_alternative_names") or []) or len(records)
+    return f"{view.get('status')}, {done} of {total} names validated"
 
 
 def pending_records(records):

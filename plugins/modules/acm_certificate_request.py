@@ -54,6 +54,9 @@ options:
       - The key algorithm of the certificate, one that ACM issues public certificates for, such as
         V(RSA_2048), V(EC_prime256v1) or V(EC_secp384r1).
       - A certificate with another key algorithm is replaced by a new request.
+      - C(DescribeCertificate) and C(ListCertificates) answer the algorithm hyphenated (V(RSA-2048),
+        V(EC-prime256v1)) although C(RequestCertificate) takes V(RSA_2048); both spellings are compared as
+        one algorithm, and either may be given here.
     type: str
     default: RSA_2048
   name_tag:
@@ -87,6 +90,9 @@ options:
         created (for example by a later task) and ACM has validated them.
       - Fails as soon as the status becomes V(FAILED), V(VALIDATION_TIMED_OUT), V(REVOKED) or V(EXPIRED),
         or when O(wait_timeout) is reached, naming the status and the pending validation records.
+      - A certificate must be V(ISSUED) before C(CreateListener)/C(ModifyListener) or CloudFront accept it;
+        they answer C(UnsupportedCertificate) and C(InvalidViewerCertificate) for one that is still pending
+        validation. Write the validation records (RV(validation_records)) first, then wait here.
       - Ignored in check mode and with O(state=absent).
     type: bool
     default: false
@@ -95,13 +101,25 @@ options:
       - How many seconds to wait when O(wait=true).
     type: int
     default: 600
+  validation_records_timeout:
+    description:
+      - How many seconds to wait, after a request (or for a pending certificate found without them), until ACM
+        has assigned the DNS validation records of every name. ACM assigns them asynchronously, usually within
+        seconds; the default of five minutes is the bound terraform-provider-aws uses for the same wait.
+      - When the records are still missing at the end, the module fails naming the certificate (it has been
+        requested, so running the task again finds it and keeps waiting).
+      - The records are polled every 2 seconds; RV(status_history) shows the progress.
+      - Ignored in check mode (which never waits) and with O(state=absent); not used for O(validation_method=EMAIL).
+    type: int
+    default: 300
 notes:
   - Supports C(check_mode) (the result predicts the certificate; a certificate to be requested has
     RV(certificate_arn=null), RV(status=null) and no RV(validation_records)) and C(diff) (before/after of
     the ARN, domain name, subject alternative names, status and tags).
   - A second run with the same input makes no write API call.
   - ACM fills in the DNS validation records a few seconds after the request; the module polls
-    C(DescribeCertificate) for up to 20 seconds until they are there.
+    C(DescribeCertificate) until they are there, for up to O(validation_records_timeout) seconds.
+  - Check mode never waits, neither for validation records nor for V(ISSUED).
   - The C(IdempotencyToken) of the request is derived from O(name_tag), the names, the key algorithm and the
     validation method, so a retried request does not create a second certificate. If AWS answers such a
     request within its one hour idempotency window with a certificate that no longer exists or failed, the
@@ -173,7 +191,9 @@ subject_alternative_names:
   elements: str
   sample: ["origin.example.com", "api.origin.example.com"]
 key_algorithm:
-  description: Key algorithm of the certificate, V(null) with O(state=absent).
+  description:
+    - Key algorithm of the certificate in the spelling of the request (V(RSA_2048), not the V(RSA-2048) that
+      ACM answers), V(null) with O(state=absent).
   returned: always
   type: str
   sample: RSA_2048
@@ -224,6 +244,24 @@ tags:
   returned: always
   type: dict
   sample: {"Name": "prod-alb-origin", "Environment": "prod"}
+status_history:
+  description:
+    - Progress of the waits of this run, one entry each time the progress changed; empty when nothing was
+      waited for (check mode, O(state=absent), records already there and O(wait=false)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    elapsed:
+      description: Seconds since the module started.
+      returned: always
+      type: int
+      sample: 4
+    status:
+      description: The certificate status and how many names have a validation record (or are validated).
+      returned: always
+      type: str
+      sample: PENDING_VALIDATION, DNS validation records for 2 of 2 names
 deleted_arns:
   description: ARNs of the certificates that were (or in check mode would be) deleted by O(state=absent).
   returned: always
@@ -257,16 +295,20 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request im
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import diff_view
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import format_records
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import idempotency_token
+from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import issue_status
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import pending_records
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import preferred_certificate
+from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import record_status
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import request_params
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import select_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import validate_params
 
 WAIT_DELAY = 10
 RECORDS_DELAY = 2
-RECORDS_TIMEOUT = 20
+# Default of validation_records_timeout: terraform-provider-aws waits as long for ACM to assign the records
+# (certificateDNSValidationAssignmentTimeout = 5 * time.Minute, internal/service/acm/certificate.go).
+RECORDS_TIMEOUT = 300
 RESULT_KEYS = (
     "certificate_arn",
     "status",
@@ -295,7 +337,8 @@ def describe_certificate(client, arn):
 
 
 def certificate_tags(client, arn):
-    return boto3_tag_list_to_ansible_dict(client.list_tags_for_certificate(aws_retry=True, CertificateArn=arn).get("Tags") or [])
+    tags = client.list_tags_for_certificate(aws_retry=True, CertificateArn=arn).get("Tags")
+    return boto3_tag_list_to_ansible_dict(tags or [])
 
 
 def find_tagged_certificates(client, name_tag, statuses, expected_method):
@@ -347,7 +390,9 @@ def ensure_tags(client, current, wanted_tags, purge_tags, check_mode):
         if to_unset:
             client.remove_tags_from_certificate(aws_retry=True, CertificateArn=arn, Tags=[{"Key": k} for k in to_unset])
         if to_set:
-            client.add_tags_to_certificate(aws_retry=True, CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+            client.add_tags_to_certificate(
+                aws_retry=True, CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set)
+            )
     return True, dict(current, tags=result)
 
 
@@ -355,15 +400,43 @@ def refresh(client, view, expected_method):
     return certificate_view(describe_certificate(client, view["certificate_arn"]), view["tags"], expected_method)
 
 
-def poll_validation_records(client, view, expected_method):
-    """Give ACM up to ``RECORDS_TIMEOUT`` seconds to fill in the DNS validation records."""
-    deadline = time.monotonic() + RECORDS_TIMEOUT
+class Progress:
+    """The ``status_history`` of one module run: ``{elapsed, status}`` entries, counted from its start."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.history = []
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def record(self, status):
+        record_status(self.history, self.elapsed(), status)
+
+
+def poll_validation_records(module, client, view, expected_method, progress):
+    """Wait until ACM has assigned every DNS validation record, at most ``validation_records_timeout`` seconds.
+
+    ACM assigns them asynchronously after RequestCertificate; fails naming the certificate when they never come.
+    """
+    timeout = module.params["validation_records_timeout"]
+    deadline = time.monotonic() + timeout
     while view["records_pending"]:
+        progress.record(view["progress"])
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            break
+            module.fail_json(
+                msg=f"ACM has not assigned the DNS validation records of certificate {view['certificate_arn']} "
+                f"({view['domain_name']}) within {timeout}s (validation_records_timeout={timeout}): "
+                f"{view['progress']}. The certificate has been requested: run again to keep waiting for its records, "
+                "or raise validation_records_timeout.",
+                status_history=progress.history,
+                **result_of(view),
+            )
         time.sleep(min(RECORDS_DELAY, remaining))
         view = refresh(client, view, expected_method)
+    if progress.history:
+        progress.record(view["progress"])
     return view
 
 
@@ -376,12 +449,13 @@ def result_of(view, replaced=None):
     return result
 
 
-def wait_for_issued(module, client, view, timeout, expected_method):
+def wait_for_issued(module, client, view, timeout, expected_method, progress):
     """Poll until the certificate is ``ISSUED``; fail the module on a terminal status or timeout."""
     arn = view["certificate_arn"]
     deadline = time.monotonic() + timeout
     while True:
         status = view["status"]
+        progress.record(issue_status(view))
         if status == "ISSUED":
             return view
         pending = format_records(pending_records(view["validation_records"]))
@@ -390,6 +464,7 @@ def wait_for_issued(module, client, view, timeout, expected_method):
             module.fail_json(
                 msg=f"Certificate {arn} ({view['domain_name']}) has status {status}{reason} and will not be issued; "
                 f"pending validation records: {pending}",
+                status_history=progress.history,
                 **result_of(view),
             )
         remaining = deadline - time.monotonic()
@@ -397,6 +472,7 @@ def wait_for_issued(module, client, view, timeout, expected_method):
             module.fail_json(
                 msg=f"Timed out after {timeout}s waiting for certificate {arn} ({view['domain_name']}) to be ISSUED, "
                 f"status is {status}; pending validation records: {pending}",
+                status_history=progress.history,
                 **result_of(view),
             )
         time.sleep(min(WAIT_DELAY, remaining))
@@ -418,13 +494,17 @@ def ensure_present(module, client):
     else:
         changed, view = True, ensure_requested(client, params["name_tag"], desired, check_mode)
 
+    progress = Progress()
     if not check_mode:
+        # Check mode never waits: it predicts, and a certificate it would request has no records yet.
         if view["records_pending"]:
-            view = poll_validation_records(client, view, method)
+            view = poll_validation_records(module, client, view, method, progress)
         if params["wait"]:
-            view = wait_for_issued(module, client, view, params["wait_timeout"], method)
+            view = wait_for_issued(module, client, view, params["wait_timeout"], method, progress)
 
-    return changed, result_of(view, replaced), {"before": before, "after": diff_view(view)}
+    result = result_of(view, replaced)
+    result["status_history"] = progress.history
+    return changed, result, {"before": before, "after": diff_view(view)}
 
 
 def ensure_absent(module, client):
@@ -453,6 +533,7 @@ def ensure_absent(module, client):
             )
     result = result_of(None)
     result["deleted_arns"] = deleted
+    result["status_history"] = []
     return bool(views), result, {"before": before, "after": {}}
 
 
@@ -468,6 +549,7 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
+        validation_records_timeout=dict(type="int", default=RECORDS_TIMEOUT),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 

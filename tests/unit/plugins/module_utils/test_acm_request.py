@@ -338,3 +338,64 @@ def test_certificate_view():
         "tags": {"Name": "origin"},
     }
     assert acm.diff_view(None) == {}
+
+
+class TestKeyAlgorithm:
+    """DescribeCertificate answers ``RSA-2048`` / ``EC-prime256v1`` although RequestCertificate takes ``RSA_2048``."""
+
+    @pytest.mark.parametrize(
+        "answered, requested",
+        [
+            ("RSA-2048", "RSA_2048"),
+            ("RSA_2048", "RSA_2048"),
+            ("EC-prime256v1", "EC_prime256v1"),
+            ("EC-secp384r1", "EC_secp384r1"),
+            ("RSA-4096", "RSA_4096"),
+            ("RSA-2048", "RSA-2048"),
+        ],
+    )
+    def test_both_spellings_match(self, answered, requested):
+        current = view(key=answered)
+        desired = acm.desired_certificate(params(key_algorithm=requested))
+        assert acm.certificate_differences(current, desired) == []
+        assert acm.select_certificate([current], desired) == (current, None)
+
+    @pytest.mark.parametrize(
+        "answered, requested",
+        [("RSA-2048", "EC_prime256v1"), ("EC-secp384r1", "EC_prime256v1"), ("RSA-4096", "RSA_2048")],
+    )
+    def test_other_algorithm_still_differs(self, answered, requested):
+        current = view(key=answered)
+        desired = acm.desired_certificate(params(key_algorithm=requested))
+        assert acm.certificate_differences(current, desired) == ["key_algorithm"]
+
+    @pytest.mark.parametrize(
+        "value, expected",
+        [("RSA-2048", "RSA_2048"), ("EC-prime256v1", "EC_prime256v1"), ("RSA_3072", "RSA_3072"), (None, None)],
+    )
+    def test_normalized_to_the_request_spelling(self, value, expected):
+        assert acm.normalize_key_algorithm(value) == expected
+
+    def test_view_and_request_use_the_request_spelling(self):
+        assert view(key="EC-secp384r1")["key_algorithm"] == "EC_secp384r1"
+        desired = acm.desired_certificate(params(key_algorithm="RSA-2048"))
+        assert acm.request_params(desired, "tok")["KeyAlgorithm"] == "RSA_2048"
+
+    def test_token_does_not_depend_on_the_spelling(self):
+        hyphen = params(key_algorithm="RSA-2048")
+        underscore = params(key_algorithm="RSA_2048")
+        assert acm.idempotency_token("origin", acm.desired_certificate(hyphen)) == acm.idempotency_token(
+            "origin", acm.desired_certificate(underscore)
+        )
+
+
+class TestRecordsProgress:
+    def test_records_progress(self):
+        cert = described(options=[option("origin.example.com"), option("api.example.com", record=False)])
+        assert acm.records_progress(cert) == (1, 2)
+        assert acm.records_progress(described(options=[])) == (0, 2)
+        assert acm.records_progress(described()) == (2, 2)
+
+    def test_records_status(self):
+        cert = described(options=[option("origin.example.com"), option("api.example.com", record=False)])
+        assert acm.records_status(cert) == "PENDING_VALIDATION, DNS validation records for 1 of 2 names"

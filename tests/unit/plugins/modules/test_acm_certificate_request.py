@@ -17,7 +17,7 @@ SANS = ["api.example.com", "www.example.com"]
 @pytest.fixture
 def acm(moto_aws, aws_region):
     """A boto3 ACM client on moto, in ``aws_region``."""
-    boto3 = pytest.importorskip("boto3")
+    import boto3
     return boto3.client("acm", region_name=aws_region)
 
 
@@ -356,24 +356,6 @@ def test_validation_records_polled_until_present(run_module, acm, acm_backend, a
     assert len(api_calls.named("DescribeCertificate")) == 3
 
 
-def test_validation_records_polling_gives_up(run_module, acm, monkeypatch, fake_time):
-    from moto.acm.models import CertBundle
-
-    original = CertBundle.describe
-
-    def no_records(self):
-        described = original(self)
-        for option in described["Certificate"].get("DomainValidationOptions", []):
-            option.pop("ResourceRecord", None)
-        return described
-
-    monkeypatch.setattr(CertBundle, "describe", no_records)
-    run = run_module(mod.main, args())
-    assert run.rc == 0, run.result
-    assert run.result["validation_records"] == []
-    assert sum(fake_time.sleeps) == mod.RECORDS_TIMEOUT
-
-
 def test_wait_times_out_naming_status_and_records(run_module, acm, no_auto_issue, fake_time):
     run = run_module(mod.main, args(wait=True, wait_timeout=60))
     result = run.result
@@ -403,6 +385,10 @@ def test_wait_until_issued(run_module, acm, acm_backend, no_auto_issue, fake_tim
     assert result["status"] == "ISSUED"
     assert all(r["validation_status"] == "SUCCESS" for r in result["validation_records"])
     assert fake_time.sleeps == [mod.WAIT_DELAY, mod.WAIT_DELAY]
+    assert result["status_history"] == [
+        {"elapsed": 0, "status": "PENDING_VALIDATION, 0 of 3 names validated"},
+        {"elapsed": 2 * mod.WAIT_DELAY, "status": "ISSUED, 3 of 3 names validated"},
+    ]
 
     # an issued certificate needs no waiting
     fake_time.sleeps.clear()
@@ -441,3 +427,127 @@ def test_other_name_tag_is_not_touched(run_module, acm, api_calls, fake_time):
     assert result["certificate_arn"] != other
     assert result["replaced_arn"] is None
     assert tags_of(acm, other) == {"Name": "someone-else"}
+
+
+def _aws_key_algorithm(monkeypatch):
+    """Make moto answer DescribeCertificate/ListCertificates as AWS does: ``RSA-2048``, not ``RSA_2048``."""
+    from moto.acm import responses
+
+    def hyphenated(original):
+        def handler(self):
+            result = original(self)
+            body = result.result
+            certificates = [body["Certificate"]] if "Certificate" in body else body.get("CertificateSummaryList", [])
+            for certificate in certificates:
+                if certificate.get("KeyAlgorithm"):
+                    certificate["KeyAlgorithm"] = certificate["KeyAlgorithm"].replace("_", "-", 1)
+            return result
+
+        return handler
+
+    cls = responses.AWSCertificateManagerResponse
+    monkeypatch.setattr(cls, "describe_certificate", hyphenated(cls.describe_certificate))
+    monkeypatch.setattr(cls, "list_certificates", hyphenated(cls.list_certificates))
+
+
+def test_hyphenated_key_algorithm_keeps_the_certificate(run_module, acm, api_calls, monkeypatch, fake_time):
+    _aws_key_algorithm(monkeypatch)
+    first = run_module(mod.main, args()).result
+    arn = first["certificate_arn"]
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["KeyAlgorithm"] == "RSA-2048"
+    assert first["key_algorithm"] == "RSA_2048"
+
+    api_calls.clear()
+    run = run_module(mod.main, args(), diff=True)
+    again = run.result
+    assert run.rc == 0, again
+    assert again["changed"] is False
+    assert again["certificate_arn"] == arn
+    assert again["replaced_arn"] is None
+    assert again["key_algorithm"] == "RSA_2048"
+    assert api_calls.named("RequestCertificate") == []
+    assert api_calls.writes() == []
+    assert all_arns(acm) == [arn]
+
+    # the option may be given in either spelling
+    api_calls.clear()
+    assert run_module(mod.main, args(key_algorithm="RSA-2048")).result["changed"] is False
+    assert api_calls.writes() == []
+
+
+def _late_records(monkeypatch, describes_without_records):
+    """AWS assigns DomainValidationOptions[].ResourceRecord asynchronously after RequestCertificate."""
+    from moto.acm.models import CertBundle
+
+    original = CertBundle.describe
+    calls = {"n": 0}
+
+    def late(self):
+        described = original(self)
+        calls["n"] += 1
+        if calls["n"] <= describes_without_records:
+            for option in described["Certificate"].get("DomainValidationOptions", []):
+                option.pop("ResourceRecord", None)
+        return described
+
+    monkeypatch.setattr(CertBundle, "describe", late)
+
+
+def test_validation_records_wait_default_bound_is_five_minutes(run_module, acm, monkeypatch, fake_time):
+    _late_records(monkeypatch, 10**6)
+    run = run_module(mod.main, args())
+    result = run.result
+    assert run.rc != 0
+    assert sum(fake_time.sleeps) == 300 == mod.RECORDS_TIMEOUT
+    arn = result["certificate_arn"]
+    assert arn and arn in result["msg"]
+    assert "validation_records_timeout=300" in result["msg"]
+    assert "0 of 3 names" in result["msg"]
+    assert result["validation_records"] == []
+    # the certificate has been requested: a rerun finds it instead of requesting another
+    assert all_arns(acm) == [arn]
+
+
+def test_validation_records_wait_bound_is_an_option(run_module, acm, monkeypatch, fake_time):
+    _late_records(monkeypatch, 10**6)
+    run = run_module(mod.main, args(validation_records_timeout=30))
+    assert run.rc != 0
+    assert sum(fake_time.sleeps) == 30
+    assert "within 30s" in run.result["msg"]
+
+
+def test_validation_records_wait_reports_progress(run_module, acm, monkeypatch, fake_time):
+    _late_records(monkeypatch, 3)
+    result = run_module(mod.main, args()).result
+    assert result["changed"] is True
+    assert len(result["validation_records"]) == 3
+    assert fake_time.sleeps == [mod.RECORDS_DELAY] * 3
+    assert result["status_history"] == [
+        {"elapsed": 0, "status": "PENDING_VALIDATION, DNS validation records for 0 of 3 names"},
+        {"elapsed": 3 * mod.RECORDS_DELAY, "status": "PENDING_VALIDATION, DNS validation records for 3 of 3 names"},
+    ]
+
+
+def test_negative_records_timeout_fails_before_any_api_call(run_module, acm, api_calls):
+    run = run_module(mod.main, args(validation_records_timeout=-1))
+    assert run.rc != 0
+    assert "validation_records_timeout must not be negative (-1)" in run.result["msg"]
+    assert api_calls == []
+
+
+def test_check_mode_never_waits_for_records_or_issue(run_module, acm, monkeypatch, no_auto_issue, fake_time):
+    arn = run_module(mod.main, args()).result["certificate_arn"]
+    _late_records(monkeypatch, 10**6)  # an existing certificate whose records are not there (yet)
+
+    run = run_module(mod.main, args(wait=True, validation_records_timeout=300), check_mode=True)
+    result = run.result
+    assert run.rc == 0, result
+    assert result["changed"] is False
+    assert result["certificate_arn"] == arn
+    assert result["status"] == "PENDING_VALIDATION"
+    assert fake_time.sleeps == []
+
+    # a certificate that would be requested: nothing to wait for either
+    run = run_module(mod.main, args(name_tag="other", wait=True), check_mode=True)
+    assert run.rc == 0 and run.result["changed"] is True
+    assert fake_time.sleeps == []
