@@ -197,6 +197,8 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import MAN
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import SCALABLE_DIMENSION
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import SERVICE_NAMESPACE
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import resource_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import REGISTER_SCALABLE_TARGET
+from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
 
@@ -314,7 +316,9 @@ class EcsCapacity:
             )
         if plan["register"]:
             extra = {} if target_exists else {"Tags": merge_tags(MANAGED_TAGS, self.params["tags"])}
-            self.scaling.register_scalable_target(
+            # A service created moments ago may not be visible to Application Auto Scaling yet.
+            target = f"scalable target {resource_id(self.cluster_name, name)}"
+            retry_propagation(self.module, REGISTER_SCALABLE_TARGET, target)(self.scaling.register_scalable_target)(
                 ServiceNamespace=SERVICE_NAMESPACE, ResourceId=resource_id(self.cluster_name, name),
                 ScalableDimension=SCALABLE_DIMENSION, MinCapacity=plan["register"][0], MaxCapacity=plan["register"][1],
                 aws_retry=True, **extra

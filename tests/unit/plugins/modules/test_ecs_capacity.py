@@ -18,8 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 import botocore.client  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
