@@ -13,6 +13,7 @@ deployment configuration, ...) never shows up as a difference.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from ansible.module_utils.common.text.converters import to_text
@@ -395,3 +396,72 @@ def autoscaling_view(min_capacity, max_capacity, configuration):
     if min_capacity is None and configuration is None:
         return None
     return {"min_capacity": min_capacity, "max_capacity": max_capacity, "policy": policy_view(configuration)}
+
+
+# ------------------------------------------------------------------------------------------------ secret versions
+
+# Tag of a service: the Secrets Manager versions its running task definition was deployed with (hashes only).
+SECRET_VERSIONS_TAG = "platform:secret-versions"
+# ECS tag values are at most 256 characters.
+TAG_VALUE_LIMIT = 256
+_ARN_KEY_LENGTH = 6
+_VERSION_HASH_LENGTH = 8
+
+
+def _digest(text):
+    return hashlib.sha256(to_text(text).encode("utf-8")).hexdigest()
+
+
+def secret_selector(value_from):
+    """``(version stage, version id)`` a Secrets Manager ``valueFrom`` selects (ARN suffix
+    ``:json-key:version-stage:version-id``); ``("AWSCURRENT", None)`` when it names none."""
+    parts = (value_from or "").split(":")
+    stage = parts[8] if len(parts) > 8 and parts[8] else None
+    version_id = parts[9] if len(parts) > 9 and parts[9] else None
+    return (None if version_id else stage or "AWSCURRENT"), version_id
+
+
+def selected_version(stages, stage, version_id):
+    """The version id a task starting now reads, from ``VersionIdsToStages`` of DescribeSecret; None when the
+    secret has no such version (for ``AWSCURRENT``: the secret has no value)."""
+    stages = stages or {}
+    if version_id:
+        return version_id if version_id in stages else None
+    return next((v for v, labels in sorted(stages.items()) if stage in (labels or [])), None)
+
+
+def secret_versions_tag(pairs):
+    """Value of the ``platform:secret-versions`` tag of a service (None when it reads no Secrets Manager secret).
+
+    ``pairs`` maps a key (the secret ARN, plus the selector when it is not ``AWSCURRENT``) to the version id.
+    One ``<arn hash>=<version hash>`` entry per secret, sorted, space separated, so that a later run can tell
+    which secret changed; above the tag value limit a single hash of everything (``all=<hash>``).
+    """
+    if not pairs:
+        return None
+    entries = sorted(
+        f"{_digest(key)[:_ARN_KEY_LENGTH]}={_digest(key + '|' + to_text(version))[:_VERSION_HASH_LENGTH]}"
+        for key, version in pairs.items()
+    )
+    value = " ".join(entries)
+    if len(value) > TAG_VALUE_LIMIT:
+        value = "all=" + _digest(" ".join(entries))[:32]
+    return value
+
+
+def changed_secret_keys(recorded, pairs):
+    """Keys of ``pairs`` whose version differs from the ``recorded`` tag value (all of them when nothing is
+    recorded or the recorded value is a single hash). Empty when the recorded value matches."""
+    wanted = secret_versions_tag(pairs)
+    if wanted is None or recorded == wanted:
+        return []
+    if not recorded or recorded.startswith("all=") or wanted.startswith("all="):
+        return sorted(pairs)
+    before = dict(entry.split("=", 1) for entry in recorded.split() if "=" in entry)
+    changed = []
+    for key, version in sorted(pairs.items()):
+        arn_key = _digest(key)[:_ARN_KEY_LENGTH]
+        if before.get(arn_key) != _digest(key + "|" + to_text(version))[:_VERSION_HASH_LENGTH]:
+            changed.append(key)
+    # Only a secret no longer read: its new task definition deploys anyway; name them all to be explicit.
+    return changed or sorted(pairs)

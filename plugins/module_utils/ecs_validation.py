@@ -176,3 +176,19 @@ def target_group_problems(item, target_group):
             f"{target_group.get('TargetGroupName')}; fix the container port or the target group"
         )
     return problems
+
+
+def empty_secret_message(where, key, name, stage, version_id):
+    """Why a task reading ``name`` would not start, and the command that fixes it."""
+    if version_id:
+        what = f"has no version {version_id}"
+    elif stage == "AWSCURRENT":
+        what = "has no value (no version labelled AWSCURRENT)"
+    else:
+        what = f"has no version labelled {stage}"
+    return (
+        f"{where}.container.secrets.{key}: Secrets Manager secret {name} {what}, so ECS could not start its tasks "
+        f"(ResourceInitializationError: unable to pull secrets). Put the value in with "
+        f"`aws secretsmanager put-secret-value --secret-id {name} --secret-string '<value>'` "
+        "(or in the Secrets Manager console), then converge again"
+    )

@@ -31,6 +31,21 @@ description:
     type C(ip) or listens on another port than the container, a Secrets Manager secret that does not exist). In check
     mode missing dependencies (also a missing execution role, subnets or security groups, which other roles create)
     are warnings, so that a check run against an empty account can predict everything.
+  - B(A service never starts on a secret without a value.) Before any write, every Secrets Manager secret a
+    service's task definition reads is described (C(DescribeSecret), never C(GetSecretValue)); a secret without a
+    version labelled C(AWSCURRENT) (or without the version stage or id its reference pins) fails the run, in
+    check mode too, naming each secret and the command that fills it
+    (C(aws secretsmanager put-secret-value --secret-id <name> --secret-string ...)). On AWS such a task fails with
+    C(ResourceInitializationError) and the service never gets a running task. Exempt, with a warning, is a parked
+    service (O(capacity=preserve) and desired count 0) - nothing starts until unpark, which converges with
+    O(capacity=enforce) and checks again. For O(task_definitions) an empty secret is a warning, as registering a
+    definition starts nothing.
+  - B(A changed secret value redeploys the services that read it.) ECS reads secrets only when a task starts. Each
+    service carries the tag C(platform:secret-versions) - per secret a short hash of its ARN and the version id its
+    tasks read (never a value). When the current versions differ from the recorded ones the service gets
+    C(UpdateService) with C(forceNewDeployment) (together with any other update, one call) and the tag is updated;
+    the diff and RV(services.new_deployment_for_secrets) name the secrets that changed. A service without the tag
+    (created before this behaviour) is redeployed once. Check mode predicts it (see O(pending_secret_values)).
 author:
   - rocketclub platform team (@rocketclub)
 options:
@@ -401,6 +416,15 @@ options:
           - Tags of the task definition and its log group, added to O(tags).
         type: dict
         default: {}
+  pending_secret_values:
+    description:
+      - Names or ARNs of Secrets Manager secrets an earlier task of the same run writes (for example the database
+        URLs the aurora role rewrites). Used in check mode only, where that write did not happen - such a secret
+        counts as having a new value, so check mode predicts the new deployment a real run makes. A real run reads
+        the versions as they are.
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - Wait until the services created or updated by this run are stable (ECS waiter C(services_stable)), or with
@@ -433,7 +457,8 @@ notes:
     C(ecs:UntagResource), C(logs:DescribeLogGroups), C(logs:CreateLogGroup), C(logs:PutRetentionPolicy),
     C(logs:ListTagsForResource), C(logs:TagResource), C(logs:UntagResource), C(application-autoscaling:Describe*),
     C(application-autoscaling:RegisterScalableTarget), C(application-autoscaling:PutScalingPolicy),
-    C(elasticloadbalancing:DescribeTargetGroups), C(secretsmanager:DescribeSecret) and C(iam:PassRole) on the task roles.
+    C(elasticloadbalancing:DescribeTargetGroups), C(secretsmanager:DescribeSecret) (never C(GetSecretValue)) and
+    C(iam:PassRole) on the task roles.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -603,6 +628,14 @@ services:
       returned: always
       type: dict
       sample: {"min_capacity": 1, "max_capacity": 4, "policy_name": "backstage-cpu-target-tracking", "policy_arn": "arn:aws:autoscaling:..."}
+    new_deployment_for_secrets:
+      description:
+        - Names of the secrets whose version changed since the service was last deployed, which made this run (or,
+          in check mode, would make it) force a new deployment. Empty when none did.
+      returned: with O(state=present)
+      type: list
+      elements: str
+      sample: [prod/circleci/pat/backstage]
 task_definitions:
   description:
     - ARN of the task definition of each O(task_definitions) entry, keyed by name (check mode - see
@@ -627,6 +660,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import ecs as plan
 from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_validation as validation
+from ansible_collections.rocketclub.platform.plugins.module_utils import eventual_consistency as consistency
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
@@ -666,6 +700,8 @@ class EcsServices:
         self.logs = module.client("logs", retry_decorator=retry)
         self.scaling = module.client("application-autoscaling", retry_decorator=retry)
         self.errors = []
+        self.secret_metadata = {}
+        self.secret_versions = {}
 
     def problem(self, message):
         dependency_problem(self.module, self.errors, message)
@@ -773,6 +809,7 @@ class EcsServices:
                     try:
                         secret = client.describe_secret(SecretId=lookup, aws_retry=True)
                         resolved[lookup] = None if secret.get("DeletedDate") else secret["ARN"]
+                        self.secret_metadata[lookup] = secret
                     except is_boto3_error_code("ResourceNotFoundException"):
                         resolved[lookup] = None
                 if resolved[lookup] is None:
@@ -780,9 +817,26 @@ class EcsServices:
                         f"{kind}[{item['name']}].container.secrets.{key}: Secrets Manager secret {lookup} does not exist "
                         f"(or is scheduled for deletion) in {self.module.region}"
                     )
-                elif kind_of_ref == "name":
+                    continue
+                if kind_of_ref == "name":
                     values[key] = resolved[lookup]
+                self.record_secret_version(item["name"], key, values[key], self.secret_metadata[lookup])
         return result
+
+    def record_secret_version(self, item_name, key, value_from, secret):
+        """Remember the version a task of ``item_name`` would read from ``secret`` (DescribeSecret, never the value)."""
+        stage, version_id = plan.secret_selector(value_from)
+        version = plan.selected_version(secret.get("VersionIdsToStages"), stage, version_id)
+        pending = {secret["Name"], secret["ARN"]} & set(self.params.get("pending_secret_values") or [])
+        if self.check_mode and pending:
+            # Check mode: an earlier task of this run would have written a new value by now.
+            version = f"pending:{version}"
+        pair_key = secret["ARN"] if stage == "AWSCURRENT" else f"{secret['ARN']}|{stage or version_id}"
+        found = self.secret_versions.setdefault(item_name, {"pairs": {}, "names": {}, "empty": []})
+        found["pairs"][pair_key] = version
+        found["names"][pair_key] = secret["Name"]
+        if version is None:
+            found["empty"].append((key, secret["Name"], stage, version_id))
 
     # -------------------------------------------------------------------------------------------- writes
 
@@ -857,12 +911,18 @@ class EcsServices:
         if current is None:
             created = None
             if not self.check_mode:
-                created = self.ecs.create_service(
+                # Right after CreateCluster, ECS may not find the cluster yet (eventual consistency).
+                create = consistency.retry_propagation(
+                    self.module, consistency.CREATE_SERVICE, f"service {item['name']} of ECS cluster {self.cluster}"
+                )(self.ecs.create_service)
+                created = create(
                     desiredCount=item["desired_count"], tags=ansible_dict_to_boto3_tag_list(entry["tags"], "key", "value"),
                     aws_retry=True, **desired
                 )["service"]
             return True, created, desired, entry["tags"]
         update, dummy = plan.service_update(current, desired)
+        if entry.get("redeploy"):  # a secret changed: only a new deployment's tasks read the new value
+            update = dict(update or {"cluster": self.cluster, "service": item["name"]}, forceNewDeployment=True)
         if update and not self.check_mode:
             current = self.ecs.update_service(aws_retry=True, **update)["service"]
         tags_changed, tags = self.ensure_ecs_tags(current["serviceArn"], ecs_tags(entry["service"].get("tags")), entry["tags"])
@@ -883,14 +943,20 @@ class EcsServices:
         register = decided["register"]
         if register and not self.check_mode:
             extra = {"Tags": entry["tags"]} if register["create"] else {}
-            self.scaling.register_scalable_target(
+            # Right after CreateService, Application Auto Scaling may not see the service yet.
+            consistency.retry_propagation(
+                self.module, consistency.REGISTER_SCALABLE_TARGET, f"scalable target {resource}"
+            )(self.scaling.register_scalable_target)(
                 MinCapacity=register["MinCapacity"], MaxCapacity=register["MaxCapacity"], aws_retry=True, **common, **extra
             )
         name = plan.policy_name_of(item["name"])
         configuration = plan.policy_configuration(scaling)
         policy_arn = (policy or {}).get("PolicyARN")
         if decided["put_policy"] and not self.check_mode:
-            policy_arn = self.scaling.put_scaling_policy(
+            # Right after RegisterScalableTarget, the target may not be found yet.
+            policy_arn = consistency.retry_propagation(
+                self.module, consistency.PUT_SCALING_POLICY, f"scaling policy {name} of {resource}"
+            )(self.scaling.put_scaling_policy)(
                 PolicyName=name, PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration=configuration,
                 aws_retry=True, **common
             )["PolicyARN"]
@@ -940,8 +1006,40 @@ class EcsServices:
                 if entry["service"].get("status") == "DRAINING":
                     self.errors.append(f"services[{item['name']}]: the service is being deleted (DRAINING); converge again once it is INACTIVE")
                 self.errors.extend(plan.service_update(entry["service"], plan.service_params(item, self.cluster, None))[1])
+            if kind == "services":
+                self.plan_secret_versions(entry)
+            else:
+                for key, name, stage, version_id in self.secret_versions.get(item["name"], {}).get("empty", []):
+                    message = validation.empty_secret_message(f"task_definitions[{item['name']}]", key, name, stage, version_id)
+                    self.module.warn(message.replace("so ECS could not start its tasks", "so a task run from it would not start"))
             entries.append(entry)
         return entries
+
+    def plan_secret_versions(self, entry):
+        """Refuse a service reading a secret without a value; decide whether it needs a new deployment.
+
+        ECS reads ``valueFrom`` secrets only when a task starts: a task whose secret has no ``AWSCURRENT`` version
+        never starts (``ResourceInitializationError``), and a changed value reaches running tasks only through a
+        new deployment. The versions a service was deployed with are recorded as a tag (hashes of the secret ARN
+        and version id, never a value); when they differ from the current ones the service gets
+        ``forceNewDeployment``. A parked service (capacity=preserve, desired count 0) starts nothing, so an
+        empty secret is only a warning for it; unpark (capacity=enforce) checks again.
+        """
+        item, service = entry["item"], entry["service"]
+        found = self.secret_versions.get(item["name"]) or {"pairs": {}, "names": {}, "empty": []}
+        parked = service is not None and self.params["capacity"] == "preserve" and not service.get("desiredCount")
+        for key, name, stage, version_id in found["empty"]:
+            message = validation.empty_secret_message(f"services[{item['name']}]", key, name, stage, version_id)
+            if parked:
+                self.module.warn(message + " (the service is parked at desired count 0: nothing starts until unpark, which checks again)")
+            else:
+                self.errors.append(message)
+        wanted = plan.secret_versions_tag(found["pairs"])
+        entry["service_tags"] = dict(entry["tags"], **{plan.SECRET_VERSIONS_TAG: wanted}) if wanted else dict(entry["tags"])
+        entry["redeploy"] = []
+        if service is not None and wanted is not None:
+            recorded = ecs_tags(service.get("tags")).get(plan.SECRET_VERSIONS_TAG)
+            entry["redeploy"] = sorted({found["names"][k] for k in plan.changed_secret_keys(recorded, found["pairs"])})
 
     def converge_entry(self, entry, cluster_arn):
         """Log group, task definition and (for a service) service and autoscaling of one entry.
@@ -960,17 +1058,20 @@ class EcsServices:
         if entry["kind"] == "task_definitions":
             return log_changed or td_changed, before, after, td_arn
 
-        service_changed, service, service_after, tags = self.ensure_service(entry, td_arn)
+        service_changed, service, service_after, tags = self.ensure_service(dict(entry, tags=entry["service_tags"]), td_arn)
         scaling_changed, scaling, configuration = self.ensure_autoscaling(entry)
         current = entry["service"]
         before["service"] = dict(plan.service_view(current), tags=ecs_tags(current.get("tags"))) if current else None
         before["autoscaling"] = autoscaling_before(entry)
         after["service"] = dict(plan.service_view(service_after), tags=tags)
+        if entry["redeploy"]:
+            after["service"]["new_deployment_for_secrets"] = entry["redeploy"]
         after["autoscaling"] = plan.autoscaling_view((scaling or {}).get("min_capacity"), (scaling or {}).get("max_capacity"), configuration)
         if service is None:  # check mode: a service to be created
             prefix = plan.arn_prefix(cluster_arn)
             service = {"serviceArn": f"{prefix}service/{self.cluster}/{name}" if prefix else None}
         result = plan.service_result(service, plan.service_view(service_after), item["desired_count"], entry["log_group_name"], scaling)
+        result["new_deployment_for_secrets"] = entry["redeploy"]
         entry["service_changed"] = service_changed
         return log_changed or td_changed or service_changed or scaling_changed, before, after, result
 
@@ -1111,6 +1212,7 @@ def main():
         services=dict(type="list", elements="dict", default=[], options=service_options),
         task_definitions=dict(type="list", elements="dict", default=[], options=task_options),
         capacity=dict(type="str", choices=["enforce", "preserve"], default="enforce"),
+        pending_secret_values=dict(type="list", elements="str", default=[], no_log=False),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
         tags=dict(type="dict", default={}, aliases=["resource_tags"]),

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import moto
+import boto3
 
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 
@@ -202,7 +202,11 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     }
     assert backstage["healthCheckGracePeriodSeconds"] == 60
     assert backstage["propagateTags"] == "SERVICE"
-    assert tags_of(backstage["tags"]) == {MANAGED[0]: MANAGED[1], "platform:env": "test", "platform:component": "backstage"}
+    backstage_tags = tags_of(backstage["tags"])
+    versions_tag = backstage_tags.pop("platform:secret-versions")
+    assert backstage_tags == {MANAGED[0]: MANAGED[1], "platform:env": "test", "platform:component": "backstage"}
+    assert len(versions_tag.split()) == 2 and len(versions_tag) <= 256  # one hash per secret, never a value
+    assert "platform:secret-versions" not in tags_of(services["prefect-api"]["tags"])  # reads no secret
     assert first["services"]["backstage"]["arn"] == backstage["serviceArn"]
     assert first["services"]["backstage"]["task_definition_arn"] == backstage["taskDefinition"]
     assert backstage["taskDefinition"].endswith(":task-definition/test-platform-backstage:1")
@@ -578,3 +582,211 @@ def test_wait_for_stable_services(cloud, run_module, monkeypatch):
     run = run_module(ecs_services.main, dict(platform_args(cloud, wait=True, wait_timeout=1), task_definitions=[]))
     assert run.result.get("failed") is True
     assert "Timeout after 1 seconds waiting for services prefect-api to be stable" in run.result["msg"]
+
+
+def test_eventual_consistency_errors_right_after_a_create_are_retried(cloud, run_module, monkeypatch):
+    """AWS answers CreateService ClusterNotFoundException right after CreateCluster, RegisterScalableTarget
+    "ECS service doesn't exist" right after CreateService and PutScalingPolicy ObjectNotFoundException right after
+    RegisterScalableTarget: each once per resource here; the run converges after a retry of each."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+    from ansible_collections.rocketclub.platform.plugins.module_utils import eventual_consistency
+
+    monkeypatch.setattr(eventual_consistency.time, "sleep", lambda seconds: None)
+    answers = {
+        "CreateService": lambda p: ("ClusterNotFoundException", "Cluster not found.", p["cluster"]),
+        "RegisterScalableTarget": lambda p: (
+            "ValidationException", f"ECS service doesn't exist: {p['ResourceId']}", p["ResourceId"]
+        ),
+        "PutScalingPolicy": lambda p: (
+            "ObjectNotFoundException",
+            f"No scalable target registered for service namespace: ecs, resource ID: {p['ResourceId']}, "
+            f"scalable dimension: {DIMENSION}",
+            p["ResourceId"],
+        ),
+    }
+    injected = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def not_yet_visible(self, operation_name, api_params):
+        if operation_name in answers:
+            code, message, key = answers[operation_name](api_params)
+            if (operation_name, key) not in injected:
+                injected.append((operation_name, key))
+                raise ClientError({"Error": {"Code": code, "Message": message}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", not_yet_visible)
+    result = converge(run_module, cloud, platform_args(cloud))
+    assert result["changed"] is True
+    assert sorted(injected) == sorted([
+        ("CreateService", CLUSTER),  # once per cluster: the second service is created at the first attempt
+        ("RegisterScalableTarget", f"service/{CLUSTER}/backstage"),
+        ("PutScalingPolicy", f"service/{CLUSTER}/backstage"),
+        ("RegisterScalableTarget", f"service/{CLUSTER}/prefect-api"),
+        ("PutScalingPolicy", f"service/{CLUSTER}/prefect-api"),
+    ])
+    assert set(described_services(cloud)) == {"backstage", "prefect-api"}
+    assert scalable_targets(cloud) == {"backstage": (1, 3), "prefect-api": (2, 4)}
+    assert len(cloud["aas"].describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]) == 2
+    assert converge(run_module, cloud, platform_args(cloud))["changed"] is False
+
+
+# ------------------------------------------------------------------------------------------------ secret values
+
+
+def test_secret_without_value_fails_before_any_write_naming_each_and_the_fix(cloud, run_module):
+    sm = boto3.client("secretsmanager", region_name=cloud["ecs"].meta.region_name)
+    for name in ("test/circleci/pat/backstage", "test/prefect/api-auth"):
+        sm.create_secret(Name=name)  # an operator-owned container nobody filled: no AWSCURRENT version
+    args = with_service(
+        platform_args(cloud), "backstage",
+        container={"secrets": {"CIRCLECI_AUTH_TOKEN": "test/circleci/pat/backstage", "PREFECT_API_KEY": "test/prefect/api-auth",
+                               "GITHUB_TOKEN": "test/github/pat"}},
+    )
+    calls = cloud["calls"]
+    for check_mode in (False, True):
+        calls.clear()
+        run = run_module(ecs_services.main, args, check_mode=check_mode)
+        assert run.result.get("failed") is True, run.result
+        message = run.result["msg"]
+        for key, name in (("CIRCLECI_AUTH_TOKEN", "test/circleci/pat/backstage"), ("PREFECT_API_KEY", "test/prefect/api-auth")):
+            assert f"services[backstage].container.secrets.{key}: Secrets Manager secret {name} has no value" in message
+            assert f"aws secretsmanager put-secret-value --secret-id {name} --secret-string" in message
+        assert "test/github/pat has no value" not in message
+        assert calls.writes() == []
+        assert "GetSecretValue" not in calls.operations()
+
+    # filled by the operator: the same converge goes through
+    sm.put_secret_value(SecretId="test/circleci/pat/backstage", SecretString="s3cr3t-pat")
+    sm.put_secret_value(SecretId="test/prefect/api-auth", SecretString="s3cr3t-auth")
+    calls.clear()
+    converge(run_module, cloud, args)
+    assert "CreateService" in calls.writes() and "GetSecretValue" not in calls.operations()
+
+
+def test_secret_without_value_only_warns_for_task_definitions_and_parked_services(cloud, run_module):
+    sm = boto3.client("secretsmanager", region_name=cloud["ecs"].meta.region_name)
+    args = platform_args(cloud)
+    converge(run_module, cloud, args)
+    sm.create_secret(Name="test/prefect/api-auth")
+    deployer_reads_it = copy.deepcopy(args)
+    deployer_reads_it["task_definitions"][0]["container"]["secrets"]["PREFECT_API_KEY"] = "test/prefect/api-auth"
+    run = run_module(ecs_services.main, deployer_reads_it)
+    assert not run.result.get("failed"), run.result
+    assert any("task_definitions[prefect-deployer].container.secrets.PREFECT_API_KEY" in w and "has no value" in w for w in run.warnings)
+
+    # parked (desired count 0, capacity=preserve): nothing starts, a warning; unpark (enforce) refuses
+    cloud["ecs"].update_service(cluster=CLUSTER, service="backstage", desiredCount=0)
+    parked = with_service(deployer_reads_it, "backstage", container={"secrets": {"PREFECT_API_KEY": "test/prefect/api-auth"}})
+    run = run_module(ecs_services.main, dict(parked, capacity="preserve"))
+    assert not run.result.get("failed"), run.result
+    assert any("services[backstage].container.secrets.PREFECT_API_KEY" in w and "parked" in w for w in run.warnings)
+    cloud["calls"].clear()
+    run = run_module(ecs_services.main, parked)
+    assert run.result.get("failed") is True
+    assert "services[backstage].container.secrets.PREFECT_API_KEY: Secrets Manager secret test/prefect/api-auth has no value" in run.result["msg"]
+    assert cloud["calls"].writes() == []
+
+
+def test_new_secret_version_redeploys_exactly_the_services_reading_it(cloud, run_module):
+    sm = boto3.client("secretsmanager", region_name=cloud["ecs"].meta.region_name)
+    sm.create_secret(Name="test/prefect/database-url", SecretString="s3cr3t-prefect-url")
+    args = with_service(platform_args(cloud), "prefect-api", container={"secrets": {"PREFECT_API_DATABASE_CONNECTION_URL": "test/prefect/database-url"}})
+    calls = cloud["calls"]
+    converge(run_module, cloud, args)
+    before = described_services(cloud)
+    recorded = tags_of(before["backstage"]["tags"])["platform:secret-versions"]
+
+    # a secret no service reads changes: nothing to do
+    sm.create_secret(Name="test/unrelated", SecretString="s3cr3t-other")
+    calls.clear()
+    unchanged = converge(run_module, cloud, args)
+    assert unchanged["changed"] is False and calls.writes() == []
+    assert "GetSecretValue" not in calls.operations()
+    assert unchanged["services"]["backstage"]["new_deployment_for_secrets"] == []
+
+    # the aurora role (or an operator) puts a new value into the secret Backstage reads
+    sm.put_secret_value(SecretId="test/backstage/database-url", SecretString="s3cr3t-new-url")
+    calls.clear()
+    check = converge(run_module, cloud, args, check_mode=True)
+    assert check["changed"] is True and calls.writes() == []
+    assert check["services"]["backstage"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
+    assert check["services"]["prefect-api"]["new_deployment_for_secrets"] == []
+    assert check["diff"]["after"]["services"]["backstage"]["service"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
+    assert "new_deployment_for_secrets" not in check["diff"]["after"]["services"]["prefect-api"]["service"]
+
+    calls.clear()
+    result = converge(run_module, cloud, args)
+    assert result["changed"] is True
+    assert sorted(calls.writes()) == ["TagResource", "UpdateService"]
+    assert calls.named("UpdateService") == [{"cluster": CLUSTER, "service": "backstage", "forceNewDeployment": True}]
+    assert [t["key"] for t in calls.named("TagResource")[0]["tags"]] == ["platform:secret-versions"]
+    assert calls.named("TagResource")[0]["resourceArn"] == before["backstage"]["serviceArn"]
+    assert "GetSecretValue" not in calls.operations()
+    after = described_services(cloud)
+    assert tags_of(after["backstage"]["tags"])["platform:secret-versions"] != recorded
+    assert after["prefect-api"]["tags"] == before["prefect-api"]["tags"]
+    assert "s3cr3t" not in json.dumps(check) + json.dumps(result)
+
+    calls.clear()
+    again = converge(run_module, cloud, args)
+    assert again["changed"] is False and calls.writes() == []
+
+
+def test_secret_change_and_new_revision_make_one_update(cloud, run_module):
+    sm = boto3.client("secretsmanager", region_name=cloud["ecs"].meta.region_name)
+    args = platform_args(cloud)
+    converge(run_module, cloud, args)
+    sm.put_secret_value(SecretId="test/github/pat", SecretString="s3cr3t-rotated")
+    changed = with_service(args, "backstage", container={"image": "example/backstage:1.1.0"})
+    calls = cloud["calls"]
+    calls.clear()
+    result = converge(run_module, cloud, changed)
+    assert result["services"]["backstage"]["new_deployment_for_secrets"] == ["test/github/pat"]
+    updates = calls.named("UpdateService")
+    assert len(updates) == 1 and updates[0]["forceNewDeployment"] is True and updates[0]["taskDefinition"].endswith(":2")
+
+
+def test_check_mode_predicts_the_redeploy_of_a_url_an_earlier_task_rewrites(cloud, run_module):
+    args = platform_args(cloud)
+    converge(run_module, cloud, args)
+    calls = cloud["calls"]
+    calls.clear()
+    check = converge(run_module, cloud, dict(args, pending_secret_values=["test/backstage/database-url"]), check_mode=True)
+    assert check["changed"] is True and calls.writes() == []
+    assert check["services"]["backstage"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
+    # a real run reads the versions as they are: nothing was written, nothing to redeploy
+    real = converge(run_module, cloud, dict(args, pending_secret_values=["test/backstage/database-url"]))
+    assert real["changed"] is False and calls.writes() == []
+
+
+def test_service_without_recorded_versions_is_redeployed_once(cloud, run_module):
+    args = platform_args(cloud)
+    first = converge(run_module, cloud, args)
+    arn = first["services"]["backstage"]["arn"]
+    cloud["ecs"].untag_resource(resourceArn=arn, tagKeys=["platform:secret-versions"])  # a service from before the tag
+    calls = cloud["calls"]
+    calls.clear()
+    result = converge(run_module, cloud, args)
+    assert sorted(result["services"]["backstage"]["new_deployment_for_secrets"]) == ["test/backstage/database-url", "test/github/pat"]
+    assert calls.named("UpdateService") == [{"cluster": CLUSTER, "service": "backstage", "forceNewDeployment": True}]
+    calls.clear()
+    assert converge(run_module, cloud, args)["changed"] is False and calls.writes() == []
+
+
+def test_secret_versions_tag_is_bounded_and_names_changes():
+    from ansible_collections.rocketclub.platform.plugins.module_utils import ecs as plan
+
+    pairs = {f"arn:aws:secretsmanager:eu-west-2:123456789012:secret:s{i}-AbCdEf": f"v{i}" for i in range(40)}
+    value = plan.secret_versions_tag(pairs)
+    assert len(value) <= 256 and value.startswith("all=")
+    few = dict(list(pairs.items())[:3])
+    recorded = plan.secret_versions_tag(few)
+    assert plan.changed_secret_keys(recorded, few) == []
+    moved = dict(few, **{next(iter(few)): "v-new"})
+    assert plan.changed_secret_keys(recorded, moved) == [next(iter(few))]
+    assert plan.selected_version({"a": ["AWSPREVIOUS"], "b": ["AWSCURRENT"]}, "AWSCURRENT", None) == "b"
+    assert plan.selected_version({"a": ["AWSPREVIOUS"]}, "AWSCURRENT", None) is None
+    assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password::") == ("AWSCURRENT", None)
+    assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password:AWSPREVIOUS:") == ("AWSPREVIOUS", None)
