@@ -55,6 +55,8 @@ FAILED_STATUSES = (
 )
 
 IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# 16, 16.4, 9.6.12, 8.0.mysql_aurora.3.05.2
+ENGINE_VERSION_RE = re.compile(r"^\d+(\.\d+)*(\.[a-z]+(_[a-z]+)*(\.\d+)+)?$")
 BACKUP_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 # option -> ModifyDBCluster parameter, for the settings a cluster can change in place
@@ -130,6 +132,12 @@ def validate_params(params):
                 f"final_snapshot_prefix {params.get('final_snapshot_prefix')!r} does not make a valid snapshot identifier "
                 f"({name!r}): use letters, digits and single hyphens, starting with a letter"
             )
+    version = params.get("engine_version")
+    if version is not None and not ENGINE_VERSION_RE.match(version):
+        problems.append(
+            f"engine_version {version!r} is not an engine version: write it as a quoted string such as '16.4' "
+            "(a minor version is the floor the cluster is kept at) or '16' (any 16.x)"
+        )
     subnet_ids = params.get("subnet_ids")
     if subnet_ids is not None and len(set(subnet_ids)) < 2:
         problems.append("subnet_ids must name at least two subnets (in two availability zones) for the DB subnet group")
@@ -219,8 +227,10 @@ def apply_tags(resource, to_set, to_unset):
 # Create / restore / modify
 
 
-def create_params(params, cluster_id, tags, snapshot_id=None):
-    """Parameters shared by CreateDBCluster and RestoreDBClusterFromSnapshot (credentials excluded)."""
+def create_params(params, cluster_id, tags, snapshot_id=None, snapshot_engine_version=None):
+    """Parameters shared by CreateDBCluster and RestoreDBClusterFromSnapshot (credentials excluded).
+
+    A restore gets the engine version of ``restore_engine_version`` (never lower than the snapshot's)."""
     api = {
         "DBClusterIdentifier": cluster_id,
         "Engine": params["engine"],
@@ -238,6 +248,8 @@ def create_params(params, cluster_id, tags, snapshot_id=None):
         "PreferredBackupWindow": params.get("preferred_backup_window"),
         "ServerlessV2ScalingConfiguration": scaling_to_api(desired_scaling(params)),
     }
+    if snapshot_id:
+        optional["EngineVersion"] = restore_engine_version(params.get("engine_version"), snapshot_engine_version)[0]
     api.update({k: v for k, v in optional.items() if v is not None})
     if snapshot_id:
         api["SnapshotIdentifier"] = snapshot_id
@@ -290,16 +302,125 @@ def predicted_instance(api):
     return shape
 
 
-def _engine_versions_match(current, wanted):
-    """``16`` matches ``16.4``; ``16.4`` matches ``16.4`` only."""
-    return current == wanted or (current or "").startswith(wanted + ".")
+# ---------------------------------------------------------------------------------------------
+# Engine versions
+#
+# AWS upgrades an Aurora cluster's minor version by itself: in the maintenance window while
+# AutoMinorVersionUpgrade is on (the default, for the cluster and its instances), and forcibly once a
+# minor version reaches its end of life. It never goes back: ModifyDBCluster with a lower EngineVersion
+# fails (InvalidParameterCombination "Cannot upgrade aurora-postgresql from 16.6 to 16.4"), and a
+# restore to a version earlier than the snapshot's is refused too. A pinned version is therefore a
+# floor: the cluster matches at that version or above within the same major version, and only an
+# upgrade is ever sent (as terraform-provider-aws does since its PR #49396 for aws_rds_cluster).
+
+MATCH = "match"  # running the pinned version, a later minor of it, or any minor of a pinned major
+UPGRADE = "upgrade"  # same major, running an earlier minor: ModifyDBCluster EngineVersion
+MAJOR_UPGRADE = "major-upgrade"  # a later major is pinned: needs AllowMajorVersionUpgrade
+NEWER_MAJOR = "newer-major"  # running a later major than pinned (never downgraded)
+
+
+def _version_key(version):
+    """Numeric-aware sort key: ``16.10`` > ``16.9``, ``8.0.mysql_aurora.3.10.0`` > ``8.0.mysql_aurora.3.9.0``."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in str(version).split("."))
+
+
+def engine_major(version):
+    """The major version: the first number from 10 on (Aurora PostgreSQL ``16.4`` -> ``16``), else the first
+    two (``9.6.12`` -> ``9.6``, Aurora MySQL ``8.0.mysql_aurora.3.05.2`` -> ``8.0``)."""
+    parts = str(version).split(".")
+    if parts[0].isdigit() and int(parts[0]) >= 10:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def compare_engine_versions(current, wanted):
+    """MATCH, UPGRADE, MAJOR_UPGRADE or NEWER_MAJOR: how a cluster running ``current`` stands to ``wanted``.
+
+    ``16.4`` is matched by ``16.4`` and any later ``16.x``; ``16`` (a major version only) by any ``16.x``.
+    """
+    if not current:
+        return UPGRADE
+    have_major, want_major = engine_major(current), engine_major(wanted)
+    if have_major == want_major:
+        if wanted == want_major or _version_key(current) >= _version_key(wanted):
+            return MATCH
+        return UPGRADE
+    return MAJOR_UPGRADE if _version_key(want_major) > _version_key(have_major) else NEWER_MAJOR
+
+
+def plan_engine_version(cluster, params):
+    """``(ModifyDBCluster parameters, warnings, problem)`` for the engine version of an existing cluster.
+
+    ``problem`` (a message, the parameters then being empty) is a major version upgrade this run must not
+    make: without ``allow_major_version_upgrade``, or to a major version only (AWS needs the exact target).
+    """
+    wanted = params.get("engine_version")
+    if not wanted:
+        return {}, [], None
+    cluster_id, engine, current = cluster["DBClusterIdentifier"], cluster.get("Engine"), cluster.get("EngineVersion")
+    relation = compare_engine_versions(current, wanted)
+    if relation == MATCH:
+        return {}, [], None
+    if relation == UPGRADE:
+        return {"EngineVersion": wanted}, [], None
+    if relation == NEWER_MAJOR:
+        return {}, [
+            f"Cluster {cluster_id} runs {engine} {current}, a later major version than engine_version {wanted}; "
+            "it is left as it is (AWS never downgrades a cluster): raise engine_version to match it"
+        ], None
+    if wanted == engine_major(wanted):
+        return {}, [], (
+            f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} names a major version only: "
+            f"a major version upgrade needs the exact target version (for example {wanted}.1) in engine_version "
+            "(role variable aurora_engine_version) and allow_major_version_upgrade=true "
+            "(aurora_allow_major_version_upgrade)"
+        )
+    if not params.get("allow_major_version_upgrade"):
+        return {}, [], (
+            f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} is a major version upgrade, "
+            "which is only made with allow_major_version_upgrade=true "
+            "(role variable aurora_allow_major_version_upgrade). "
+            "Nothing was changed: check the parameter groups and extensions for the new major version first, "
+            f"or pin engine_version to {engine_major(current)}.x"
+        )
+    return {"EngineVersion": wanted, "AllowMajorVersionUpgrade": True}, [], None
+
+
+def restore_engine_version(wanted, snapshot_version):
+    """``(EngineVersion to restore with, warning)``: never lower than the snapshot's version.
+
+    RestoreDBClusterFromSnapshot refuses a version earlier than the snapshot's, and without EngineVersion
+    the API reference says the Region's default version is used, which may be earlier too: so the version
+    is always passed, the higher of the pinned one and the snapshot's within the same major version, the
+    snapshot's otherwise (a major version upgrade is never made by a restore).
+    """
+    if not snapshot_version:
+        return wanted, None
+    if not wanted:
+        return snapshot_version, None
+    relation = compare_engine_versions(snapshot_version, wanted)
+    if relation == UPGRADE:
+        return wanted, None
+    if relation == MAJOR_UPGRADE:
+        return snapshot_version, (
+            f"The snapshot is at {snapshot_version}: the cluster is restored at that version; the major version "
+            f"upgrade to engine_version {wanted} is left to a later run (allow_major_version_upgrade)"
+        )
+    if relation == NEWER_MAJOR:
+        return snapshot_version, (
+            f"The snapshot is at {snapshot_version}, a later major version than engine_version {wanted}: "
+            "the cluster is restored at the snapshot's version (AWS never restores to an earlier one); "
+            "raise engine_version to match it"
+        )
+    return snapshot_version, None
 
 
 def plan_modify(cluster, params):
     """``(ModifyDBCluster parameters, warnings)`` to bring an existing cluster to ``params``.
 
-    Settings the module does not manage (options left unset) are not compared. Engine, KMS key,
-    encryption and major engine versions cannot change in place: they only produce warnings.
+    Settings the module does not manage (options left unset) are not compared. Engine, KMS key and
+    encryption cannot change in place: they only produce warnings. The engine version follows
+    ``plan_engine_version`` (only upgrades; a refused major version upgrade is left out here).
     """
     current = cluster_settings(cluster)
     wanted = desired_settings(params)
@@ -312,18 +433,13 @@ def plan_modify(cluster, params):
         warnings.append(f"Cluster {cluster_id} is encrypted with {cluster['KmsKeyId']}, not {kms}; the key of a cluster cannot change in place")
     if not cluster.get("StorageEncrypted"):
         warnings.append(f"Cluster {cluster_id} storage is NOT encrypted; encryption cannot be turned on in place (restore a snapshot with kms_key_id)")
+    version_changes, version_warnings, _problem = plan_engine_version(cluster, params)
+    changes.update(version_changes)
+    warnings.extend(version_warnings)
     for option, api_name in MODIFIABLE:
         want, have = wanted[option], current[option]
-        if want is None or want == have:
+        if option == "engine_version" or want is None or want == have:
             continue
-        if option == "engine_version":
-            if _engine_versions_match(have, want):
-                continue
-            if (have or "").split(".")[0] != want.split(".")[0]:
-                warnings.append(
-                    f"Cluster {cluster_id} runs {cluster.get('Engine')} {have}; the major version upgrade to {want} is not done by this module"
-                )
-                continue
         changes[api_name] = scaling_to_api(want) if option == "serverless_v2_scaling" else want
     return changes, warnings
 
@@ -334,7 +450,7 @@ def apply_modify(cluster, changes):
     for key, value in changes.items():
         if key == "VpcSecurityGroupIds":
             result["VpcSecurityGroups"] = [{"VpcSecurityGroupId": g, "Status": "active"} for g in value]
-        elif key != "MasterUserPassword":
+        elif key not in ("MasterUserPassword", "AllowMajorVersionUpgrade"):
             result[key] = value
     return result
 

@@ -57,10 +57,34 @@ options:
     default: aurora-postgresql
   engine_version:
     description:
-      - Engine version, for example V(16.4). V(16) accepts any C(16.x) already running.
-      - Unset keeps what AWS chose at creation. Minor upgrades are applied in place; a major upgrade is
-        only reported in a warning.
+      - Engine version, for example V(16.4), or a major version only, V(16). Quote it in YAML (V(16.10) is not V(16.1)).
+      - A version is a floor, not an exact pin. AWS upgrades the minor version of a cluster by itself, in the
+        maintenance window while C(AutoMinorVersionUpgrade) is on (the default for Aurora clusters and their
+        instances) and forcibly when a minor version reaches its end of life, and it never downgrades one
+        (C(ModifyDBCluster) with an earlier C(EngineVersion) fails with C(InvalidParameterCombination)).
+        So a cluster running V(16.4) or any later C(16.x) matches V(16.4), and V(16) matches any C(16.x);
+        nothing is sent and the run reports no change, in check and diff mode too.
+      - A cluster running an earlier minor version of the same major version is upgraded in place
+        (C(ModifyDBCluster) with C(EngineVersion) and C(ApplyImmediately)).
+      - A later major version is refused (the task fails before any change) unless
+        O(allow_major_version_upgrade=true), and then needs the exact target version (V(17.4), not V(17)).
+        A cluster running a later major version than this one is left alone with a warning.
+      - When the cluster is restored from a snapshot, the restore uses the higher of this version and the
+        snapshot's within the same major version, otherwise the snapshot's version (with a warning). AWS
+        refuses to restore to a version earlier than the snapshot's, and without a version the API uses the
+        Region's default version, which may be earlier. Unset, the snapshot's version is used.
+      - Unset keeps what AWS chose at creation (or the snapshot's version).
     type: str
+  allow_major_version_upgrade:
+    description:
+      - Allow O(engine_version) to name a later major version than the cluster runs; the upgrade is then
+        sent with C(AllowMajorVersionUpgrade) (which AWS requires for it).
+      - Off by default because a major version upgrade is a one-way change with an outage, AWS never
+        downgrades afterwards, and it needs parameter groups and extensions compatible with the new major
+        version; an edited O(engine_version) alone must not start one. Without it such a run fails before
+        any change, naming the versions.
+    type: bool
+    default: false
   port:
     description:
       - Port the cluster listens on.
@@ -277,7 +301,7 @@ cluster:
       type: str
       sample: aurora-postgresql
     engine_version:
-      description: Engine version.
+      description: Engine version the cluster runs (in check mode, as predicted).
       returned: success
       type: str
       sample: "16.4"
@@ -639,7 +663,12 @@ class AuroraCluster:
             tags.update({aurora.RESTORED_FROM_TAG: self.restored_from, aurora.PASSWORD_SYNC_TAG: aurora.PASSWORD_SYNC_PENDING})
             if not snapshot.get("StorageEncrypted") and not params["kms_key_id"]:
                 self.warn(f"Snapshot {self.restored_from} is not encrypted: set kms_key_id to restore an encrypted cluster")
-        api = aurora.create_params(params, self.cluster_id, tags, self.restored_from)
+        snapshot_version = (snapshot or {}).get("EngineVersion")
+        if snapshot:
+            warning = aurora.restore_engine_version(params["engine_version"], snapshot_version)[1]
+            if warning:
+                self.warn(f"Restoring {self.cluster_id} from {self.restored_from}: {warning}")
+        api = aurora.create_params(params, self.cluster_id, tags, self.restored_from, snapshot_version)
         self.changed = True
         if self.check_mode:
             return aurora.predicted_cluster(api, snapshot)
@@ -748,6 +777,10 @@ class AuroraCluster:
             if not self.waiting:
                 self.module.fail_json(msg=f"Cluster {self.cluster_id} is being deleted; run again once it is gone (wait=true waits for it)")
             cluster, _instances = self.wait_cluster(aurora.ABSENT)
+        if cluster is not None:
+            problem = aurora.plan_engine_version(cluster, self.params)[2]
+            if problem:
+                self.module.fail_json(msg=problem)
         self.subnet_group = self.describe_subnet_group()
         before = (cluster, [], self.subnet_group)
         created = cluster is None
@@ -936,6 +969,7 @@ def main():
         state=dict(type="str", choices=["present", "started", "stopped", "absent"], default="present"),
         engine=dict(type="str", choices=["aurora-postgresql", "aurora-mysql"], default="aurora-postgresql"),
         engine_version=dict(type="str"),
+        allow_major_version_upgrade=dict(type="bool", default=False),
         port=dict(type="int", default=5432),
         master_credentials_secret=dict(type="str", no_log=False),  # a name or ARN, not the secret
         kms_key_id=dict(type="str"),

@@ -85,6 +85,10 @@ def cluster(**extra):
         ({"subnet_ids": ["subnet-a", "subnet-a"]}, ["at least two subnets"]),
         ({"subnet_ids": None}, []),
         ({"wait_timeout": 0}, ["wait_timeout must be at least 1 second"]),
+        ({"engine_version": "16"}, []),
+        ({"engine_version": "8.0.mysql_aurora.3.05.2"}, []),
+        ({"engine_version": "16.x"}, ["engine_version '16.x' is not an engine version"]),
+        ({"engine_version": "v16"}, ["engine_version 'v16' is not an engine version"]),
     ],
 )
 def test_validate_params(extra, expected):
@@ -182,7 +186,15 @@ def test_apply_tags():
         ({"engine_version": "16"}, {}, {}, None),
         ({"engine_version": "16.4"}, {}, {}, None),
         ({"engine_version": "16.6"}, {}, {"EngineVersion": "16.6"}, None),
-        ({"engine_version": "17.2"}, {}, {}, "major version upgrade to 17.2 is not done"),
+        # upgraded by AWS in a maintenance window past the pinned minor: nothing is sent (no downgrade)
+        ({"engine_version": "16.4"}, {"EngineVersion": "16.6"}, {}, None),
+        ({"engine_version": "16.4", "deletion_protection": True}, {"EngineVersion": "16.10"},
+         {"DeletionProtection": True}, None),
+        # a refused major version upgrade is left out of the plan (present() fails on it before any change)
+        ({"engine_version": "17.2"}, {}, {}, None),
+        ({"engine_version": "17.2", "allow_major_version_upgrade": True}, {},
+         {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True}, None),
+        ({"engine_version": "16.4"}, {"EngineVersion": "17.1"}, {}, "a later major version than engine_version 16.4"),
         ({"engine": "aurora-mysql", "port": 3306}, {}, {"Port": 3306}, "an engine cannot change in place"),
         ({"kms_key_id": "arn:aws:kms:eu-west-2:123456789012:key/k2"}, {}, {}, "the key of a cluster cannot change"),
         ({"kms_key_id": "alias/whatever"}, {}, {}, None),
@@ -266,3 +278,101 @@ def test_progress_and_history():
         aurora.record_status(history, elapsed, status)
     assert history == [{"elapsed": 0, "status": "creating"}, {"elapsed": 20, "status": "available"}]
     assert aurora.cluster_failed("inaccessible-encryption-credentials") and not aurora.cluster_failed("modifying")
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine versions: a pinned version is a floor (AWS upgrades minor versions itself, never downgrades)
+
+
+@pytest.mark.parametrize(
+    "current, wanted, expected",
+    [
+        ("16.4", "16.4", "match"),  # equal
+        ("16.6", "16.4", "match"),  # AWS raised the minor version: a match, never a downgrade
+        ("16.10", "16.9", "match"),  # numeric, not text: 16.10 is later than 16.9
+        ("16.4", "16.6", "upgrade"),  # a later pinned minor: upgraded in place
+        ("16.9", "16.10", "upgrade"),
+        ("16.2", "16", "match"),  # a major version only matches any minor of it
+        ("16.8", "16", "match"),
+        ("16.6", "17.2", "major-upgrade"),  # a later major version
+        ("16.6", "17", "major-upgrade"),
+        ("9.6.12", "10.11", "major-upgrade"),  # 9.6 -> 10 is a major version upgrade
+        ("9.6.22", "9.6.12", "match"),
+        ("17.1", "16.4", "newer-major"),  # running a later major version than pinned
+        ("17.1", "16", "newer-major"),
+        ("8.0.mysql_aurora.3.10.0", "8.0.mysql_aurora.3.9.0", "match"),
+        ("8.0.mysql_aurora.3.04.1", "8.0.mysql_aurora.3.05.0", "upgrade"),
+        ("8.0.mysql_aurora.3.04.1", "8.0", "match"),
+        (None, "16.4", "upgrade"),
+    ],
+)
+def test_compare_engine_versions(current, wanted, expected):
+    assert aurora.compare_engine_versions(current, wanted) == expected
+
+
+@pytest.mark.parametrize(
+    "running, extra, changes, problem",
+    [
+        ("16.4", {"engine_version": "16.4"}, {}, None),
+        ("16.6", {"engine_version": "16.4"}, {}, None),  # the old plan sent EngineVersion 16.4: AWS refuses it
+        ("16.2", {"engine_version": "16.4"}, {"EngineVersion": "16.4"}, None),
+        ("16.6", {"engine_version": "16"}, {}, None),
+        ("16.6", {}, {}, None),
+        ("16.6", {"engine_version": "17.2"}, {},
+         "is a major version upgrade, which is only made with allow_major_version_upgrade=true"),
+        ("16.6", {"engine_version": "17", "allow_major_version_upgrade": True}, {}, "names a major version only"),
+        ("16.6", {"engine_version": "17.2", "allow_major_version_upgrade": True},
+         {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True}, None),
+    ],
+)
+def test_plan_engine_version(running, extra, changes, problem):
+    planned, warnings, found = aurora.plan_engine_version(cluster(EngineVersion=running), params(**extra))
+    assert planned == changes and warnings == []
+    if problem:
+        assert problem in found and f"aurora-postgresql {running}" in found
+        assert "aurora_allow_major_version_upgrade" in found
+    else:
+        assert found is None
+
+
+def test_plan_engine_version_leaves_a_later_major_version_alone():
+    planned, warnings, problem = aurora.plan_engine_version(cluster(EngineVersion="17.1"),
+                                                            params(engine_version="16.4"))
+    assert planned == {} and problem is None
+    assert len(warnings) == 1 and "runs aurora-postgresql 17.1" in warnings[0] and "never downgrades" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    "wanted, snapshot_version, expected, warning",
+    [
+        ("16.4", "16.6", "16.6", None),  # snapshot taken after a maintenance upgrade: never restore lower
+        ("16.6", "16.4", "16.6", None),  # a later pinned minor: restored straight to it
+        ("16.4", "16.4", "16.4", None),
+        ("16", "16.6", "16.6", None),  # a major version only: the snapshot's (the Region default may be lower)
+        (None, "16.6", "16.6", None),  # unpinned: the snapshot's, explicitly
+        ("16.4", None, "16.4", None),
+        ("17.2", "16.6", "16.6", "major version upgrade to engine_version 17.2 is left to a later run"),
+        ("16.4", "17.1", "17.1", "a later major version than engine_version 16.4"),
+    ],
+)
+def test_restore_engine_version(wanted, snapshot_version, expected, warning):
+    version, message = aurora.restore_engine_version(wanted, snapshot_version)
+    assert version == expected
+    assert (warning in message) if warning else message is None
+
+
+def test_restore_never_asks_for_a_version_below_the_snapshot():
+    snapshot = {"snapshot_id": "rc-dev-final-1", "snapshot_engine_version": "16.6"}
+    restore = aurora.create_params(params(engine_version="16.4"), "rc-dev", {}, **snapshot)
+    assert restore["EngineVersion"] == "16.6"
+    unpinned = aurora.create_params(params(), "rc-dev", {}, **snapshot)
+    assert unpinned["EngineVersion"] == "16.6"
+    view = aurora.cluster_view(aurora.predicted_cluster(restore, {"EngineVersion": "16.6"}))
+    assert view["engine_version"] == "16.6"
+    create = aurora.create_params(params(engine_version="16.4"), "rc-dev", {})
+    assert create["EngineVersion"] == "16.4"  # a new cluster gets the pinned version
+
+
+def test_apply_modify_keeps_the_flag_out_of_the_predicted_shape():
+    shape = aurora.apply_modify(cluster(), {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True})
+    assert shape["EngineVersion"] == "17.2" and "AllowMajorVersionUpgrade" not in shape

@@ -15,8 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from ansible_collections.rocketclub.platform.plugins.modules import aurora_cluster  # noqa: E402
 
@@ -533,3 +532,90 @@ def test_bad_secret_fails_without_showing_it(cloud, run, secret_string, message)
     result = run(cluster_args(cloud)).result  # `run` asserts the password is not in the output
     assert result["failed"] is True and message in result["msg"] and SECRET in result["msg"]
     assert cloud.calls.named("CreateDBCluster") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine versions: AWS raises minor versions itself and refuses a downgrade (the `cloud` fixture has the
+# local cloud's RDS corrections, localcloud.rds_fidelity, so moto refuses it too)
+
+
+def maintenance(engine_version=None):
+    """What an AWS maintenance window does: the cluster (and so its instances) run a later minor version."""
+    from localcloud import rds_fidelity
+
+    return rds_fidelity.maintenance({"cluster": CLUSTER, "engine_version": engine_version})
+
+
+def test_a_maintenance_upgrade_past_the_pinned_minor_is_a_match(cloud, run):
+    create(cloud, run, engine_version="16.4")
+    assert maintenance()["engine_version"] == "16.5"
+
+    for check_mode in (True, False):
+        cloud.calls.clear()
+        result = run(cluster_args(cloud, engine_version="16.4"), check_mode=check_mode).result
+        assert not result.get("failed") and result["changed"] is False, result
+        assert cloud.calls.writes() == []  # the old module sent ModifyDBCluster EngineVersion 16.4: refused by AWS
+        assert result["cluster"]["engine_version"] == "16.5"
+        assert result["diff"]["before"] == result["diff"]["after"]
+    # a major version only matches any minor of it
+    cloud.calls.clear()
+    assert run(cluster_args(cloud, engine_version="16")).result["changed"] is False and cloud.calls.writes() == []
+    assert moto_cluster(cloud)["EngineVersion"] == "16.5"
+
+
+def test_a_later_pinned_minor_is_an_upgrade(cloud, run):
+    create(cloud, run, engine_version="16.4")
+    args = cluster_args(cloud, engine_version="16.6")
+
+    check = run(args, check_mode=True).result
+    assert check["changed"] is True and cloud.calls.writes() == []
+    assert (check["diff"]["before"]["engine_version"], check["diff"]["after"]["engine_version"]) == ("16.4", "16.6")
+
+    result = run(args).result
+    assert result["changed"] is True and result["cluster"]["engine_version"] == "16.6"
+    assert cloud.calls.named("ModifyDBCluster") == [
+        {"DBClusterIdentifier": CLUSTER, "ApplyImmediately": True, "EngineVersion": "16.6"}
+    ]
+    cloud.calls.clear()
+    assert run(args).result["changed"] is False and cloud.calls.writes() == []
+
+
+def test_a_later_major_version_needs_allow_major_version_upgrade(cloud, run):
+    create(cloud, run, engine_version="16.4")
+    args = cluster_args(cloud, engine_version="17.2", tags={"platform:env": "test", "extra": "x"})
+
+    for check_mode in (True, False):
+        refused = run(args, check_mode=check_mode).result
+        assert refused["failed"] is True and "aurora-postgresql 16.4" in refused["msg"], refused
+        assert "allow_major_version_upgrade=true" in refused["msg"]
+        assert "aurora_allow_major_version_upgrade" in refused["msg"]
+        assert cloud.calls.writes() == []  # nothing else was changed either (the tag)
+    assert moto_cluster(cloud)["EngineVersion"] == "16.4"
+
+    result = run(dict(args, allow_major_version_upgrade=True)).result
+    assert result["changed"] is True and result["cluster"]["engine_version"] == "17.2", result
+    [modify] = cloud.calls.named("ModifyDBCluster")
+    assert modify["EngineVersion"] == "17.2" and modify["AllowMajorVersionUpgrade"] is True
+    assert modify["ApplyImmediately"] is True
+
+
+def test_a_restore_never_asks_for_a_version_below_the_snapshot(cloud, run):
+    source_snapshot(cloud, "old-a", f"{CLUSTER}-final-20240101000000", "platform_admin")
+    from localcloud import rds_fidelity
+
+    # the source cluster was upgraded by AWS before the final snapshot was taken
+    rds_fidelity.maintenance({"cluster": "old-a", "engine_version": "16.6"})
+    newer = f"{CLUSTER}-final-20240201000000"
+    cloud.rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier=newer, DBClusterIdentifier="old-a")
+    cloud.calls.clear()
+    args = cluster_args(cloud, engine_version="16.4", restore_mode="from_final_snapshot")
+
+    check = run(args, check_mode=True).result
+    assert check["restored_from"] == newer and check["cluster"]["engine_version"] == "16.6"
+    result = run(args).result
+    assert not result.get("failed") and result["changed"] is True, result  # the old module asked for 16.4: refused
+    [restore] = cloud.calls.named("RestoreDBClusterFromSnapshot")
+    assert restore["EngineVersion"] == "16.6"
+    assert moto_cluster(cloud)["EngineVersion"] == "16.6" and result["cluster"]["engine_version"] == "16.6"
+    cloud.calls.clear()
+    assert run(args).result["changed"] is False and cloud.calls.writes() == []
