@@ -113,6 +113,46 @@ def dns_zone_problems(hosts, zone):
     ]
 
 
+# Cloudflare SSL/TLS encryption modes the platform accepts: CloudFront answers only HTTPS for the
+# origin connection to work; `off` and `flexible` make Cloudflare speak HTTP to it.
+DNS_SSL_MODES = ("full", "strict")
+
+
+def dns_edge_problems(apps, zone, advanced_certificate=False, ssl_mode="strict"):
+    """Cloudflare edge checks of the application hosts and the zone's SSL/TLS encryption mode.
+
+    Universal SSL covers the zone apex and names one label below it only
+    (https://developers.cloudflare.com/ssl/edge-certificates/universal-ssl/limitations/); a proxied
+    host deeper than that fails TLS at Cloudflare's edge unless the zone has an advanced (Advanced
+    Certificate Manager, Total TLS) or custom certificate for it. Every application host is proxied.
+    """
+    problems = []
+    zone = str(zone or "").rstrip(".").lower()
+    if zone and not advanced_certificate:
+        for index, app in enumerate(apps or []):
+            host = str((app or {}).get("host") or "").rstrip(".").lower()
+            if not host.endswith("." + zone):
+                continue  # the apex, or outside the zone (dns_zone_problems says so)
+            labels = host[: -len(zone) - 1].split(".")
+            if len(labels) < 2:
+                continue
+            example = "-".join(labels) + "." + zone
+            problems.append(
+                f"alb_apps[{index}].host: {app.get('host')!r} is a proxied host {len(labels)} labels below the "
+                f"Cloudflare zone {zone!r}; Universal SSL covers the zone and one label below it only, so "
+                f"Cloudflare's edge would fail TLS for it. Use a one-label host such as {example}, or set "
+                "dns_advanced_certificate: true after ordering an advanced certificate (Advanced Certificate "
+                "Manager) or uploading a custom certificate that covers it"
+            )
+    mode = str(ssl_mode or "")
+    if mode not in DNS_SSL_MODES:
+        problems.append(
+            f"dns_ssl_mode: {ssl_mode!r} is not one of {', '.join(DNS_SSL_MODES)}; with off or flexible Cloudflare "
+            "reaches CloudFront over HTTP, which redirects to HTTPS, so every request loops. Use strict (the default)"
+        )
+    return problems
+
+
 class FilterModule:
     """Edge (CloudFront, Cloudflare) filters."""
 
@@ -122,4 +162,5 @@ class FilterModule:
             "cloudfront_problems": cloudfront_problems,
             "dns_records": dns_records,
             "dns_zone_problems": dns_zone_problems,
+            "dns_edge_problems": dns_edge_problems,
         }

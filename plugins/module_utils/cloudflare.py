@@ -59,6 +59,9 @@ CODE_HINTS = dict(
         (7003, "The zone or record id is not known to Cloudflare (deleted meanwhile, or not visible to this API token)."),
         (9004, "Only A, AAAA and CNAME records can be proxied."),
         (9021, "The TTL must be 1 (automatic) or between 60 and 86400 seconds (30 on Enterprise zones)."),
+        (1006, "The zone setting name is not known to Cloudflare; check the setting option."),
+        (1007, "Cloudflare refused the value for this zone setting (unknown, or not available on the zone's plan)."),
+        (1025, "The zone's plan does not allow changing this setting; change it in the dashboard or upgrade the plan."),
         (81044, "The record was deleted meanwhile; run again."),
         (81053, NAME_CONFLICT_HINT),
         (81054, NAME_CONFLICT_HINT),
@@ -357,6 +360,21 @@ class CloudflareClient:
             )
             raise self._error(None, [{"code": None, "message": message}], "GET", "/zones")
         return zones[0]
+
+    def zone_setting(self, zone_id, name):
+        """Return one zone setting, ``{id, value, editable, modified_on}`` (``GET /zones/{id}/settings/{name}``)."""
+        return self._setting_result(self.get(f"/zones/{zone_id}/settings/{quote(name, safe='')}"), "GET", zone_id, name)
+
+    def edit_zone_setting(self, zone_id, name, value):
+        """Change one zone setting (``PATCH /zones/{id}/settings/{name}`` with ``{"value": ...}``); return it."""
+        result = self.patch(f"/zones/{zone_id}/settings/{quote(name, safe='')}", {"value": value})
+        return self._setting_result(result, "PATCH", zone_id, name)
+
+    def _setting_result(self, result, method, zone_id, name):
+        if not isinstance(result, dict) or "value" not in result:
+            raise self._error(None, [{"code": None, "message": "expected a zone setting object with a value"}], method,
+                              f"/zones/{zone_id}/settings/{name}")
+        return result
 
     def ips(self):
         """Return Cloudflare's published ranges: ``{ipv4_cidrs, ipv6_cidrs, etag}`` (no token is sent)."""

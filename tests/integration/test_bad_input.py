@@ -97,6 +97,19 @@ CASES = {
         {"cloudflare_zone": "example.org"},
         "alb_apps host 'portal.rocketclub.local' is not in the Cloudflare zone 'example.org'",
     ),
+    # Issue 10: Universal SSL covers the zone and one label below it only.
+    "a proxied host two labels below the Cloudflare zone": (
+        {"alb_apps": [
+            {"name": "backstage", "host": "portal.dev.rocketclub.local", "port": 7007, "priority": 10,
+             "health_check_path": "/"},
+            {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 20,
+             "health_check_path": "/"},
+        ]},
+        "alb_apps[0].host: 'portal.dev.rocketclub.local' is a proxied host 2 labels below the Cloudflare zone "
+        "'rocketclub.local'; Universal SSL covers the zone and one label below it only, so Cloudflare's edge would "
+        "fail TLS for it. Use a one-label host such as portal-dev.rocketclub.local, or set dns_advanced_certificate: "
+        "true",
+    ),
     "static and dynamic behaviour on one path": (
         {"cloudfront_static_paths": ["/api/*"]},
         "cloudfront_static_paths: '/api/*' is also in cloudfront_dynamic_paths",

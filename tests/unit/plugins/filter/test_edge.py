@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_distribution_specs
 from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_problems
+from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_edge_problems
 from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_records
 from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_zone_problems
 
@@ -116,3 +117,55 @@ def test_dns_zone_problems(hosts, zone, expected):
     assert len(problems) == len(expected), problems
     for problem, prefix in zip(problems, expected):
         assert problem.startswith(prefix), problems
+
+
+def _apps(*hosts):
+    return [{"name": f"app{i}", "host": host} for i, host in enumerate(hosts)]
+
+
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        ("portal-dev.rocketclub.online", "pipelines-dev.rocketclub.online"),  # one label below: Universal SSL
+        ("rocketclub.online",),  # the apex
+        ("PORTAL.RocketClub.Online.",),
+        ("portal.example.org",),  # outside the zone: dns_zone_problems reports it
+    ],
+)
+def test_dns_edge_problems_accepts_hosts_universal_ssl_covers(hosts):
+    assert dns_edge_problems(_apps(*hosts), "rocketclub.online") == []
+
+
+def test_dns_edge_problems_refuses_a_proxied_host_two_labels_below_the_zone():
+    apps = _apps("portal-dev.rocketclub.online", "pipelines.dev.rocketclub.online")
+    problems = dns_edge_problems(apps, "rocketclub.online.")
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert problem.startswith("alb_apps[1].host: 'pipelines.dev.rocketclub.online' is a proxied host 2 labels below "
+                              "the Cloudflare zone 'rocketclub.online'")
+    assert "Use a one-label host such as pipelines-dev.rocketclub.online" in problem
+    assert "or set dns_advanced_certificate: true after ordering an advanced certificate" in problem
+
+
+def test_dns_edge_problems_counts_every_label():
+    problems = dns_edge_problems(_apps("a.b.c.rocketclub.online"), "rocketclub.online")
+    assert "3 labels below" in problems[0] and "such as a-b-c.rocketclub.online" in problems[0]
+
+
+def test_dns_edge_problems_accepts_deep_hosts_with_an_advanced_certificate():
+    apps = _apps("portal.dev.rocketclub.online")
+    assert dns_edge_problems(apps, "rocketclub.online", advanced_certificate=True) == []
+
+
+@pytest.mark.parametrize(
+    "mode, ok",
+    [("strict", True), ("full", True), ("flexible", False), ("off", False), ("Strict", False), (None, False)],
+)
+def test_dns_edge_problems_ssl_mode(mode, ok):
+    problems = dns_edge_problems(_apps("portal.rocketclub.online"), "rocketclub.online", ssl_mode=mode)
+    if ok:
+        assert problems == []
+    else:
+        assert len(problems) == 1, problems
+        assert problems[0].startswith(f"dns_ssl_mode: {mode!r} is not one of full, strict"), problems
+        assert "loops" in problems[0]
