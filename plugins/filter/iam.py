@@ -96,8 +96,21 @@ def _trust_policy(principal, arns):
     return {"Version": VERSION, "Statement": [statement]}
 
 
-def _secret_statements(role, spec, arns, kms_key_arn):
+def _shared_kms(context):
+    """``(key ARN, set of secret names)`` of the account-wide shared secrets, or ``(None, set())``
+    while the shared key is unknown (check mode on an empty account): then they count as the
+    environment's own secrets."""
+    key = context.get("shared_kms_key_arn") or None
+    names = context.get("shared_secrets") or []
+    if not isinstance(names, list):
+        raise AnsibleFilterError("iam_role_plan: context.shared_secrets must be a list of secret names")
+    return (key, set(names)) if key else (None, set())
+
+
+def _secret_statements(role, spec, arns, kms_key_arn, shared=(None, frozenset())):
     secrets = _names(role, spec, "read_secrets", example="a Secrets Manager secret name")
+    shared_key, shared_names = shared
+    shared_read = sorted(name for name in secrets if name in shared_names)
     parameters = _names(role, spec, "read_parameters", example="an SSM parameter name")
     statements = []
     if secrets:
@@ -117,8 +130,17 @@ def _secret_statements(role, spec, arns, kms_key_arn):
         _fail(role, "kms_decrypt", f"expected true or false, got {decrypt!r}")
     if decrypt is True and not kms_key_arn:
         _fail(role, "kms_decrypt", "true but context.kms_key_arn is empty")
-    if decrypt is False or not kms_key_arn or (decrypt is None and not (secrets or parameters or buckets_read)):
+    if decrypt is False:
         return statements
+    if shared_read:
+        # The shared secrets are encrypted with the account-wide shared key, the same in every
+        # environment: decrypting them needs that key, only through Secrets Manager.
+        condition = {"StringEquals": {"kms:ViaService": [f"secretsmanager.{arns.region}.amazonaws.com"]}}
+        statements.append(_statement("DecryptSharedSecrets", ["kms:Decrypt"], [shared_key], condition))
+    own_secrets = [name for name in secrets if name not in shared_read]
+    if not kms_key_arn or (not (own_secrets or parameters or buckets_read) and (decrypt is None or shared_read)):
+        return statements
+    secrets = own_secrets
     uses = (("secretsmanager", secrets), ("ssm", parameters), ("s3", buckets_read))
     services = [f"{service}.{arns.region}.amazonaws.com" for service, used in uses if used]
     condition = {"StringEquals": {"kms:ViaService": sorted(services)}} if services else None
@@ -205,7 +227,9 @@ def iam_role_plan(roles, context):
     """One entry per role, in input order, for amazon.aws.iam_role and amazon.aws.iam_policy:
     ``{name, role_name, arn, description, trust_policy, policy_name, policy}``.
 
-    ``context``: ``{partition (default aws), region, account_id, kms_key_arn, name_prefix}``. A role is
+    ``context``: ``{partition (default aws), region, account_id, kms_key_arn, name_prefix,
+    shared_kms_key_arn, shared_secrets}``; the secrets named in ``shared_secrets`` are decrypted with
+    ``shared_kms_key_arn`` (statement ``DecryptSharedSecrets``), all others with ``kms_key_arn``. A role is
     ``{name, description, principal (ecs-tasks | lambda), read_secrets, read_parameters, kms_decrypt,
     log_groups, ecr_pull, buckets_rw, buckets_read, ecs_run_tasks}``; see the README of the role that
     calls it for the meaning of each key.
@@ -231,7 +255,7 @@ def iam_role_plan(roles, context):
         if spec.get("principal") not in _PRINCIPALS:
             _fail(role, "principal", f"{spec.get('principal')!r} is not one of {', '.join(_PRINCIPALS)}")
         statements = (
-            _secret_statements(role, spec, arns, context.get("kms_key_arn"))
+            _secret_statements(role, spec, arns, context.get("kms_key_arn"), _shared_kms(context))
             + _log_statements(role, spec, arns)
             + _ecr_statements(role, spec, arns)
             + _bucket_statements(role, spec, arns)

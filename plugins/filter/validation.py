@@ -23,6 +23,28 @@ SUBNET_TIERS = (
 _SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*){2,}$")
 # SSM Parameter Store: `/<env>/<namespace>/<resource>[/<more>]`.
 _PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9][A-Za-z0-9_.-]*){3,}$")
+# A secret's ARN is `...:secret:<name>-<6 random characters>`. AWS asks not to end a name with a
+# hyphen and six characters (CreateSecret `Name`,
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html): such a
+# name is easily the copy of an ARN tail, and then the platform creates a second, empty secret
+# next to the real one. Only suffixes with a digit or an upper-case letter are refused: AWS's
+# random suffix almost always has one (26^6 / 62^6, under 0.6 % of suffixes, are all lower-case),
+# while the platform's own names end in words such as `-secret`, which must stay valid.
+_ARN_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<suffix>[A-Za-z0-9]{6})$")
+
+
+def arn_suffix_problem(name, varname):
+    """One problem sentence when the last segment of a Secrets Manager name ends like the random
+    suffix of a secret ARN (``-2pS4d3``), else None."""
+    match = _ARN_SUFFIX.match(str(name))
+    suffix = match.group("suffix") if match else ""
+    if not any(c.isdigit() or c.isupper() for c in suffix):
+        return None
+    return (
+        f"{varname}: {name!r} ends in '-{suffix}', which looks like the six random characters Secrets Manager "
+        f"appends to a secret's ARN, not part of its name; use {match.group('base')!r} (drop the suffix), "
+        "otherwise a second, empty secret is created next to the real one"
+    )
 
 
 def _parse_network(value, varname, problems):
@@ -92,12 +114,14 @@ def network_problems(config, region):
     return problems
 
 
-def secret_name_problems(entries, env, varname, kind="secretsmanager"):
+def secret_name_problems(entries, env, varname, kind="secretsmanager", variables=None):
     """Check Secrets Manager or SSM names against the `${env}/service/thing` conventions.
 
     Entries marked ``shared: true`` are account-wide (source document 001's `blog-data/...`
     secrets) and must not carry an environment prefix; every other name must start with the
-    environment's own prefix.
+    environment's own prefix. A Secrets Manager name must not end like an ARN suffix
+    (``arn_suffix_problem``); ``variables`` maps a name to the inventory variable it came from
+    (e.g. ``{kinde_client_secret_name: 'kinde_client_secret_name'}``) so that problem names it.
     """
     if kind not in ("secretsmanager", "ssm"):
         raise AnsibleFilterError(f"secret_name_problems: unknown kind {kind!r}")
@@ -121,6 +145,9 @@ def secret_name_problems(entries, env, varname, kind="secretsmanager"):
             problems.append(
                 f"{label}: {name!r} must start with {prefix!r} (the platform_env prefix), e.g. {example!r}"
             )
+        suffix_problem = arn_suffix_problem(name, (variables or {}).get(name, label)) if kind == "secretsmanager" else None
+        if suffix_problem:
+            problems.append(suffix_problem)
         if name in names:
             problems.append(f"{label}: {name!r} is declared twice")
         names.append(name)

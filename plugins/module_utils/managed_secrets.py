@@ -11,6 +11,7 @@ and diffs only ever carry one of the VALUE_* markers.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
 
@@ -32,6 +33,24 @@ VALUE_EMPTY = "<empty>"
 GENERATED_ALPHABET = string.ascii_letters + string.digits
 MIN_GENERATED_LENGTH = 16
 MAX_GENERATED_LENGTH = 4096
+
+
+# `...:secret:<name>-<6 random characters>`: the tail AWS appends to a secret's name in its ARN
+# (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources).
+_ARN_SUFFIX_TAIL = re.compile(r"^(?P<base>.+)-(?P<suffix>[A-Za-z0-9]{6})$")
+
+
+def arn_suffix_split(name):
+    """``(base, suffix)`` when ``name`` ends in a hyphen and six letters or digits, the shape of the
+    tail AWS appends to a secret name in its ARN; else None. A pure string test: whether the tail
+    really is an ARN's is decided by comparing with the ARN of the secret named ``base``."""
+    match = _ARN_SUFFIX_TAIL.match(name or "")
+    return (match.group("base"), match.group("suffix")) if match else None
+
+
+def is_arn_of(arn, name):
+    """Whether ``arn`` is the ARN of a secret whose name plus ARN suffix is ``name``."""
+    return bool(arn) and arn.endswith(f":secret:{name}")
 
 
 def generate_value(length):

@@ -19,6 +19,12 @@ description:
   - The module never reads a secret value (no C(GetSecretValue)). Results and diffs only describe a
     value as C(<generated>), C(<set>) or C(<empty>).
   - A secret that is scheduled for deletion is restored and then reconciled.
+  - Before creating a secret whose name ends in a hyphen and six letters or digits, the module looks
+    up the secret named without that tail and fails, creating nothing, when that secret's ARN ends in
+    the requested name, that is when the requested name is an existing name plus the random suffix
+    AWS appends in ARNs (AWS advises against such names, see
+    U(https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html)). Secrets
+    that exist cost no extra call.
   - Description, KMS key and tags of existing secrets are updated in place.
 author:
   - rocketclub platform team (@rocketclub)
@@ -226,6 +232,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import VALUE_OWNER_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import arn_suffix_split
+from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import is_arn_of
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import build_secret_string
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG
@@ -341,11 +349,39 @@ def ensure_value(module, client, current, generate):
     return True, dict(current, has_value=True)
 
 
+class ArnSuffixNameError(Exception):
+    """The requested name is an existing secret's name plus the suffix of its ARN."""
+
+
+def refuse_arn_suffix_name(client, name):
+    """Before creating ``name``: fail when it is an existing secret's name plus that secret's ARN
+    suffix (``prod/kinde/client-secret-2pS4d3`` for ``prod/kinde/client-secret``), which would
+    otherwise become a second, empty secret. One DescribeSecret, and only for a name that is about
+    to be created and ends in a hyphen and six letters or digits."""
+    split = arn_suffix_split(name)
+    if not split:
+        return
+    owner = describe_secret(client, split[0])
+    if owner is not None and is_arn_of(owner["arn"], name):
+        raise ArnSuffixNameError(
+            f"Secret {name}: this is the name of the existing secret {owner['name']} plus the suffix "
+            f"'-{split[1]}' AWS appends to its ARN ({owner['arn']}); use the name {owner['name']!r} "
+            "(drop the suffix). Nothing was created."
+        )
+
+
 def ensure_secret(module, client, spec, common_tags, purge_tags, kms_arn, kms_resolver):
     """Reconcile one secret. Returns (changed, before, after, generated)."""
     tags = desired_tags(spec, common_tags)
     before = describe_secret(client, spec["name"])
+    if before is not None and before["name"] != spec["name"]:
+        # SecretId also takes (partial) ARNs: never reconcile a secret under another name.
+        raise ArnSuffixNameError(
+            f"Secret {spec['name']}: AWS resolves this name to the secret {before['name']} ({before['arn']}); "
+            f"use the name {before['name']!r}. Nothing was changed."
+        )
     if before is None:
+        refuse_arn_suffix_name(client, spec["name"])
         changed, after = create_secret(module, client, spec, tags, kms_arn)
         return changed, None, after, bool(spec["generate"])
 
@@ -461,6 +497,8 @@ def main():
             if before is not None:
                 before_diff[name] = diff_entry(before)
             after_diff[name] = diff_entry(after, generated)
+    except ArnSuffixNameError as e:
+        module.fail_json(msg=str(e), secrets=results, changed=any_changed)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         what = f"manage secret {name}" if name else "resolve KMS key"
         module.fail_json_aws(e, msg=f"Failed to {what}", secrets=results, changed=any_changed)

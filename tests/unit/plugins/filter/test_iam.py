@@ -283,8 +283,8 @@ def test_output_is_stable_whatever_the_input_order():
 def test_documents_survive_iam_unchanged():
     """What amazon.aws.iam_role and iam_policy do on a second run: read the documents back from IAM and
     compare them with compare_policies (True means different)."""
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
+    import boto3
+    import moto
     from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
     with moto.mock_aws():
@@ -383,3 +383,60 @@ def test_policy_size_limit():
 
 def test_filter_is_registered():
     assert iam.FilterModule().filters()["iam_role_plan"] is iam.iam_role_plan
+
+
+# --------------------------------------------------------------------------------------------
+# Shared secrets (blog-data/*): one account-wide key, whatever the environment
+# --------------------------------------------------------------------------------------------
+
+SHARED_KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/5555eeee-55ee-55ee-55ee-5555eeee5555"
+SHARED = ["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"]
+SHARED_CONTEXT = dict(CONTEXT, shared_kms_key_arn=SHARED_KEY, shared_secrets=SHARED)
+DECRYPT_SHARED = {
+    "Sid": "DecryptSharedSecrets",
+    "Effect": "Allow",
+    "Action": ["kms:Decrypt"],
+    "Resource": [SHARED_KEY],
+    "Condition": {"StringEquals": {"kms:ViaService": ["secretsmanager.eu-west-2.amazonaws.com"]}},
+}
+
+
+def statements_of(role, context):
+    (planned,) = plan_of(role, context=context)
+    return {s["Sid"]: s for s in planned["policy"]["Statement"]}
+
+
+def test_shared_secrets_are_decrypted_with_the_shared_key_only():
+    got = statements_of(ORK_PROCESSOR, SHARED_CONTEXT)
+    assert got["DecryptSharedSecrets"] == DECRYPT_SHARED
+    # the platform key is still needed for the SSE-KMS bucket, only through S3 now
+    assert got["DecryptWithPlatformKey"] == decrypt("s3")
+
+
+@pytest.mark.parametrize("kms_decrypt", [None, True])
+def test_role_reading_only_shared_secrets_gets_no_platform_key(kms_decrypt):
+    role = {"name": "neo4j-reader", "principal": "ecs-tasks", "read_secrets": SHARED}
+    if kms_decrypt is not None:
+        role["kms_decrypt"] = kms_decrypt
+    got = statements_of(role, SHARED_CONTEXT)
+    assert list(got) == ["ReadSecrets", "DecryptSharedSecrets"]
+
+
+def test_role_reading_own_and_shared_secrets_gets_both_keys():
+    role = {"name": "mixed", "principal": "ecs-tasks", "read_secrets": ["local/prefect/api-auth"] + SHARED, "kms_decrypt": True}
+    got = statements_of(role, SHARED_CONTEXT)
+    assert got["DecryptSharedSecrets"] == DECRYPT_SHARED
+    assert got["DecryptWithPlatformKey"] == decrypt("secretsmanager")
+
+
+def test_every_environment_grants_the_same_shared_key():
+    other_env = dict(SHARED_CONTEXT, kms_key_arn=KEY.replace("1234abcd", "9999ffff"), name_prefix="rocketclub-dev")
+    local = statements_of(ORK_PROCESSOR, SHARED_CONTEXT)["DecryptSharedSecrets"]
+    dev = statements_of(ORK_PROCESSOR, other_env)["DecryptSharedSecrets"]
+    assert local == dev == DECRYPT_SHARED
+
+
+def test_unknown_shared_key_keeps_the_platform_key_for_every_secret():
+    got = statements_of(ORK_PROCESSOR, dict(CONTEXT, shared_kms_key_arn="", shared_secrets=SHARED))
+    assert "DecryptSharedSecrets" not in got
+    assert got["DecryptWithPlatformKey"] == decrypt("s3", "secretsmanager")

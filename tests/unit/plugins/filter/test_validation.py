@@ -96,6 +96,52 @@ def test_secret_names(entries, kind, expected):
         assert fragment in problem
 
 
+# The default catalogue of the secrets role: these names end in a hyphen and six lower-case
+# letters (`-secret`) and are the platform's own names; they must stay valid.
+CATALOGUE_NAMES = [
+    "local/db/admin", "local/backstage/db", "local/prefect/db", "local/backstage/database-url",
+    "local/backstage/session-secret", "local/github/pat/blog_data_ci", "local/circleci/pat/backstage",
+    "local/prefect/database-url", "local/prefect/api-auth", "local/kinde/client-secret",
+]
+
+
+def test_catalogue_names_ending_in_words_are_kept():
+    entries = [{"name": n} for n in CATALOGUE_NAMES] + [{"name": "blog-data/neo4j/credentials", "shared": True}]
+    assert secret_name_problems(entries, "local", "secrets_manager_entries") == []
+
+
+@pytest.mark.parametrize(
+    "name, base",
+    [
+        ("local/kinde/client-secret-2pS4d3", "local/kinde/client-secret"),
+        ("local/kinde/client-secret-AbCdEf", "local/kinde/client-secret"),
+        ("local/kinde/client-secret-123456", "local/kinde/client-secret"),
+        ("local/backstage/db-a1b2c3", "local/backstage/db"),
+    ],
+)
+def test_secret_name_with_arn_suffix_is_refused_naming_the_variable(name, base):
+    entries = [{"name": "local/db/admin"}, {"name": name}]
+    problems = secret_name_problems(entries, "local", "secrets_manager_entries", variables={name: "kinde_client_secret_name"})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"kinde_client_secret_name: {name!r} ends in '-{name[-6:]}'")
+    assert f"use {base!r} (drop the suffix)" in problems[0]
+    # without a variable mapping the entry itself is named
+    problems = secret_name_problems(entries, "local", "secrets_manager_entries")
+    assert problems[0].startswith(f"secrets_manager_entries[1].name: {name!r} ends in")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["local/kinde/client-secret", "local/app/session-abcdef", "local/app/token-12345", "local/app/key-1234567"],
+)
+def test_secret_name_without_arn_like_suffix_is_accepted(name):
+    assert secret_name_problems([{"name": name}], "local", "v") == []
+
+
+def test_ssm_names_are_not_checked_for_arn_suffixes():
+    assert secret_name_problems([{"name": "/local/infra/key-2pS4d3"}], "local", "v", kind="ssm") == []
+
+
 APPS = [
     {"name": "backstage", "host": "portal.rocketclub.local", "port": 7007, "priority": 10},
     {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 20},

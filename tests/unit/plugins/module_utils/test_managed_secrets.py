@@ -169,3 +169,29 @@ class TestKmsKeyResolver:
         fake = FakeKms(self.mapping)
         assert ms.KmsKeyResolver(fake).same_key(current, KEY_ARN) is expected
         assert fake.calls == lookups
+
+
+@pytest.mark.parametrize(
+    "name, split",
+    [
+        ("prod/kinde/client-secret-2pS4d3", ("prod/kinde/client-secret", "2pS4d3")),
+        ("prod/backstage/session-secret", ("prod/backstage/session", "secret")),
+        ("prod/db/admin", None),
+        ("prod/app/key-12345", None),
+        ("prod/app/key-1234567", None),
+    ],
+)
+def test_arn_suffix_split(name, split):
+    from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import arn_suffix_split
+
+    assert arn_suffix_split(name) == split
+
+
+def test_is_arn_of():
+    from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import is_arn_of
+
+    arn = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/kinde/client-secret-2pS4d3"
+    assert is_arn_of(arn, "prod/kinde/client-secret-2pS4d3")
+    assert not is_arn_of(arn, "prod/kinde/client-secret-2pS4d4")
+    assert not is_arn_of(arn, "kinde/client-secret-2pS4d3")
+    assert not is_arn_of(None, "prod/kinde/client-secret-2pS4d3")

@@ -8,7 +8,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from ansible_collections.rocketclub.platform.plugins.modules import secretsmanager_secrets as mod  # noqa: E402
 
@@ -362,3 +362,40 @@ class TestModule:
         assert [s["name"] for s in result["secrets"]] == ["prod/backstage/db"]
         password = json.loads(secret_value("prod/backstage/db"))["password"]
         assert password not in raw
+
+    # ----------------------------------------------------------------------------------------
+    # A name that is an existing secret's name plus its ARN suffix
+    # ----------------------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_name_with_the_arn_suffix_of_an_existing_secret_is_refused(self, run_module, api_calls, check_mode):
+        arn = sm().create_secret(Name="prod/kinde/client-secret", Tags=[{"Key": OWNER, "Value": "operator"}])["ARN"]
+        suffixed = "prod/kinde/client-secret-" + arn.rsplit("-", 1)[1]
+        api_calls.clear()
+        secrets = [{"name": suffixed, "value_owner": "operator"}]
+        result = run_module(mod.main, {"secrets": secrets}, check_mode=check_mode)[0]
+        assert result["failed"] is True
+        assert f"existing secret prod/kinde/client-secret plus the suffix '-{arn.rsplit('-', 1)[1]}'" in result["msg"]
+        assert "use the name 'prod/kinde/client-secret' (drop the suffix)" in result["msg"]
+        assert api_calls.writes() == []
+        assert [s["Name"] for s in sm().list_secrets()["SecretList"]] == ["prod/kinde/client-secret"]
+
+    def test_name_ending_like_a_suffix_of_another_secret_is_created(self, run_module, api_calls):
+        # `prod/app/token-AbCdEf` while `prod/app/token` exists with another ARN suffix: a real name.
+        arn = sm().create_secret(Name="prod/app/token")["ARN"]
+        other = "AbCdEf" if not arn.endswith("-AbCdEf") else "ZyXwVu"
+        api_calls.clear()
+        result = run_module(mod.main, {"secrets": [{"name": f"prod/app/token-{other}", "generate": {}}]})[0]
+        assert result["changed"] is True, result
+        assert api_calls.operations() == ["DescribeSecret", "DescribeSecret", "CreateSecret"]
+
+    def test_existing_names_ending_in_six_letters_cost_no_extra_call(self, run_module, api_calls):
+        secrets = [{"name": "prod/backstage/session-secret", "generate": {}}, {"name": "prod/kinde/client-secret", "value_owner": "operator"}]
+        result = run_module(mod.main, {"secrets": secrets})[0]
+        assert result["changed"] is True
+        # creating: one look-up of the name without its tail each (none exists)
+        assert api_calls.operations() == ["DescribeSecret", "DescribeSecret", "CreateSecret"] * 2
+        api_calls.clear()
+        result = run_module(mod.main, {"secrets": secrets})[0]
+        assert result["changed"] is False
+        assert api_calls.operations() == ["DescribeSecret"] * 2

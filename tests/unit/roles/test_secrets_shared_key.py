@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared secrets (``shared: true``) ask for the same key, description and tags in every
+environment of an account, so two environments never re-encrypt or re-tag them back and forth."""
+
+from __future__ import annotations
+
+import pathlib
+
+import yaml
+
+from ansible_collections.rocketclub.platform.plugins.filter.platform import secrets_module_input
+from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_application import role_inputs
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+SHARED = ["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"]
+
+
+def env(name, tags):
+    render = role_inputs(platform_env=name, kinde_client_secret_name=f"{name}/kinde/client-secret", platform_tags=tags)
+    return {
+        "env_names": [e["name"] for e in render("__secrets_env_entries")],
+        "shared": secrets_module_input(render("__secrets_shared_entries")),
+        "shared_tags": render("__secrets_shared_tags"),
+        "shared_alias": render("secrets_shared_kms_alias"),
+        "env_alias": render("secrets_kms_alias"),
+        "env_tags": render("__secrets_tags"),
+    }
+
+
+def test_two_environments_ask_for_the_same_shared_state():
+    local = env("local", {"platform:owner": "platform-team"})
+    staging = env("staging", {"platform:owner": "someone-else", "cost-centre": "42"})
+    assert [s["name"] for s in local["shared"]] == SHARED
+    assert local["shared"] == staging["shared"]
+    assert local["shared_tags"] == staging["shared_tags"] == {
+        "platform:env": "shared", "platform:component": "secrets", "platform:managed-by": "rocketclub.platform",
+    }
+    assert local["shared_alias"] == staging["shared_alias"] == "alias/rc-shared"
+    # each environment keeps its own key and tags for its own secrets, and never converges the shared ones
+    assert local["env_alias"] != staging["env_alias"]
+    assert local["env_tags"]["platform:env"] == "local"
+    assert not set(SHARED) & set(local["env_names"] + staging["env_names"])
+    assert "local/kinde/client-secret" in local["env_names"]
+
+
+def _task(name):
+    tasks = yaml.safe_load((REPO / "roles" / "secrets" / "tasks" / "main.yml").read_text(encoding="utf-8"))
+    (task,) = [t for t in tasks if t.get("name", "").startswith(name)]
+    return task
+
+
+def test_shared_entries_use_the_shared_key_and_shared_tags():
+    key = _task("Ensure the shared KMS key")["amazon.aws.kms_key"]
+    assert key["alias"] == "{{ secrets_shared_kms_alias }}"
+    assert "platform_env" not in key["description"]
+    assert key["tags"] == "{{ __secrets_shared_tags }}" and key["purge_tags"] is False
+    shared = _task("Ensure the shared Secrets Manager entries")["rocketclub.platform.secretsmanager_secrets"]
+    assert shared["kms_key_id"].startswith("{{ __secrets_shared_kms.key_arn")
+    assert shared["tags"] == "{{ __secrets_shared_tags }}"
+    assert "__secrets_shared_entries" in shared["secrets"]
+    own = _task("Ensure the Secrets Manager entries")["rocketclub.platform.secretsmanager_secrets"]
+    assert "__secrets_env_entries" in own["secrets"]
+
+
+def test_iam_role_defaults_follow_the_published_shared_key():
+    defaults = yaml.safe_load((REPO / "roles" / "iam" / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    assert "platform_secrets" in defaults["iam_shared_kms_key_arn"] and "shared_kms_key_arn" in defaults["iam_shared_kms_key_arn"]
+    assert "shared_secrets" in defaults["iam_shared_secret_names"]
