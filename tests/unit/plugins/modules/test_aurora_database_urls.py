@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import aurora_database_urls as mod  # noqa: E402

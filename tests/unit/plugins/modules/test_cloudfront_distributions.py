@@ -19,8 +19,7 @@ import json
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from moto.moto_api import state_manager  # noqa: E402
 

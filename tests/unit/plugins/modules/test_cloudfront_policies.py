@@ -14,8 +14,8 @@ import datetime
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-stub = pytest.importorskip("botocore.stub")
+import boto3
+from botocore import stub
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.ecs.models import ecs_backends  # noqa: E402

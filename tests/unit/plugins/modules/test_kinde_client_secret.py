@@ -12,8 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import kinde  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import kinde_client_secret  # noqa: E402

@@ -13,8 +13,7 @@ import urllib.error
 
 import pytest
 
-moto = pytest.importorskip("moto")
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from moto.elbv2.models import FakeAction  # noqa: E402
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-moto = pytest.importorskip("moto")
-
 from moto.ec2.models.nat_gateways import NatGateway  # noqa: E402
 from moto.ec2.models.nat_gateways import NatGatewayBackend  # noqa: E402
 

@@ -7,7 +7,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-boto3 = pytest.importorskip("boto3")
+import boto3
 
 from ansible_collections.rocketclub.platform.plugins.modules import ssm_parameters as mod  # noqa: E402
 
