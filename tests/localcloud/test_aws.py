@@ -124,7 +124,8 @@ def test_reset_clears_everything(lc, aws):
     lc.reset()
     assert lc.requests() == []
     assert lc.config() == {'throttle_fraction': 0.0, 'throttle_seed': None,
-                           'throttle_services': [], 'latency_seconds': 0}
+                           'throttle_services': [], 'latency_seconds': 0, 'eventual_consistency': False,
+                           'acm_record_delay_seconds': 1}
     assert len(aws('ec2').describe_vpcs()['Vpcs']) == vpcs_before - 1
 
 

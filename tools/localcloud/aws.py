@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
-from localcloud import cloudfront_policies
+from localcloud import acm_fidelity, cloudfront_policies, consistency
 from localcloud.common import CONTROL_PREFIX, call_wsgi, json_bytes, read_body
 
 READ_PREFIXES = ('Describe', 'List', 'Get', 'Head', 'BatchGet', 'Lookup')
@@ -32,6 +32,8 @@ DEFAULT_CONFIG = {
     'throttle_seed': None,
     'throttle_services': [],
     'latency_seconds': 0,
+    'eventual_consistency': False,
+    'acm_record_delay_seconds': acm_fidelity.DEFAULT_RECORD_DELAY,
 }
 
 # Provisioning latency rewrites.  Each rule says: for ``service`` (the SigV4
@@ -180,6 +182,7 @@ class AwsFidelity:
         self.config = dict(DEFAULT_CONFIG)
         self.rng = random.Random()
         self.created = {}
+        self.consistency = consistency.Consistency()
 
     # -- control API -------------------------------------------------------
     def reset(self):
@@ -191,6 +194,7 @@ class AwsFidelity:
             self.config = dict(DEFAULT_CONFIG)
             self.rng = random.Random()
             self.created = {}
+        self.consistency.reset()
         for hook in self.reset_hooks:
             hook()
 
@@ -215,6 +219,8 @@ class AwsFidelity:
         if latency < 0:
             raise ValueError('latency_seconds must not be negative')
         new['latency_seconds'] = int(latency) if latency == int(latency) else latency
+        new['eventual_consistency'] = consistency.parse_switch(new['eventual_consistency'])
+        new['acm_record_delay_seconds'] = acm_fidelity.parse_record_delay(new['acm_record_delay_seconds'])
         with self.lock:
             self.config = new
             if 'throttle_seed' in data or 'throttle_fraction' in data:
@@ -264,6 +270,11 @@ class AwsFidelity:
         if name == 'reset' and method == 'POST':
             self.reset()
             return 200, {'reset': True}
+        if name.startswith('rds/'):
+            from localcloud import rds_fidelity  # pylint: disable=import-outside-toplevel
+            answer = rds_fidelity.control(method, name, payload)
+            if answer:
+                return answer
         return 404, {'error': 'no such control endpoint: %s %s' % (method, name)}
 
     # -- fidelity ------------------------------------------------------------
@@ -313,7 +324,7 @@ class AwsFidelity:
             text = ET.tostring(root, encoding='unicode')
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text).encode('utf-8')
 
-    def _record(self, call, environ, status, throttled):
+    def _record(self, call, environ, status, throttled, injected=None):
         with self.lock:
             self.seq += 1
             self.log.append({
@@ -321,7 +332,7 @@ class AwsFidelity:
                 'region': call['region'], 'operation': call['operation'],
                 'method': environ.get('REQUEST_METHOD', 'GET').upper(),
                 'path': environ.get('PATH_INFO', '/'), 'status': status,
-                'write': call['write'], 'throttled': throttled,
+                'write': call['write'], 'throttled': throttled, 'injected': injected,
             })
 
     def __call__(self, environ, start_response):
@@ -338,6 +349,12 @@ class AwsFidelity:
             status, headers, out = throttle_response(call, environ)
             self._record(call, environ, status, True)
             return _respond(start_response, status, headers, out)
+        consistent = self.config['eventual_consistency']
+        injected = self.consistency.inject(call, environ, body, consistent)
+        if injected:
+            status, headers, out = injected
+            self._record(call, environ, status, False, consistency.INJECTED)
+            return _respond(start_response, status, headers, out)
         status_line, headers, out = call_wsgi(self.app, environ)
         status = int(status_line.split(' ', 1)[0])
         original = out
@@ -348,6 +365,7 @@ class AwsFidelity:
         if call['service'] == 'elasticloadbalancing' and call['operation'] in SECRET_OPERATIONS:
             out = CLIENT_SECRET_RE.sub(b'', out)
         if status < 300:
+            self.consistency.observe(call, body, out, consistent)
             out = self._latency(call, out)
         if out is not original:
             headers = [(k, v) for k, v in headers if k.lower() != 'content-length']
@@ -365,11 +383,14 @@ def _respond(start_response, status, headers, body):
     return [body]
 
 
-def build_app(reset_hooks=()):
-    """Build moto's server app wrapped in the fidelity layer."""
+def build_app(reset_hooks=(), cloudflare=None):
+    """Build moto's server app wrapped in the fidelity layer (``cloudflare``: the emulator whose DNS
+    records ACM validates certificates against)."""
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from localcloud import moto_patches
     moto_patches.apply()  # raises MotoPatchError, so the daemon does not start
     moto_app = cloudfront_policies.CloudFrontPolicies(DomainDispatcherApplication(create_backend_app))
-    return AwsFidelity(moto_app, reset_hooks)
+    app = AwsFidelity(moto_app, reset_hooks)
+    acm_fidelity.install(cloudflare, lambda: app.config)
+    return app

@@ -207,7 +207,7 @@ def cmd_requests(state, args):
 
 
 def cmd_config(state, args):
-    """Show or change throttling/latency settings."""
+    """Show or change throttling/latency/eventual-consistency settings."""
     client = _client(state)
     changes = {}
     if args.throttle is not None:
@@ -218,13 +218,22 @@ def cmd_config(state, args):
         changes['throttle_services'] = [s for s in args.services.split(',') if s]
     if args.latency is not None:
         changes['latency_seconds'] = args.latency
+    if args.eventual_consistency is not None:
+        changes['eventual_consistency'] = args.eventual_consistency == 'on'
     print(json.dumps(client.configure(**changes) if changes else client.config(), indent=1))
     return 0
 
 
 def cmd_seed(state, args):
-    """Put the operator-owned values a local converge needs (the Kinde client secret)."""
+    """Put the operator-owned values a local converge needs (Kinde client secret, PAT/API placeholders)."""
     print(json.dumps(_client(state).seed_operator_secrets(kinde_secret_name=args.kinde_secret_name)))
+    return 0
+
+
+def cmd_rds_maintenance(state, args):
+    """Raise an Aurora cluster's engine version as a maintenance window does."""
+    print(json.dumps(_client(state).rds_maintenance(args.cluster, engine_version=args.engine_version,
+                                                    region=args.region)))
     return 0
 
 
@@ -272,11 +281,18 @@ def build_parser():
     seed.add_argument('--kinde-secret-name', default='local/kinde/client-secret',
                       help='Secrets Manager name of the Kinde client secret')
     seed.set_defaults(func=cmd_seed)
+    maint = sub.add_parser('rds-maintenance', help=cmd_rds_maintenance.__doc__)
+    maint.add_argument('cluster', help='DB cluster identifier')
+    maint.add_argument('--engine-version', help='version to raise it to (default: minor + 1)')
+    maint.add_argument('--region', help='only needed when several regions have such a cluster')
+    maint.set_defaults(func=cmd_rds_maintenance)
     conf = sub.add_parser('config', help=cmd_config.__doc__)
     conf.add_argument('--throttle', type=float, help='fraction 0..1 of calls to throttle')
     conf.add_argument('--seed', type=int, help='random seed for throttling')
     conf.add_argument('--services', help='comma-separated services to throttle (default all)')
     conf.add_argument('--latency', type=float, help='seconds slow resources stay transitional')
+    conf.add_argument('--eventual-consistency', choices=('on', 'off'),
+                      help="answer the first call after a create with AWS's not-found error (README)")
     conf.set_defaults(func=cmd_config)
     return parser
 

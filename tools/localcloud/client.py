@@ -97,8 +97,18 @@ class LocalCloud:
         return self.call(self.aws_url, 'GET', 'config')
 
     def configure(self, **config):
-        """Change throttle_fraction, throttle_seed, throttle_services, latency_seconds."""
+        """Change throttle_fraction, throttle_seed, throttle_services, latency_seconds, eventual_consistency,
+        acm_record_delay_seconds."""
         return self.call(self.aws_url, 'POST', 'config', config)
+
+    def rds_maintenance(self, cluster, engine_version=None, region=None):
+        """Raise an RDS cluster's engine version as a maintenance window does (default: minor + 1)."""
+        data = {'cluster': cluster}
+        if engine_version is not None:
+            data['engine_version'] = engine_version
+        if region is not None:
+            data['region'] = region
+        return self.call(self.aws_url, 'POST', 'rds/maintenance', data)
 
     # -- Cloudflare ----------------------------------------------------------
     def cloudflare_requests(self):
@@ -133,8 +143,17 @@ class LocalCloud:
             data['ipv6_cidrs'] = list(ipv6_cidrs)
         return self.call(self.cloudflare_root, 'POST', 'ips', data)
 
+    def cloudflare_zone_setting(self, zone, setting, value=None, editable=None):
+        """Change a zone setting (``ssl``) behind the API's back, as the dashboard would (not logged)."""
+        data = {'zone': zone, 'id': setting}
+        if value is not None:
+            data['value'] = value
+        if editable is not None:
+            data['editable'] = bool(editable)
+        return self.call(self.cloudflare_root, 'POST', 'zone_settings', data)
+
     def cloudflare_state(self):
-        """Return all zones and DNS records."""
+        """Return all zones, DNS records and zone settings (``{zone name: {setting: value}}``)."""
         return self.call(self.cloudflare_root, 'GET', 'state')
 
     def cloudflare_reset(self):
@@ -142,10 +161,13 @@ class LocalCloud:
         return self.call(self.cloudflare_root, 'POST', 'reset')
 
     # -- Kinde -----------------------------------------------------------------
-    def kinde_set_client(self, client_id, client_secret):
-        """Create a Kinde client or rotate its secret."""
-        return self.call(self.kinde_url, 'POST', 'clients',
-                         {'client_id': client_id, 'client_secret': client_secret})
+    def kinde_set_client(self, client_id, client_secret, callback_urls=None):
+        """Create a Kinde client or rotate its secret; ``callback_urls`` (a list) replaces its allowed
+        callback URLs (``/oauth2/auth`` then refuses any other ``redirect_uri``)."""
+        data = {'client_id': client_id, 'client_secret': client_secret}
+        if callback_urls is not None:
+            data['callback_urls'] = list(callback_urls)
+        return self.call(self.kinde_url, 'POST', 'clients', data)
 
     def kinde_requests(self):
         """Return the Kinde request log."""
@@ -156,23 +178,58 @@ class LocalCloud:
         return self.call(self.kinde_url, 'POST', 'reset')
 
     # -- the operator's part ----------------------------------------------------
-    def seed_operator_secrets(self, kinde_secret_name='local/kinde/client-secret', region='eu-west-2'):
+    def seed_operator_secrets(self, kinde_secret_name='local/kinde/client-secret', region='eu-west-2',
+                              placeholders=None):
         """Do what an operator does by hand in a real account: put the Kinde client secret of the
-        local Kinde (the emulator's seeded client) into Secrets Manager. Creates the secret when the
-        platform has not created its container yet; idempotent (no new version when unchanged)."""
+        local Kinde (the emulator's seeded client) into Secrets Manager, and a placeholder value into
+        every other operator-owned secret the local ECS tasks read (``OPERATOR_PLACEHOLDERS``; a Fargate
+        task whose secret has no value never starts, and ``ecs_services`` refuses to deploy it).
+
+        A missing secret is created with its value only (no KMS key, tags or description), as an
+        operator creating it by hand would: the secrets role adopts it (its key, tags and description)
+        and never writes an operator-owned value. Idempotent: the Kinde secret gets a new version only
+        when it differs from the emulator's; a placeholder goes only into a secret without a value, so
+        a value an operator (or a test) put in is never overwritten and the placeholders are never read.
+        Returns ``{'secret': <kinde name>, 'changed': <any>, 'secrets': {name: changed}}``."""
         import boto3  # only this operator step needs boto3; the control API is stdlib-only
 
         client = boto3.client('secretsmanager', region_name=region, endpoint_url=self.aws_url,
                               aws_access_key_id='testing', aws_secret_access_key='testing')
         value = os.environ.get('LOCALCLOUD_KINDE_CLIENT_SECRET', common.DEFAULT_KINDE_CLIENT_SECRET)
-        try:
-            stages = client.describe_secret(SecretId=kinde_secret_name).get('VersionIdsToStages', {})
-        except client.exceptions.ResourceNotFoundException:
-            client.create_secret(Name=kinde_secret_name, SecretString=value)
-            return {'secret': kinde_secret_name, 'changed': True}
-        has_value = any('AWSCURRENT' in labels for labels in stages.values())
-        current = client.get_secret_value(SecretId=kinde_secret_name)['SecretString'] if has_value else None
-        if current == value:
-            return {'secret': kinde_secret_name, 'changed': False}
-        client.put_secret_value(SecretId=kinde_secret_name, SecretString=value)
-        return {'secret': kinde_secret_name, 'changed': True}
+        seeded = {kinde_secret_name: _seed_secret(client, kinde_secret_name, value, replace=True)}
+        for name, placeholder in sorted((OPERATOR_PLACEHOLDERS if placeholders is None else placeholders).items()):
+            seeded[name] = _seed_secret(client, name, placeholder, replace=False)
+        return {'secret': kinde_secret_name, 'changed': any(seeded.values()), 'secrets': seeded}
+
+
+# Operator-owned secrets (roles/secrets defaults, ``value_owner: operator``) the ECS tasks of
+# inventories/local read, with placeholder values. The Kinde client secret is seeded separately
+# (its value must be the Kinde emulator's).
+OPERATOR_PLACEHOLDERS = {
+    'local/github/pat/blog_data_ci': 'localcloud-placeholder-github-pat',
+    'local/circleci/pat/backstage': 'localcloud-placeholder-circleci-pat',
+    'local/prefect/api-auth': 'localcloud-placeholder-prefect-api-auth',
+    'blog-data/neo4j/credentials': json.dumps(
+        {'uri': 'neo4j+s://localcloud-placeholder.invalid', 'username': 'neo4j',
+         'password': 'localcloud-placeholder-neo4j'}, sort_keys=True),
+    'blog-data/cloudinary/credentials': json.dumps(
+        {'cloud_name': 'localcloud-placeholder', 'api_key': 'localcloud-placeholder-key',
+         'api_secret': 'localcloud-placeholder-cloudinary'}, sort_keys=True),
+}
+
+
+def _seed_secret(client, name, value, replace):
+    """Create ``name`` with ``value``, or put ``value`` into it when it has none (``replace``: also
+    when its value differs). Returns whether a version was written."""
+    try:
+        stages = client.describe_secret(SecretId=name).get('VersionIdsToStages', {})
+    except client.exceptions.ResourceNotFoundException:
+        client.create_secret(Name=name, SecretString=value)
+        return True
+    has_value = any('AWSCURRENT' in labels for labels in stages.values())
+    if has_value and not replace:
+        return False
+    if has_value and client.get_secret_value(SecretId=name)['SecretString'] == value:
+        return False
+    client.put_secret_value(SecretId=name, SecretString=value)
+    return True

@@ -40,6 +40,11 @@ ACCOUNT = {'id': hashlib.md5(b'localcloud-account').hexdigest(), 'name': 'localc
 # Zone plans (``POST /_localcloud/zones``): legacy_id -> (plan name, price). Free is the default.
 PLANS = {'free': ('Free Website', 0), 'pro': ('Pro Website', 25),
          'business': ('Business Website', 250), 'enterprise': ('Enterprise Website', 5000)}
+# Zone settings served by ``/zones/{id}/settings/{name}``: name -> (value of a new zone, accepted
+# values). A new zone's SSL/TLS encryption mode is Flexible until someone (or Cloudflare's Automatic
+# SSL/TLS, gradually, at most about monthly) raises it; ``origin_pull`` is Enterprise only.
+ZONE_SETTINGS = {'ssl': ('flexible', ('off', 'flexible', 'full', 'strict', 'origin_pull'))}
+ENTERPRISE_ONLY_VALUES = {('ssl', 'origin_pull')}
 
 
 class ApiError(Exception):
@@ -88,6 +93,7 @@ class CloudflareEmulator:
             for name in self.seed_zones:
                 self._add_zone(name, stamp)
             self.records = {zone_id: {} for zone_id in self.zones}
+            self.settings = {zone_id: self._new_settings() for zone_id in self.zones}
             self.tokens = {token: 'active' for token in self.seed_tokens}
             self.ipv4 = list(DEFAULT_IPV4)
             self.ipv6 = list(DEFAULT_IPV6)
@@ -120,6 +126,30 @@ class CloudflareEmulator:
                      'externally_managed': False},
         }
         return self.zones[zone_id]
+
+    @staticmethod
+    def _new_settings():
+        return {name: {'id': name, 'value': value, 'editable': True, 'modified_on': None}
+                for name, (value, dummy) in ZONE_SETTINGS.items()}
+
+    def _setting(self, zone, name):
+        if name not in ZONE_SETTINGS:
+            raise ApiError(400, 1006, 'Unrecognized zone setting name: %s' % name)
+        return self.settings.setdefault(zone['id'], self._new_settings())[name]
+
+    def _edit_setting(self, zone, name, data):
+        setting = self._setting(zone, name)
+        value = data.get('value')
+        allowed = ZONE_SETTINGS[name][1]
+        if (not isinstance(value, str) or value not in allowed or (
+                (name, value) in ENTERPRISE_ONLY_VALUES and zone['plan']['legacy_id'] != 'enterprise')):
+            raise ApiError(400, 1007, 'Invalid value for zone setting %s' % name)
+        if not setting['editable']:
+            raise ApiError(400, 1025, 'It is not possible to change %s settings for this zone.' % name)
+        if setting['value'] != value:
+            setting['value'] = value
+            setting['modified_on'] = now_iso()
+        return copy.deepcopy(setting)
 
     # -- helpers -----------------------------------------------------------
     def _zone(self, zone_id, path):
@@ -328,6 +358,12 @@ class CloudflareEmulator:
         zone = self._zone(parts[1], '/' + '/'.join(parts))
         if len(parts) == 2 and method == 'GET':
             return 200, copy.deepcopy(zone), None
+        if len(parts) == 4 and parts[2] == 'settings':
+            if method == 'GET':
+                return 200, copy.deepcopy(self._setting(zone, parts[3])), None
+            if method == 'PATCH':
+                return 200, self._edit_setting(zone, parts[3], self._json(body)), None
+            raise ApiError(405, 10405, 'Method not allowed for this route')
         if len(parts) < 3 or parts[2] != 'dns_records' or len(parts) > 4:
             raise ApiError(404, 7000, 'No route for that URI')
         records = self.records[zone['id']]
@@ -416,7 +452,23 @@ class CloudflareEmulator:
                                       % ', '.join(PLANS)}
             zone = self._add_zone(zone_name, now_iso(), plan)
             self.records.setdefault(zone['id'], {})
+            self.settings.setdefault(zone['id'], self._new_settings())
             return 200, copy.deepcopy(zone)
+        if name == 'zone_settings' and method == 'POST':
+            # Change a setting as the dashboard (or Automatic SSL/TLS) would: not logged as an API call.
+            zone_id = hashlib.md5(str(data.get('zone') or '').strip().lower().rstrip('.').encode()).hexdigest()
+            setting_name = data.get('id')
+            if zone_id not in self.zones or setting_name not in ZONE_SETTINGS:
+                return 400, {'error': 'zone must be a known zone name and id one of %s' % ', '.join(ZONE_SETTINGS)}
+            setting = self._setting(self.zones[zone_id], setting_name)
+            if data.get('value') is not None:
+                if data['value'] not in ZONE_SETTINGS[setting_name][1]:
+                    return 400, {'error': 'value must be one of %s' % ', '.join(ZONE_SETTINGS[setting_name][1])}
+                setting['value'] = data['value']
+                setting['modified_on'] = now_iso()
+            if data.get('editable') is not None:
+                setting['editable'] = bool(data['editable'])
+            return 200, copy.deepcopy(setting)
         if name == 'ips' and method == 'POST':
             self.ipv4 = list(data.get('ipv4_cidrs', self.ipv4))
             self.ipv6 = list(data.get('ipv6_cidrs', self.ipv6))
@@ -425,7 +477,10 @@ class CloudflareEmulator:
         if name == 'state' and method == 'GET':
             return 200, {'zones': copy.deepcopy(list(self.zones.values())),
                          'records': [copy.deepcopy(r) for recs in self.records.values()
-                                     for r in recs.values()]}
+                                     for r in recs.values()],
+                         'settings': {self.zones[zone_id]['name']: {n: v['value'] for n, v in settings.items()}
+                                      for zone_id, settings in self.settings.items()
+                                      if zone_id in self.zones}}
         if name == 'reset' and method == 'POST':
             self.reset()
             return 200, {'reset': True}

@@ -26,7 +26,7 @@ def serve(state_dir):
     ports = {name: common.port(name) for name in common.PORT_ENV}
     cloudflare = CloudflareEmulator()
     kinde = KindeEmulator('https://%s:%d' % (common.HOST, ports['kinde']))
-    aws = build_app(reset_hooks=(cloudflare.reset, kinde.reset))
+    aws = build_app(reset_hooks=(cloudflare.reset, kinde.reset), cloudflare=cloudflare)
     cert, key = generate_tls(state_dir)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

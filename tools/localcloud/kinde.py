@@ -101,6 +101,9 @@ class KindeEmulator:
         """Restore the seeded clients and forget issued codes/tokens."""
         with self.lock:
             self.clients = dict(self.seed_clients)
+            # client id -> allowed callback URLs (Kinde dashboard: Application > Details > Allowed
+            # callback URLs). A client without a list here accepts any redirect_uri.
+            self.callbacks = {}
             self.codes = {}
             self.tokens = {}
             self.log = []
@@ -215,6 +218,12 @@ class KindeEmulator:
             return 400, {'error': 'invalid_request',
                          'error_description': 'The redirect_uri parameter is missing or '
                                               'invalid.'}, []
+        allowed = self.callbacks.get(client_id)
+        if allowed is not None and redirect_uri not in allowed:
+            # Exact match, as Kinde compares the callback URLs of the application.
+            return 400, {'error': 'invalid_request',
+                         'error_description': 'The redirect_uri is not one of the allowed callback '
+                                              'URLs of the application.'}, []
         if query.get('response_type', ['code'])[0] != 'code':
             return 400, {'error': 'unsupported_response_type',
                          'error_description': 'The authorization server does not support '
@@ -241,9 +250,12 @@ class KindeEmulator:
             if not data.get('client_id') or not data.get('client_secret'):
                 return 400, {'error': 'client_id and client_secret are required'}, []
             self.clients[data['client_id']] = data['client_secret']
+            if data.get('callback_urls') is not None:
+                self.callbacks[data['client_id']] = [str(url) for url in data['callback_urls']]
             return 200, {'clients': sorted(self.clients)}, []
         if name == 'clients' and method == 'DELETE':
             self.clients.pop(data.get('client_id'), None)
+            self.callbacks.pop(data.get('client_id'), None)
             return 200, {'clients': sorted(self.clients)}, []
         if name == 'requests' and method == 'GET':
             return 200, list(self.log), []

@@ -346,9 +346,30 @@ def patch_secrets_manager(setter=setattr):
     _patch_secret_version_stage(setter)
 
 
+def _patch_rds_engine_versions(setter=setattr):
+    """Engine versions never go down (``localcloud.rds_fidelity``): ModifyDBCluster and
+    RestoreDBClusterFromSnapshot refuse an earlier version, as AWS does."""
+    from localcloud import rds_fidelity
+    rds_fidelity.patch(setter)
+
+
+def _patch_acm_fidelity(setter=setattr):
+    """ACM key algorithm spelling, DNS-driven issuance and delayed validation records; ELBv2 and CloudFront
+    refuse a certificate that is not ISSUED (``localcloud.acm_fidelity``)."""
+    from localcloud import acm_fidelity
+    acm_fidelity.patch(setter)
+
+
+def _patch_ecs_service_secrets(setter=setattr):
+    """No running task for a service whose secrets have no value; forced deployments (``localcloud.ecs_fidelity``)."""
+    from localcloud import ecs_fidelity
+    ecs_fidelity.patch(setter)
+
+
 def patch_rds_clusters(setter=setattr):
     """Only the RDS cluster corrections, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
     _patch_rds_cluster_lifecycle(setter)
+    _patch_rds_engine_versions(setter)
 
 
 PATCHES = (
@@ -358,8 +379,11 @@ PATCHES = (
     _patch_alb_default_attributes,
     _patch_rds_cluster_lifecycle,
     _patch_ecs_create_service,
+    _patch_ecs_service_secrets,
     _patch_secret_version_stage,
     _patch_rds_cluster_endpoint,
+    _patch_rds_engine_versions,
+    _patch_acm_fidelity,
 )
 
 
