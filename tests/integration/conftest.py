@@ -95,6 +95,17 @@ class PlaybookRun:
         """The write calls of this run."""
         return [call for call in self.calls if call["write"]]
 
+    @property
+    def changed_tasks(self):
+        """Names of the tasks (``role : task``) that reported changed, in order, once each."""
+        names, task = [], None
+        for line in self.output.splitlines():
+            if line.startswith("TASK ["):
+                task = line[len("TASK ["):line.rfind("]")]
+            elif line.startswith("changed:") and task not in names:
+                names.append(task)
+        return names
+
     def assert_noop(self):
         """The run succeeded and changed nothing: rc 0, a recap with failed=0, unreachable=0, changed=0,
         and not one write call in the local cloud's request log."""
@@ -125,11 +136,6 @@ class Platform:
         """An empty local cloud with the operator's part done: the Kinde client secret in Secrets Manager."""
         self.cloud.reset()
         self.cloud.seed_operator_secrets()
-
-    @staticmethod
-    def assert_noop(run):
-        """``run.assert_noop()``, for tests that hold the platform: rc 0, failed 0, changed 0, no write call."""
-        run.assert_noop()
 
     def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None):
         """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls

@@ -150,5 +150,3 @@ def test_module_not_editable_fails_before_any_write(lc, env):
     result = run_module(env)
     assert result['failed'] is True and 'not editable' in result['msg'] and 'Nothing was changed.' in result['msg']
     assert [c for c in calls(lc) if c[0] != 'GET'] == [] and ssl_mode(lc) == 'flexible'
-
-
