@@ -7,13 +7,11 @@ given through ``CLOUDFLARE_API_TOKEN`` and must never appear in anything ansible
 """
 
 import hashlib
-import json
 import os
-import subprocess
-import sys
+
+from localcloud.testing import ansible_module
 
 MODULE = 'rocketclub.platform.cloudflare_dns_record'
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZONE = 'rocketclub.local'
 ZONE_ID = hashlib.md5(ZONE.encode()).hexdigest()
 TARGET = 'd111111abcdef8.cloudfront.net'
@@ -21,21 +19,9 @@ TARGET = 'd111111abcdef8.cloudfront.net'
 
 def run_module(env, token=None, flags=(), **args):
     """Run the module once through ``ansible localhost``; return its result."""
-    run_env = dict(env, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json',
-                   ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    token = token or env['CLOUDFLARE_API_TOKEN']
-    run_env['CLOUDFLARE_API_TOKEN'] = token
     args = dict({'zone': ZONE, 'name': 'portal', 'content': TARGET,
                  'api_base_url': env['LOCALCLOUD_CLOUDFLARE_URL']}, **args)
-    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
-    proc = subprocess.run(
-        [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', MODULE, '-a', json.dumps(args),
-         '-e', 'ansible_python_interpreter=' + sys.executable] + list(flags),
-        env=run_env, capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
-    assert proc.returncode in (0, 2), proc.stdout + proc.stderr
-    assert token not in proc.stdout + proc.stderr
-    return json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+    return ansible_module(env, MODULE, args, flags, token)
 
 
 def records(lc):

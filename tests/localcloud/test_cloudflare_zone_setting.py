@@ -9,14 +9,13 @@ Every test asserts on the emulator's state and request log, not only on the clie
 import hashlib
 import json
 import os
-import subprocess
-import sys
 
 import cloudflare
 import pytest
 
+from localcloud.testing import ansible_module
+
 MODULE = 'rocketclub.platform.cloudflare_zone_setting'
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZONE = 'rocketclub.local'
 ZONE_ID = hashlib.md5(ZONE.encode()).hexdigest()
 SSL_PATH = '/client/v4/zones/%s/settings/ssl' % ZONE_ID
@@ -31,19 +30,9 @@ def cf(lc, env):
 
 def run_module(env, flags=(), **args):
     """Run the module once through ``ansible localhost``; return its result."""
-    run_env = dict(env, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json',
-                   ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
     args = dict({'zone': ZONE, 'setting': 'ssl', 'value': 'strict',
                  'api_base_url': env['LOCALCLOUD_CLOUDFLARE_URL']}, **args)
-    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
-    proc = subprocess.run(
-        [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', MODULE, '-a', json.dumps(args),
-         '-e', 'ansible_python_interpreter=' + sys.executable] + list(flags),
-        env=run_env, capture_output=True, text=True, timeout=120, check=False, cwd=REPO)
-    assert proc.returncode in (0, 2), proc.stdout + proc.stderr
-    assert env['CLOUDFLARE_API_TOKEN'] not in proc.stdout + proc.stderr
-    return json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+    return ansible_module(env, MODULE, args, flags)
 
 
 def calls(lc):

@@ -3,12 +3,17 @@
 """Helpers for tests: run a private local cloud on free ports."""
 
 import contextlib
+import io
+import json
 import os
 import socket
 import subprocess
 import sys
 
+from urllib.parse import urlsplit
+
 from localcloud import common
+from localcloud.cloudflare_api import CloudflareEmulator
 from localcloud.cli import PACKAGE_PARENT, client_env
 from localcloud.client import LocalCloud
 
@@ -61,3 +66,57 @@ def running(state_dir, ports=None):
         yield client, env
     finally:
         cli(['down'], env, check=False)
+
+
+def ansible_module(env, module, args, flags=(), token=None):
+    """Run ``module`` once through ``ansible localhost`` from the checkout against the instance of ``env``
+    (Cloudflare token from ``env`` unless ``token``); return its result. No token may appear in the output."""
+    repo = os.path.dirname(PACKAGE_PARENT)
+    token = token or env['CLOUDFLARE_API_TOKEN']
+    run_env = dict(env, ANSIBLE_CONFIG=os.path.join(repo, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+                   ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json',
+                   ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+                   CLOUDFLARE_API_TOKEN=token)
+    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    proc = subprocess.run(
+        [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', module, '-a', json.dumps(args),
+         '-e', 'ansible_python_interpreter=' + sys.executable] + list(flags),
+        env=run_env, capture_output=True, text=True, timeout=120, check=False, cwd=repo)
+    assert proc.returncode in (0, 2), proc.stdout + proc.stderr
+    assert token not in proc.stdout + proc.stderr
+    return json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+
+
+class InProcessCloudflare(CloudflareEmulator):
+    """The Cloudflare emulator called in process, in place of ``fetch_url`` of a module_utils file.
+
+    ``calls()`` / ``writes()`` list the logged calls as ``METHOD path`` (path below ``/client/v4``).
+    """
+
+    def fetch_url(self, module, url, data=None, headers=None, method=None, timeout=None, **kwargs):
+        """``ansible.module_utils.urls.fetch_url``, answered by the emulator's WSGI application."""
+        parts = urlsplit(url)
+        body = (data or "").encode() if isinstance(data or "", str) else data
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
+                   "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
+        answer = {}
+        raw = b"".join(self(environ, lambda status, hdrs: answer.update(status=int(status.split()[0]), headers=hdrs)))
+        info = dict({k.lower(): v for k, v in answer["headers"]}, url=url, status=answer["status"], msg="OK")
+        if answer["status"] >= 400:
+            return None, dict(info, body=raw)
+        return io.BytesIO(raw), info
+
+    def calls(self):
+        return [f"{e['method']} {e['path'].split('/client/v4')[1]}" for e in self.log]
+
+    def writes(self):
+        return [call for call in self.calls() if not call.startswith("GET ")]
+
+    def install(self, monkeypatch, client_module):
+        """Answer every request of ``client_module`` (module_utils/cloudflare.py); record its sleeps."""
+        self.sleeps = []
+        monkeypatch.setattr(client_module, "fetch_url", self.fetch_url)
+        monkeypatch.setattr(client_module, "default_sleep", self.sleeps.append)
+        monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+        return self

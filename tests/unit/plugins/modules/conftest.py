@@ -103,7 +103,8 @@ def api_calls(monkeypatch):
 
 @pytest.fixture
 def run_module(capsys, aws_region, monkeypatch):
-    """Run a module's ``main()`` with the given args (``region`` defaults to ``aws_region``).
+    """Run a module's ``main()`` with the given args (``region`` defaults to ``aws_region``, except for a
+    module that is not an AWS module: ``aws=False``, e.g. the Cloudflare ones).
 
     Return a ``ModuleRun``: it unpacks as ``(result_dict, raw_stdout)`` and carries the exit code as ``.rc``,
     which must agree with the result's ``failed`` flag.
@@ -115,9 +116,10 @@ def run_module(capsys, aws_region, monkeypatch):
     # tests) flips this process-wide flag, and module warnings would then be lost.
     monkeypatch.setattr(_internal, "is_controller", False)
 
-    def _run(main, args, check_mode=False, diff=False):
+    def _run(main, args, check_mode=False, diff=False, aws=True):
         args = dict(args)
-        args.setdefault("region", aws_region)
+        if aws:
+            args.setdefault("region", aws_region)
         if check_mode:
             args["_ansible_check_mode"] = True
         if diff:

@@ -10,16 +10,11 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import sys
-from unittest import mock
-from urllib.parse import urlsplit
 
 import pytest
-
-from ansible.module_utils import basic
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare
 from ansible_collections.rocketclub.platform.plugins.modules import cloudflare_zone_setting as module_under_test
@@ -29,7 +24,7 @@ if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
 
 from localcloud.cloudflare_api import ApiError  # noqa: E402 pylint: disable=wrong-import-position
-from localcloud.cloudflare_api import CloudflareEmulator  # noqa: E402 pylint: disable=wrong-import-position
+from localcloud.testing import InProcessCloudflare  # noqa: E402 pylint: disable=wrong-import-position
 
 ZONE = "rocketclub.online"
 ZONE_ID = hashlib.md5(ZONE.encode()).hexdigest()  # as the emulator makes it
@@ -38,27 +33,8 @@ BASE = "http://cloudflare.invalid/client/v4"
 SSL_PATH = f"/zones/{ZONE_ID}/settings/ssl"
 
 
-class Emulator(CloudflareEmulator):
-    """The emulator behind ``fetch_url``; ``calls()`` lists the logged calls as ``METHOD path``."""
-
-    def fetch_url(self, module, url, data=None, headers=None, method=None, timeout=None, **kwargs):
-        parts = urlsplit(url)
-        body = (data or "").encode() if isinstance(data or "", str) else data
-        environ = {"REQUEST_METHOD": method, "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-                   "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
-        answer = {}
-        raw = b"".join(self(environ, lambda status, hdrs: answer.update(status=int(status.split()[0]), headers=hdrs)))
-        info = dict({k.lower(): v for k, v in answer["headers"]}, url=url, status=answer["status"], msg="OK")
-        if answer["status"] >= 400:
-            return None, dict(info, body=raw)
-        return io.BytesIO(raw), info
-
-    def calls(self):
-        return [f"{e['method']} {e['path'].split('/client/v4')[1]}" for e in self.log]
-
-    def writes(self):
-        return [call for call in self.calls() if not call.startswith("GET ")]
+class Emulator(InProcessCloudflare):
+    """The in-process emulator, with the zone setting these tests read."""
 
     def ssl(self):
         return self.settings[ZONE_ID]["ssl"]
@@ -66,20 +42,7 @@ class Emulator(CloudflareEmulator):
 
 @pytest.fixture
 def cf(monkeypatch):
-    emulator = Emulator(zones=[ZONE], tokens=[TOKEN])
-    emulator.sleeps = []
-    monkeypatch.setattr(cloudflare, "fetch_url", emulator.fetch_url)
-    monkeypatch.setattr(cloudflare, "default_sleep", emulator.sleeps.append)
-    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
-    return emulator
-
-
-def _main_without_region():
-    """``run_module`` adds the AWS ``region`` option, which this (non-AWS) module does not have."""
-    args = json.loads(basic._ANSIBLE_ARGS)
-    args["ANSIBLE_MODULE_ARGS"].pop("region", None)
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps(args).encode()):
-        module_under_test.main()
+    return Emulator(zones=[ZONE], tokens=[TOKEN]).install(monkeypatch, cloudflare)
 
 
 @pytest.fixture
@@ -88,7 +51,7 @@ def run(run_module):
         args = dict(zone=ZONE, setting="ssl", value="strict", api_token=TOKEN, api_base_url=BASE)
         args.update(kwargs)
         args = {k: v for k, v in args.items() if v is not None}
-        result = run_module(_main_without_region, args, check_mode=check_mode, diff=diff)
+        result = run_module(module_under_test.main, args, check_mode=check_mode, diff=diff, aws=False)
         assert TOKEN not in result.out
         return result.result
 
