@@ -13,7 +13,8 @@ One sequence (module-scoped fixtures, each run once), so the suite pays for one 
 3. an AWS maintenance window raises Aurora's minor version and an operator puts a new value into a
    secret Backstage reads at task start: the next converge sends no downgrade and redeploys Backstage,
    and nothing else;
-4. the converge after that, and --check, are no-ops.
+4. the converge after that is a no-op (test_site.py checks --check on a converged platform);
+5. a throttled operation that outlasts the retry budget fails the run naming it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pytest
 
 BACKSTAGE_SECRET = "local/circleci/pat/backstage"
 CLUSTER = "rocketclub-local"
-SERVICES = {"backstage": "rocketclub-local-backstage", "prefect": "rocketclub-local-prefect"}
+SERVICES = {"backstage": "backstage", "prefect": "prefect"}
 EVENTUAL_CONSISTENCY_OPERATIONS = {"CreateService", "RegisterScalableTarget", "PutScalingPolicy", "CreateListener"}
 
 
@@ -77,7 +78,7 @@ def maintenance_run(platform, noop_run):
 @pytest.fixture(scope="module")
 def settled_runs(platform, maintenance_run):
     assert maintenance_run["run"].rc == 0, maintenance_run["run"].output[-4000:]
-    return platform.playbook("playbooks/site.yml"), platform.playbook("playbooks/site.yml", "--check", "--diff")
+    return platform.playbook("playbooks/site.yml")
 
 
 def test_fresh_converge_rides_out_eventual_consistency_and_throttling(fresh_run):
@@ -151,10 +152,8 @@ def test_raised_minor_version_is_kept_and_the_new_secret_redeploys_backstage_onl
     assert after[SERVICES["prefect"]] == before[SERVICES["prefect"]]
 
 
-def test_converge_and_check_after_that_are_noops(platform, settled_runs):
-    converge, check = settled_runs
-    converge.assert_noop()
-    check.assert_noop()
+def test_converge_after_that_is_a_noop(settled_runs):
+    settled_runs.assert_noop()
 
 
 def test_a_throttled_operation_past_the_retry_budget_is_named(platform, settled_runs):

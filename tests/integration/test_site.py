@@ -105,9 +105,22 @@ def test_check_on_an_empty_account_predicts_and_writes_nothing(empty_account_che
     run = empty_account_check
     assert run.rc == 0, run.output[-4000:]
     assert run.writes == [], run.writes
-    # KMS key, secrets, parameters, VPC, the data buckets (predicted by name: amazon.aws.s3_bucket has
-    # no check mode) and their parameters, and the .ork processor role are predicted as new ...
-    assert run.changed == 7, run.output[-4000:]
+    # The KMS keys (the environment's and the account-wide shared one), secrets, parameters, VPC, the data
+    # buckets (predicted by name: amazon.aws.s3_bucket has no check mode) and their parameters, the .ork
+    # processor role and the zone's SSL mode (the emulator starts a zone at Flexible) are predicted ...
+    assert [task.split(" : ")[1] for task in run.changed_tasks] == [
+        "Ensure the platform KMS key",
+        "Ensure the shared KMS key (account-wide secrets)",
+        "Ensure the Secrets Manager entries",
+        "Ensure the shared Secrets Manager entries (shared key, environment-independent tags)",
+        "Ensure the SSM parameters",
+        "Ensure the VPC",
+        "Predict the buckets a real run would create",
+        "Publish the bucket names in SSM (/<env>/blog-data/buckets/<layer>)",
+        "Ensure the IAM roles and their trust policies",
+        "Set the zone's SSL/TLS encryption mode",
+    ], run.tail()
+    assert run.changed == 10
     # ... and what would live in the new VPC is reported rather than guessed at.
     assert "Check mode: VPC rocketclub-local does not exist yet" in run.output
 
@@ -218,11 +231,16 @@ def test_kms_key(platform, first_run):
 
 def test_secrets_by_name_owner_and_key(platform, first_run):
     sm = platform.client("secretsmanager")
-    key_arn = platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["Arn"]
+    kms = platform.client("kms")
+    key_arn = kms.describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["Arn"]
+    # The secrets every environment of the account shares have one account-wide key of their own.
+    shared_key_arn = kms.describe_key(KeyId="alias/rocketclub-shared")["KeyMetadata"]["Arn"]
+    assert shared_key_arn != key_arn
     for name in GENERATED_SECRETS + DATABASE_URL_SECRETS + CONTAINER_SECRETS + OPERATOR_SEEDED:
         secret = sm.describe_secret(SecretId=name)
         tags = tags_of(secret)
-        assert secret["KmsKeyId"] in (key_arn, key_arn.split("/")[-1]), name
+        expected_key = shared_key_arn if name.startswith("blog-data/") else key_arn
+        assert secret["KmsKeyId"] in (expected_key, expected_key.split("/")[-1]), name
         assert tags["platform:managed-by"] == "rocketclub.platform", name
         expected_env = "shared" if name.startswith("blog-data/") else ENV
         assert tags["platform:env"] == expected_env, name
