@@ -7,7 +7,6 @@ given through ``CLOUDFLARE_API_TOKEN`` and must never appear in anything ansible
 """
 
 import hashlib
-import os
 
 from localcloud.testing import ansible_module
 

@@ -8,7 +8,6 @@ Every test asserts on the emulator's state and request log, not only on the clie
 
 import hashlib
 import json
-import os
 
 import cloudflare
 import pytest
