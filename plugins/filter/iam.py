@@ -3,10 +3,10 @@
 """IAM policy documents for the platform's ECS task and Lambda roles.
 
 ``iam_role_plan`` turns a short description of what a role may read and write into the trust policy
-and the inline policy that amazon.aws.iam_role and amazon.aws.iam_policy apply. Every resource is
+and the inline policy that rocketclub.platform.iam_roles applies (``iam_roles_module_input``). Every resource is
 named: the only ``*`` is ecr:GetAuthorizationToken, which AWS does not scope to a resource. Output
-is deterministic (fixed statement order and Sids, sorted actions and resources), so a second run of
-those modules compares equal and changes nothing.
+is deterministic (fixed statement order and Sids, sorted actions and resources); the module also compares
+the documents as normalised JSON, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def _run_task_statements(role, spec, arns, name_prefix):
 
 
 def iam_role_plan(roles, context):
-    """One entry per role, in input order, for amazon.aws.iam_role and amazon.aws.iam_policy:
+    """One entry per role, in input order, for rocketclub.platform.iam_roles (``iam_roles_module_input``):
     ``{name, role_name, arn, description, trust_policy, policy_name, policy}``.
 
     ``context``: ``{partition (default aws), region, account_id, kms_key_arn, name_prefix,
@@ -280,10 +280,27 @@ def iam_role_plan(roles, context):
     return plan
 
 
+def iam_roles_module_input(plan):
+    """The ``roles`` option of rocketclub.platform.iam_roles from an ``iam_role_plan``: one role per plan entry
+    with its trust policy and its one inline policy."""
+    if not isinstance(plan, list):
+        raise AnsibleFilterError("iam_roles_module_input: expected the list iam_role_plan returns")
+    return [
+        {
+            "name": entry["role_name"],
+            "description": entry["description"],
+            "assume_role_policy_document": entry["trust_policy"],
+            "inline_policies": {entry["policy_name"]: entry["policy"]},
+        }
+        for entry in plan
+    ]
+
+
 class FilterModule:
     """IAM policy filters."""
 
     def filters(self):
         return {
             "iam_role_plan": iam_role_plan,
+            "iam_roles_module_input": iam_roles_module_input,
         }

@@ -37,10 +37,26 @@ def network_subnet_plan(config, name_prefix):
     return plan
 
 
-def network_registered_subnets(results):
-    """The subnet plan entries of a registered ec2_vpc_subnet loop, each with its subnet id
-    (None where check mode predicted a subnet that does not exist yet)."""
-    return [dict(r["item"], id=(r.get("subnet") or {}).get("id")) for r in results]
+def network_subnet_specs(plan):
+    """The ``subnets`` option of rocketclub.platform.vpc_subnets for a subnet plan: public subnets map
+    public IPs on launch, every subnet carries its tier in the ``platform:tier`` tag."""
+    return [
+        {
+            "name": s["name"],
+            "cidr": s["cidr"],
+            "az": s["az"],
+            "map_public": s["tier"] == "public",
+            "tags": {"platform:tier": s["tier"]},
+        }
+        for s in plan
+    ]
+
+
+def network_registered_subnets(plan, subnets):
+    """The subnet plan entries, each with the id rocketclub.platform.vpc_subnets returned for it (in check
+    mode ``pending:subnet/<name>`` for a subnet to be created)."""
+    ids = {s["name"]: s.get("id") for s in subnets or []}
+    return [dict(entry, id=ids.get(entry["name"])) for entry in plan]
 
 
 def network_nat_plan(subnets, nat_mode, name_prefix):
@@ -55,14 +71,15 @@ def network_nat_plan(subnets, nat_mode, name_prefix):
     return [{"name": f"{name_prefix}-nat-{s['az'][-1]}", "subnet_id": s["id"]} for s in public]
 
 
-def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix):
-    """Route tables: public (default route to the IGW), private-app per AZ (default route to the
-    NAT of that AZ, or of the single NAT), private-data (no default route: the database tier never
-    reaches the internet)."""
+def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix, parked=False):
+    """Route tables (the ``route_tables`` option of rocketclub.platform.vpc_route_tables): public (default
+    route to the IGW, ``igw`` for the VPC's own), private-app per AZ (default route to the NAT of that AZ,
+    or of the single NAT), private-data (no default route: the database tier never reaches the internet).
+    ``parked``: the private-app routes are left as they are (their NAT gateways are deleted on purpose)."""
     plan = [
         {
             "name": f"{name_prefix}-public",
-            "tier": "public",
+            "tags": {"platform:tier": "public"},
             "subnets": [s["id"] for s in subnets if s["tier"] == "public"],
             "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw_id}],
         }
@@ -72,18 +89,19 @@ def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix):
     any_nat = nat_gateways[0]["nat_gateway_id"] if nat_gateways else None
     for subnet in (s for s in subnets if s["tier"] == "private-app"):
         nat = nat_by_az.get(subnet["az"], any_nat)
+        routes = [{"dest": "0.0.0.0/0", "nat_gateway_id": nat}] if nat else []
         plan.append(
             {
                 "name": f"{name_prefix}-private-app-{subnet['az'][-1]}",
-                "tier": "private-app",
+                "tags": {"platform:tier": "private-app"},
                 "subnets": [subnet["id"]],
-                "routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": nat}] if nat else [],
+                "routes": None if parked else routes,
             }
         )
     plan.append(
         {
             "name": f"{name_prefix}-private-data",
-            "tier": "private-data",
+            "tags": {"platform:tier": "private-data"},
             "subnets": [s["id"] for s in subnets if s["tier"] == "private-data"],
             "routes": [],
         }
@@ -92,14 +110,28 @@ def network_route_table_plan(subnets, nat_gateways, igw_id, name_prefix):
 
 
 def network_security_group_ids(sg_results):
-    """Map each security group's role (alb, ecs, aurora, endpoints) to its id."""
+    """Map each security group's role (alb, ecs, aurora, endpoints) to its id: from the registered result of
+    rocketclub.platform.security_groups (its ``group_ids``; in check mode ``pending:security-group/<name>`` for a
+    group to be created), or from the ``results`` of an amazon.aws.ec2_security_group loop."""
+    if isinstance(sg_results, dict):
+        return dict(sg_results["group_ids"])
     return {r["item"]["role"]: r.get("group_id") for r in sg_results}
 
 
-def network_endpoint_plan(gateway_services, interface_services, route_table_ids, subnets, sg_results):
+def network_private_route_table_ids(route_tables):
+    """IDs of the private route tables (private-app, private-data) of a vpc_route_tables result."""
+    return [
+        t["route_table_id"] for t in route_tables if (t.get("tags") or {}).get("platform:tier") != "public"
+    ]
+
+
+def network_endpoint_plan(gateway_services, interface_services, route_table_ids, subnets, security_groups):
     """Endpoint list for rocketclub.platform.vpc_endpoints: gateway endpoints on the private route
-    tables, interface endpoints in the private-app subnets behind the endpoints security group."""
-    endpoint_sgs = [network_security_group_ids(sg_results)["endpoints"]]
+    tables, interface endpoints in the private-app subnets behind the endpoints security group.
+    ``security_groups``: the security group ids by role, or what network_security_group_ids maps."""
+    if not isinstance(security_groups, dict):
+        security_groups = network_security_group_ids(security_groups)
+    endpoint_sgs = [security_groups["endpoints"]]
     app_subnets = [s["id"] for s in subnets if s["tier"] == "private-app"]
     plan = [{"service": name, "type": "Gateway", "route_table_ids": list(route_table_ids)} for name in gateway_services]
     plan += [
@@ -158,7 +190,9 @@ class FilterModule:
     def filters(self):
         return {
             "network_subnet_plan": network_subnet_plan,
+            "network_subnet_specs": network_subnet_specs,
             "network_registered_subnets": network_registered_subnets,
+            "network_private_route_table_ids": network_private_route_table_ids,
             "network_nat_plan": network_nat_plan,
             "network_route_table_plan": network_route_table_plan,
             "network_endpoint_plan": network_endpoint_plan,

@@ -326,5 +326,40 @@ def issue_status(view):
     return f"{view.get('status')}, {done} of {total} names validated"
 
 
+def _validation_key(name):
+    """A wildcard name is validated by the record of its base name (``*.example.com`` -> ``example.com``)."""
+    name = normalize_name(name)
+    return name[2:] if name.startswith("*.") else name
+
+
+def predicted_validation_records(desired, candidates, arn_placeholder_kind="acm-validation-record"):
+    """The DNS validation records a certificate check mode would request is predicted to get.
+
+    ACM gives a domain name the same validation CNAME in every certificate of the account that names it
+    (observed in dflook/cloudformation-dns-certificate#7; this is what lets ACM renew a certificate while the
+    record stays), so a name that a live certificate of the same ``Name`` tag already has a record for gets
+    that record. Any other name gets placeholders ``pending:<kind>/<name>`` for the record's name and value
+    (AWS derives them from the account and name; they cannot be computed). E-mail validation has no records.
+    """
+    if desired.get("validation_method") != "DNS":
+        return []
+    known = {}
+    for candidate in candidates or []:
+        for record in candidate.get("validation_records") or []:
+            if record.get("name") and record.get("value"):
+                known.setdefault(_validation_key(record.get("domain_name")), record)
+    records = []
+    for name in desired["subject_alternative_names"]:
+        record = known.get(_validation_key(name))
+        if record is not None:
+            records.append({"domain_name": name, "name": record["name"], "type": record.get("type") or "CNAME",
+                            "value": record["value"], "validation_status": "PENDING_VALIDATION"})
+        else:
+            key = _validation_key(name)
+            records.append({"domain_name": name, "name": f"pending:{arn_placeholder_kind}/{key}", "type": "CNAME",
+                            "value": f"pending:acm-validation-value/{key}", "validation_status": "PENDING_VALIDATION"})
+    return records
+
+
 def pending_records(records):
     return [r for r in records if r.get("validation_status") != "SUCCESS"]

@@ -19,6 +19,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+
 MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
 # Tags the module keeps on the cluster for itself; never compared with O(tags), never purged by it.
 RESTORED_FROM_TAG = "platform:restored-from"  # snapshot a cluster was restored from (informational)
@@ -278,12 +280,19 @@ def scaling_to_api(scaling):
 
 
 def predicted_cluster(api, snapshot=None, master_username=None):
-    """The DBCluster shape that a CreateDBCluster/RestoreDBClusterFromSnapshot with ``api`` would give."""
+    """The DBCluster shape that a CreateDBCluster/RestoreDBClusterFromSnapshot with ``api`` would give.
+
+    Its ARN and endpoints are only known once AWS created it: they are check-mode placeholders
+    (``pending:rds-cluster/<id>``, ``pending:rds-cluster-endpoint/<id>``, ``pending:rds-cluster-reader-endpoint/<id>``).
+    """
     snapshot = snapshot or {}
+    cluster_id = api["DBClusterIdentifier"]
     shape = {k: v for k, v in api.items() if k not in ("Tags", "VpcSecurityGroupIds", "DBSubnetGroupName", "SnapshotIdentifier")}
     shape.update(
         Status="creating",
-        DBClusterArn=None,
+        DBClusterArn=pending_id("rds-cluster", cluster_id),
+        Endpoint=pending_id("rds-cluster-endpoint", cluster_id),
+        ReaderEndpoint=pending_id("rds-cluster-reader-endpoint", cluster_id),
         DBSubnetGroup=api["DBSubnetGroupName"],
         TagList=api["Tags"],
         VpcSecurityGroups=[{"VpcSecurityGroupId": g, "Status": "active"} for g in api.get("VpcSecurityGroupIds") or []],

@@ -14,6 +14,8 @@ import ipaddress
 import re
 from collections import namedtuple
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT")
 PROXIABLE_TYPES = ("A", "AAAA", "CNAME")
 # The types that may not share a name with a record of the given type (Cloudflare errors 81053 and 81054).
@@ -172,7 +174,10 @@ def normalize_content(rtype, content, fqdn=None):
 
 
 def content_key(rtype, content):
-    """What two contents are compared by (existing records may hold content written differently)."""
+    """What two contents are compared by (existing records may hold content written differently); a check-mode
+    placeholder equals no content Cloudflare holds."""
+    if is_pending(content):
+        return ("pending", content)
     try:
         if rtype == "TXT":
             return tuple(txt_strings(content))
@@ -245,15 +250,20 @@ def validate_ttl(ttl, proxied):
 
 
 def desired_record(params):
-    """The record the options ask for (``comment``/``tags`` ``None`` = left as they are); raises ``RecordError``."""
+    """The record the options ask for (``comment``/``tags`` ``None`` = left as they are); raises ``RecordError``.
+
+    A check-mode placeholder (``pending:<kind>/<name>``) as the name or the content is kept as it is: the record
+    it stands for is not known yet, so it differs from every record Cloudflare holds (see ``plan_present``)."""
     rtype = params["type"]
-    fqdn = record_fqdn(params["name"], params["zone"])
+    fqdn = params["name"] if is_pending(params["name"]) else record_fqdn(params["name"], params["zone"])
     proxied = resolve_proxied(rtype, params.get("proxied"))
     content = params.get("content")
+    if content is not None and not is_pending(content):
+        content = normalize_content(rtype, content, fqdn)
     return {
         "name": fqdn,
         "type": rtype,
-        "content": normalize_content(rtype, content, fqdn) if content is not None else None,
+        "content": content,
         "ttl": validate_ttl(params.get("ttl", AUTO_TTL), proxied),
         "proxied": proxied,
         "comment": validate_comment(params.get("comment")),

@@ -25,6 +25,8 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import MASK
 
 MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
@@ -83,7 +85,8 @@ def _validate_present(spec, label):
             f"{label}: certificate_arn is required when aliases are set; give the ARN of an ACM certificate "
             "in us-east-1 that covers every alias"
         )
-    if spec["certificate_arn"] and not ACM_CERTIFICATE_ARN.match(spec["certificate_arn"]):
+    certificate_arn = spec["certificate_arn"]
+    if certificate_arn and not is_pending(certificate_arn) and not ACM_CERTIFICATE_ARN.match(certificate_arn):
         errors.append(
             f"{label}: certificate_arn must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses "
             f"certificates from us-east-1), got {spec['certificate_arn']}"
@@ -109,6 +112,36 @@ def _validate_present(spec, label):
             errors.append(f"{label}: behaviors[{index}].path_pattern must not be empty")
         errors.extend(_validate_behavior(behavior, f"{label}: behaviors[{index}]"))
     return errors
+
+
+def pending_inputs(distributions):
+    """``{option: value}`` of every check-mode placeholder among the ids the distributions refer to (a
+    certificate, an origin, policies, a web ACL that a real run would create first)."""
+    found = {}
+    for index, spec in enumerate(distributions):
+        label = f"distributions[{index}]"
+        candidates = {
+            f"{label}.certificate_arn": spec.get("certificate_arn"),
+            f"{label}.web_acl_id": spec.get("web_acl_id"),
+            f"{label}.origin.domain_name": (spec.get("origin") or {}).get("domain_name"),
+        }
+        behaviors = [("default_behavior", spec.get("default_behavior") or {})]
+        behaviors += [(f"behaviors[{i}]", b) for i, b in enumerate(spec.get("behaviors") or [])]
+        for where, behavior in behaviors:
+            for key in ("cache_policy_id", "origin_request_policy_id", "response_headers_policy_id"):
+                candidates[f"{label}.{where}.{key}"] = behavior.get(key)
+        found.update((option, value) for option, value in candidates.items() if is_pending(value))
+    return found
+
+
+def pending_distribution(name):
+    """The id, ARN and domain name check mode returns for a distribution a real run would create
+    (CloudFront chooses them)."""
+    return {
+        "Id": pending_id("cloudfront-distribution", name),
+        "ARN": pending_id("cloudfront-distribution-arn", name),
+        "DomainName": pending_id("cloudfront-domain-name", name),
+    }
 
 
 def validate_secret_header(header):

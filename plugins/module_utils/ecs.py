@@ -76,12 +76,6 @@ def with_revision(arn_or_family, revision):
     return f"{base}:{revision}"
 
 
-def arn_prefix(arn):
-    """``arn:<partition>:ecs:<region>:<account>:`` of an ECS ARN, or None."""
-    parts = (arn or "").split(":")
-    return ":".join(parts[:5]) + ":" if len(parts) > 5 and parts[2] == "ecs" else None
-
-
 # ------------------------------------------------------------------------------------------------ values
 
 

@@ -17,6 +17,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import log
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import parse_size
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import text_map
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 # Fargate task sizes: CPU units -> allowed memory (MiB).
 FARGATE_SIZES = {
@@ -46,8 +47,11 @@ def image_problem(image):
 
 
 def secret_reference(ref):
-    """Classify a secret reference: ``("secretsmanager", base_arn)``, ``("ssm", arn)``, ``("name", name)`` or None."""
+    """Classify a secret reference: ``("secretsmanager", base_arn)``, ``("ssm", arn)``, ``("name", name)``,
+    ``("pending", ref)`` (check mode: the ARN of a secret an earlier task would create) or None."""
     ref = (ref or "").strip()
+    if is_pending(ref):
+        return "pending", ref
     if not ref.startswith("arn:"):
         return ("name", ref) if ref and ":" not in ref else None
     parts = ref.split(":")

@@ -114,7 +114,11 @@ options:
     default: 300
 notes:
   - Supports C(check_mode) (the result predicts the certificate; a certificate to be requested has
-    RV(certificate_arn=null), RV(status=null) and no RV(validation_records)) and C(diff) (before/after of
+    RV(certificate_arn=pending:certificate/<name_tag>), RV(status=PENDING_VALIDATION) and predicted
+    RV(validation_records); a name that a live certificate with the same C(Name) tag already has a record for
+    gets that record, since ACM keeps a name's validation CNAME in the account; any other name gets
+    placeholders C(pending:acm-validation-record/<name>) and C(pending:acm-validation-value/<name>)) and
+    C(diff) (before/after of
     the ARN, domain name, subject alternative names, status and tags).
   - A second run with the same input makes no write API call.
   - ACM fills in the DNS validation records a few seconds after the request; the module polls
@@ -168,14 +172,15 @@ RETURN = r"""
 certificate_arn:
   description:
     - ARN of the certificate.
-    - V(null) for a certificate that would be requested in check mode, and with O(state=absent).
+    - C(pending:certificate/<name_tag>) for a certificate that would be requested in check mode; V(null) with
+      O(state=absent).
   returned: always
   type: str
   sample: arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-1234-5678-9abc-0123456789ab
 status:
   description:
     - Status of the certificate as reported by ACM, for example V(PENDING_VALIDATION) or V(ISSUED).
-    - V(null) for a certificate that would be requested in check mode, and with O(state=absent).
+    - V(PENDING_VALIDATION) for a certificate that would be requested in check mode; V(null) with O(state=absent).
   returned: always
   type: str
   sample: PENDING_VALIDATION
@@ -200,8 +205,8 @@ key_algorithm:
 validation_records:
   description:
     - The DNS records ACM checks to validate the names, one per name that has one.
-    - Empty for e-mail validation, in check mode for a certificate that would be requested, and with
-      O(state=absent).
+    - Empty for e-mail validation and with O(state=absent). Predicted in check mode for a certificate that would
+      be requested (see the notes).
   returned: always
   type: list
   elements: dict
@@ -299,10 +304,12 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request im
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import pending_records
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import preferred_certificate
+from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import predicted_validation_records
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import record_status
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import request_params
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import select_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import validate_params
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 WAIT_DELAY = 10
 RECORDS_DELAY = 2
@@ -363,10 +370,13 @@ def request_certificate(client, desired, token):
     return client.request_certificate(aws_retry=True, **params)["CertificateArn"]
 
 
-def ensure_requested(client, name_tag, desired, check_mode):
-    """Request the certificate; returns its view (predicted in check mode)."""
+def ensure_requested(client, name_tag, desired, check_mode, candidates=()):
+    """Request the certificate; returns its view (predicted in check mode: a placeholder ARN and the
+    validation records as far as they can be known, see predicted_validation_records)."""
     if check_mode:
-        return dict(desired)
+        predicted = dict(desired, certificate_arn=pending_id("certificate", name_tag), status="PENDING_VALIDATION")
+        predicted["validation_records"] = predicted_validation_records(desired, candidates)
+        return predicted
     arn = request_certificate(client, desired, idempotency_token(name_tag, desired))
     try:
         certificate = describe_new_certificate(client, arn)
@@ -492,7 +502,7 @@ def ensure_present(module, client):
     if current is not None:
         changed, view = ensure_tags(client, current, desired["tags"], params["purge_tags"], check_mode)
     else:
-        changed, view = True, ensure_requested(client, params["name_tag"], desired, check_mode)
+        changed, view = True, ensure_requested(client, params["name_tag"], desired, check_mode, candidates)
 
     progress = Progress()
     if not check_mode:

@@ -218,6 +218,10 @@ options:
 notes:
   - Supports C(check_mode) (the predicted cluster is returned, with RV(restored_from) the snapshot it would
     restore from) and C(diff) mode.
+  - In check mode O(kms_key_id), O(subnet_ids) and O(vpc_security_group_ids) may hold check-mode placeholders
+    (C(pending:<kind>/<name>)) of resources an earlier task would create; each counts as different from what
+    exists (the DB subnet group or the security groups would change), and no API call receives one. A
+    cluster to create is returned with placeholders for its ARN and endpoints. A real run refuses placeholders.
   - Instances of a cluster are not modified (class) nor deleted by O(state=present).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -271,7 +275,9 @@ cluster:
       type: str
       sample: rocketclub-dev
     arn:
-      description: ARN of the cluster (V(null) in check mode for a cluster to create).
+      description:
+        - ARN of the cluster.
+        - In check mode, the placeholder C(pending:rds-cluster/<identifier>) for a cluster to create.
       returned: success
       type: str
       sample: arn:aws:rds:eu-west-2:123456789012:cluster:rocketclub-dev
@@ -281,12 +287,16 @@ cluster:
       type: str
       sample: available
     endpoint:
-      description: Writer endpoint.
+      description:
+        - Writer endpoint.
+        - In check mode, C(pending:rds-cluster-endpoint/<identifier>) for a cluster to create.
       returned: success
       type: str
       sample: rocketclub-dev.cluster-c1a2b3c4d5e6.eu-west-2.rds.amazonaws.com
     reader_endpoint:
-      description: Reader endpoint.
+      description:
+        - Reader endpoint.
+        - In check mode, C(pending:rds-cluster-reader-endpoint/<identifier>) for a cluster to create.
       returned: success
       type: str
       sample: rocketclub-dev.cluster-ro-c1a2b3c4d5e6.eu-west-2.rds.amazonaws.com
@@ -467,6 +477,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import aurora
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 
 WAIT_DELAY = 10
 SNAPSHOT_FAILED = ("failed", "incompatible-restore")
@@ -1007,6 +1018,9 @@ def main():
     problems = aurora.validate_params(module.params)
     if problems:
         module.fail_json(msg="Invalid parameters: " + "; ".join(problems))
+    # A real run never sends a check-mode placeholder (docs/check_mode.md).
+    ids = ("kms_key_id", "subnet_ids", "vpc_security_group_ids", "master_credentials_secret")
+    fail_if_pending(module, **{option: module.params[option] for option in ids if module.params[option]})
 
     try:
         result = AuroraCluster(module).run()

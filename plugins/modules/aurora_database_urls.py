@@ -38,6 +38,9 @@ options:
       - Host name to use instead of the cluster's endpoint, for example an RDS Proxy endpoint, or a known
         endpoint in check mode before the cluster exists.
       - When set the cluster is not described.
+      - In check mode it may be the placeholder of a cluster an earlier task would create
+        (C(pending:rds-cluster-endpoint/<identifier>)); every URL is then reported as changed. A real run refuses a
+        placeholder.
     type: str
   port:
     description:
@@ -194,6 +197,8 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls 
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import parse_credentials
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import plan_database
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import validate_databases
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 
 def protect(module, *values):
@@ -203,6 +208,8 @@ def protect(module, *values):
 
 def describe_endpoint(module, client):
     """``{"host", "port"}`` of the cluster (or of the O(endpoint) override), None when there is no cluster."""
+    if is_pending(module.params["endpoint"]):
+        return None  # check mode: the endpoint of a cluster an earlier task would create
     if module.params["endpoint"]:
         return {"host": module.params["endpoint"], "port": module.params["port"] or DEFAULT_PORT}
     try:
@@ -292,6 +299,7 @@ def main():
     problems = validate_databases(databases, module.params["port"])
     if problems:
         module.fail_json(msg="Invalid input (nothing was read or written): " + "; ".join(problems))
+    fail_if_pending(module, endpoint=module.params["endpoint"])
 
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
     step = f"describe cluster {cluster_id}"

@@ -98,6 +98,11 @@ options:
 notes:
   - Supports C(check_mode) (the result predicts the record; no write call is made) and C(diff) (the records at the
     name before and after, without ids; the API token never appears in it).
+  - In check mode O(name) and O(content) may be check-mode placeholders C(pending:<kind>/<name>) of values an
+    earlier task would create (the domain name of a CloudFront distribution, the validation record of a certificate
+    to be requested). Pending content differs from every record at the name, so the record would be created or
+    updated; a pending name has no record yet, so it would be created (the name is not looked up). A real run
+    refuses placeholders before any API call.
   - The API token needs the permissions Zone:Read and DNS:Edit on the zone.
   - Records are looked up with one paginated C(GET /zones/{id}/dns_records?name.exact=...), so a run with nothing to
     change costs two read calls.
@@ -239,6 +244,8 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare imp
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareError
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import cloudflare_argument_spec
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare_dns as dns
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 
 class DnsRecords:
@@ -253,6 +260,9 @@ class DnsRecords:
         self.wrote = False
 
     def describe(self):
+        if is_pending(self.fqdn):
+            # Check mode only: a name not known yet (a certificate's validation record) has no record.
+            return []
         records = self.client.paginate(self.path, {"name.exact": self.fqdn})
         # Defensive: only the exact name, whatever the API's filter matched.
         return [r for r in records if str(r.get("name", "")).lower().rstrip(".") == self.fqdn]
@@ -318,14 +328,17 @@ def fail_cloudflare(module, what, error, **kwargs):
 def validate(module):
     """The desired record (``present``) or ``(fqdn, content)`` (``absent``); fails before any API call."""
     params = module.params
+    fail_if_pending(module, name=params["name"], content=params["content"])
     if not params["api_token"]:
         module.fail_json(msg="api_token: no Cloudflare API token given; set api_token or the CLOUDFLARE_API_TOKEN environment variable")
     try:
         if params["state"] == "present":
             return dns.desired_record(params)
-        fqdn = dns.record_fqdn(params["name"], params["zone"])
+        fqdn = params["name"] if is_pending(params["name"]) else dns.record_fqdn(params["name"], params["zone"])
         content = params["content"]
-        return {"name": fqdn, "type": params["type"], "content": dns.normalize_content(params["type"], content, fqdn) if content else None}
+        if content and not is_pending(content):
+            content = dns.normalize_content(params["type"], content, fqdn)
+        return {"name": fqdn, "type": params["type"], "content": content or None}
     except dns.RecordError as e:
         module.fail_json(msg=str(e))
 

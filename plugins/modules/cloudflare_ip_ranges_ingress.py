@@ -29,6 +29,9 @@ options:
   group_id:
     description:
       - ID of the security group whose ingress rules are synchronised.
+      - In check mode the placeholder of a group a real run would create (V(pending:security-group/<name>), as
+        M(rocketclub.platform.security_groups) returns it) is accepted. Every rule is then reported as to be added
+        (after Cloudflare's ranges are read), and no AWS call is made. A real run refuses a placeholder.
     type: str
     required: true
   ports:
@@ -220,6 +223,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareClient
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareError
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import cloudflare_argument_spec
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 FAMILIES = ("ipv4", "ipv6")
 FAMILY_LABELS = {"ipv4": "IPv4", "ipv6": "IPv6"}
@@ -460,6 +465,8 @@ def main():
     if max_rules < 1:
         module.fail_json(msg=f"max_rules must be at least 1, got {max_rules}")
 
+    fail_if_pending(module, group_id=group_id)
+
     # Cloudflare first: when it fails nothing has been read from or written to AWS.
     cloudflare = CloudflareClient.from_module(module)
     try:
@@ -475,6 +482,29 @@ def main():
         # Never turn a broken answer into "revoke everything".
         module.fail_json(msg="Cloudflare's GET /ips returned no IPv4 range; refusing to revoke every managed rule", etag=etag)
     desired = {(port, cidr) for port in ports for cidr in allowed}
+
+    if is_pending(group_id):
+        # Check mode, the group is still to be created: it would get exactly these rules, and AWS is not asked
+        # about a group that does not exist.
+        to_add = sorted(desired, key=lambda k: (k[0],) + cidr_sort_key(k[1]))
+        after_counts = family_counts(to_add)
+        problem = quota_problems(group_id, dict.fromkeys(FAMILIES, 0), after_counts, after_counts,
+                                 dict.fromkeys(FAMILIES, 0), max_rules)
+        if problem:
+            module.fail_json(msg=problem, changed=False, predicted_rule_count=after_counts, added=as_items(to_add),
+                             etag=etag)
+        module.exit_json(
+            changed=True,
+            group_id=group_id,
+            etag=etag,
+            ipv4_cidrs=ipv4_cidrs,
+            ipv6_cidrs=ipv6_cidrs,
+            added=as_items(to_add),
+            removed=[],
+            updated=[],
+            rule_count=after_counts,
+            diff={"before": diff_view(ports, []), "after": diff_view(ports, desired)},
+        )
 
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     wrote = False

@@ -342,9 +342,17 @@ options:
     type: int
     default: 1800
 notes:
-  - Supports check mode (RV(distributions) is the prediction; a distribution to be created has
-    RV(distributions.id), RV(distributions.arn) and RV(distributions.domain_name) V(null) because CloudFront
-    chooses them) and diff mode (the comparable configuration and tags, keyed by name, header values masked).
+  - Supports check mode (RV(distributions) is the prediction; a distribution to be created has the placeholders
+    C(pending:cloudfront-distribution/<name>), C(pending:cloudfront-distribution-arn/<name>) and
+    C(pending:cloudfront-domain-name/<name>) as RV(distributions.id), RV(distributions.arn) and
+    RV(distributions.domain_name), because CloudFront chooses them) and diff mode (the comparable configuration and
+    tags, keyed by name, header values masked).
+  - In check mode every id option (O(distributions[].certificate_arn), O(distributions[].origin.domain_name), the
+    policy ids, O(distributions[].web_acl_id)) may be a check-mode placeholder C(pending:<kind>/<name>) of a
+    resource an earlier task would create; it differs from whatever a distribution holds, so that distribution
+    would be updated (or created). A missing O(origin_secret_header.parameter) is, in check mode only, a value an
+    earlier task would create; it differs from the value a distribution holds. A real run refuses placeholders
+    before any API call.
   - Required IAM actions are C(cloudfront:ListDistributions), C(GetDistributionConfig), C(CreateDistribution),
     C(CreateDistributionWithTags), C(UpdateDistribution), C(DeleteDistribution), C(GetDistribution) (O(wait)),
     C(ListTagsForResource), C(TagResource) and C(UntagResource); C(acm:DescribeCertificate) and
@@ -402,17 +410,21 @@ distributions:
   type: dict
   contains:
     id:
-      description: ID of the distribution; V(null) for one check mode would create or that does not exist.
+      description:
+        - ID of the distribution; C(pending:cloudfront-distribution/<name>) for one check mode would create, V(null)
+          for one that does not exist (O(state=absent)).
       returned: always
       type: str
       sample: E2QWRUHAPOMQZL
     arn:
-      description: ARN of the distribution; V(null) when the ID is.
+      description: ARN of the distribution; a placeholder or V(null) when the ID is.
       returned: always
       type: str
       sample: arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL
     domain_name:
-      description: The C(*.cloudfront.net) domain name to point DNS at; V(null) when the ID is.
+      description:
+        - The C(*.cloudfront.net) domain name to point DNS at; C(pending:cloudfront-domain-name/<name>) for one
+          check mode would create, V(null) when the ID is.
       returned: always
       type: str
       sample: d111111abcdef8.cloudfront.net
@@ -455,12 +467,15 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudfront as cf
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import read_secure_parameter
@@ -589,7 +604,7 @@ def ensure_tags(run, arn, current, desired):
 
 
 def ensure_created(run, spec, desired, tags):
-    distribution = {}
+    distribution = cf.pending_distribution(spec["name"])
     if not run.check_mode:
         config = cf.build_config(desired, caller_reference=f"rocketclub-{spec['name']}-{uuid.uuid4()}")
         created = call_with_secrets(
@@ -699,6 +714,17 @@ def wait_deployed(run, ids):
 # ------------------------------------------------------------------------------------------------ main
 
 
+def read_header_value(module, ssm, name):
+    """The origin secret from SSM. In check mode a parameter that does not exist yet (an earlier task of the
+    run would create it) reads as a placeholder: it differs from the value any distribution holds."""
+    if module.check_mode:
+        try:
+            ssm.get_parameter(Name=name, WithDecryption=False, aws_retry=True)
+        except is_boto3_error_code("ParameterNotFound"):
+            return pending_id("ssm-parameter", name.strip("/"))
+    return read_secure_parameter(module, ssm, name, "origin_secret_header.parameter")
+
+
 def argument_spec():
     """The module's argument spec (a function, so that tests can fill in the defaults with it)."""
     behavior = dict(
@@ -785,10 +811,12 @@ def main():
     if errors:
         module.fail_json(msg="Invalid input: " + "; ".join(errors), errors=errors)
 
+    fail_if_pending(module, **cf.pending_inputs(params["distributions"]))
+
     if from_parameter:
         ssm = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
         try:
-            header["value"] = read_secure_parameter(module, ssm, header["parameter"], "origin_secret_header.parameter")
+            header["value"] = read_header_value(module, ssm, header["parameter"])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Failed to read SSM parameter {header['parameter']} (origin_secret_header.parameter)")
         errors = cf.validate_secret_header(header)

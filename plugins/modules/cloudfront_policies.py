@@ -227,8 +227,9 @@ notes:
   - Required IAM actions are C(cloudfront:ListCachePolicies), C(GetCachePolicy), C(CreateCachePolicy),
     C(UpdateCachePolicy), C(DeleteCachePolicy), C(ListDistributionsByCachePolicyId) and the same for origin
     request policies.
-  - Supports check mode (the result predicts the policies; a policy that would be created has
-    RV(cache_policies.id=null)) and diff mode (before/after keyed by kind and name).
+  - Supports check mode (the result predicts the policies; a policy that would be created has the check-mode
+    placeholder C(pending:cloudfront-cache-policy/<name>) or C(pending:cloudfront-origin-request-policy/<name>) as
+    its id) and diff mode (before/after keyed by kind and name).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -294,7 +295,10 @@ cache_policies:
         enable_accept_encoding_brotli: true
   contains:
     id:
-      description: Id of the policy, V(null) for a policy that check mode would create.
+      description:
+        - Id of the policy; for a policy that check mode would create the placeholder
+          C(pending:cloudfront-cache-policy/<name>), which M(rocketclub.platform.cloudfront_distributions) accepts in
+          check mode.
       returned: always
       type: str
       sample: 2e6a8d40-6b7f-4a0c-9a40-3c64ee3d4c1a
@@ -319,7 +323,9 @@ origin_request_policies:
         query_strings: {behavior: all, items: []}
   contains:
     id:
-      description: Id of the policy, V(null) for a policy that check mode would create.
+      description:
+        - Id of the policy; for a policy that check mode would create the placeholder
+          C(pending:cloudfront-origin-request-policy/<name>).
       returned: always
       type: str
       sample: 0d5c4b1e-8f3a-4a55-9d1b-3b8f6b6b2f10
@@ -357,6 +363,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_pol
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import resolve_managed
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import to_api
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import validate_policies
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 # CloudFront's API is global and served from us-east-1.
 CLOUDFRONT_REGION = "us-east-1"
@@ -389,7 +396,10 @@ def ensure_present(module, client, kind, action, desired, current):
         return False, current
     config_key = KINDS[kind]["noun"] + "Config"
     if module.check_mode:
-        return True, {"id": current["id"] if current else None, "config": desired}
+        # A policy to create has no id yet: the placeholder lets the distributions task predict with it.
+        kind_name = "cloudfront-" + kind.replace("_", "-") + "-policy"
+        policy_id = current["id"] if current else pending_id(kind_name, desired["name"])
+        return True, {"id": policy_id, "config": desired}
     params = {config_key: to_api(kind, desired)}
     if action == "create":
         policy = call(client, "create_{kind}", kind, **params)[KINDS[kind]["noun"]]

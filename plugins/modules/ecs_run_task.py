@@ -73,7 +73,11 @@ notes:
     C(changed=false) when it only waited for a task already running. Guard the task with a condition if
     it should run once only.
   - Supports C(check_mode). It starts nothing; it returns the task definition ARN it would run, or the
-    task it would wait for.
+    task it would wait for, and reports C(changed) exactly when a real run would start a task.
+  - In check mode O(cluster), O(task_definition), O(subnets) and O(security_groups) may be check-mode placeholders
+    (C(pending:<kind>/<name>)) of resources an earlier task would create, for example the
+    C(pending:task-definition/<family>:<revision>) of M(rocketclub.platform.ecs_services). The task that a real run
+    would start is then predicted without describing them. A real run refuses placeholders.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -173,8 +177,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_tasks
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import MANAGED_TAGS
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import arn_family
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 
 class TaskRunner:
@@ -205,7 +212,10 @@ class TaskRunner:
         # ListTasks rejects startedBy together with any other filter: match the family in DescribeTasks.
         params, arns = dict(cluster=self.cluster, startedBy=self.params["started_by"]), []
         while True:
-            page = self.ecs.list_tasks(aws_retry=True, **params)
+            try:
+                page = self.ecs.list_tasks(aws_retry=True, **params)
+            except is_boto3_error_code("ClusterNotFoundException"):
+                return None  # no cluster, no task (check mode before the cluster exists; RunTask names the problem)
             arns.extend(page.get("taskArns", []))
             if not page.get("nextToken"):
                 break
@@ -233,9 +243,15 @@ class TaskRunner:
         return next(iter(self.describe_tasks([arn])), None)
 
     def run(self):
-        task_definition = self.describe_task_definition(self.params["task_definition"])
+        ref = self.params["task_definition"]
+        if is_pending(ref):
+            # Check mode: the revision an earlier task would register (pending:task-definition/<family>:<revision>).
+            task_definition = {"taskDefinitionArn": ref, "family": arn_family(ref)}
+        else:
+            task_definition = self.describe_task_definition(ref)
         td_arn = task_definition["taskDefinitionArn"]
-        task = self.running_task(task_definition["family"])
+        # Check mode with a cluster an earlier task would create: nothing runs in it yet.
+        task = None if is_pending(self.cluster) else self.running_task(task_definition["family"])
         started = task is None
         result = dict(changed=started, started=started, waited_seconds=0)
         if task is not None and task["taskDefinitionArn"] != td_arn:
@@ -280,6 +296,9 @@ def main():
     errors = ecs_tasks.validate(module.params)
     if errors:
         module.fail_json(msg="Invalid input: " + "; ".join(errors), errors=errors)
+    p = module.params
+    ids = ("cluster", "task_definition", "subnets", "security_groups")
+    fail_if_pending(module, **{option: p[option] for option in ids})
     try:
         result = TaskRunner(module).run()
     except (BotoCoreError, ClientError) as e:

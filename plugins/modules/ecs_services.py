@@ -16,7 +16,7 @@ description:
     C(ACTIVE) revision of its family. Only the settings this module declares are compared (AWS defaults such as a
     container's C(cpu=0) or C(hostPort) are ignored), the order of environment variables and secrets does not
     matter, and O(services[].cpu)/O(services[].memory) may be given as numbers or as C(0.5 vCPU)/C(1 GB).
-    Check mode predicts the next revision (C(<family>:<latest + 1>)).
+    Check mode predicts the next revision (C(pending:task-definition/<family>:<latest + 1>)).
   - A service is updated (C(UpdateService)) only when its task definition, network configuration, load balancer,
     deployment configuration, health check grace period, platform version, tag propagation or execute-command
     setting differ. Only the differing settings are sent.
@@ -451,8 +451,17 @@ options:
     type: bool
     default: true
 notes:
-  - Supports C(check_mode) (predicted ARNs of new resources are V(null) when the account is not known yet) and C(diff)
-    mode. The diff holds the compared settings of each resource; secrets appear only as C(valueFrom) references.
+  - Supports C(check_mode) and C(diff) mode. The diff holds the compared settings of each resource; secrets appear only
+    as C(valueFrom) references. Check mode returns placeholders (C(pending:<kind>/<name>)) for what a real run would
+    create - C(pending:ecs-cluster/<cluster>), C(pending:ecs-service/<cluster>/<name>),
+    C(pending:task-definition/<family>:<revision>) (the revision RegisterTaskDefinition would create) and
+    C(pending:scaling-policy/...) - so that later tasks can use them.
+  - In check mode the ids of other roles' resources (O(services[].subnets), O(services[].security_groups),
+    O(services[].target_group_arn), the role ARNs and Secrets Manager ARNs in O(services[].container.secrets), the
+    same options of O(task_definitions)) may be placeholders of resources an earlier task would create. A
+    placeholder differs from whatever exists (a service with one in its network configuration would be updated), is
+    never sent to AWS (a placeholder target group is not described, a placeholder secret counts as a new version),
+    and a real run refuses one.
   - Required permissions - C(ecs:*Cluster*), C(ecs:*TaskDefinition*), C(ecs:*Service*), C(ecs:TagResource),
     C(ecs:UntagResource), C(logs:DescribeLogGroups), C(logs:CreateLogGroup), C(logs:PutRetentionPolicy),
     C(logs:ListTagsForResource), C(logs:TagResource), C(logs:UntagResource), C(application-autoscaling:Describe*),
@@ -537,7 +546,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 cluster_arn:
-  description: ARN of the cluster (V(null) in check mode when it is to be created).
+  description: ARN of the cluster (in check mode C(pending:ecs-cluster/<cluster>) when it is to be created).
   returned: always
   type: str
   sample: arn:aws:ecs:eu-west-2:123456789012:cluster/prod-platform
@@ -571,14 +580,14 @@ services:
         policy_arn: arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:...:policyName/backstage-cpu-target-tracking
   contains:
     arn:
-      description: ARN of the service (predicted in check mode when the cluster exists, else V(null)).
+      description: ARN of the service (in check mode C(pending:ecs-service/<cluster>/<name>) when it is to be created).
       returned: always
       type: str
       sample: arn:aws:ecs:eu-west-2:123456789012:service/prod-platform/backstage
     task_definition_arn:
       description:
-        - Task definition the service runs (after the run). In check mode a new revision is predicted as
-          C(<family ARN>:<latest + 1>), or C(<family>:<revision>) when no ARN of the account is known yet.
+        - Task definition the service runs (after the run). In check mode a revision to register is the placeholder
+          C(pending:task-definition/<family>:<revision>), with the revision number RegisterTaskDefinition would give.
         - V(null) with O(state=absent) for a service that does not exist.
       returned: always
       type: str
@@ -664,6 +673,10 @@ from ansible_collections.rocketclub.platform.plugins.module_utils import eventua
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import PENDING_PREFIX
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 WAIT_DELAY = 15
 DESCRIBE_SERVICES_BATCH = 10
@@ -676,6 +689,23 @@ def ecs_tags(tag_list):
 @AWSRetry.jittered_backoff()
 def paginate(client, operation, result_key, **params):
     return client.get_paginator(operation).paginate(**params).build_full_result().get(result_key, [])
+
+
+# Options of a service or task definition that hold ids of other roles' resources: check-mode placeholders there.
+ID_OPTIONS = ("execution_role_arn", "task_role_arn", "subnets", "security_groups", "target_group_arn")
+
+
+def placeholder_inputs(params):
+    """``{option: value}`` of every input that may be a check-mode placeholder (``pending:<kind>/<name>``)."""
+    found = {}
+    for kind in ("services", "task_definitions"):
+        for item in params.get(kind) or []:
+            for key in ID_OPTIONS:
+                if item.get(key):
+                    found[f"{kind}[{item['name']}].{key}"] = item[key]
+            for env, ref in sorted(((item.get("container") or {}).get("secrets") or {}).items()):
+                found[f"{kind}[{item['name']}].container.secrets.{env}"] = ref
+    return found
 
 
 def dependency_problem(module, errors, message):
@@ -774,7 +804,9 @@ class EcsServices:
 
     def check_target_groups(self, services):
         """Fail (before any write) when a target group is missing or does not match its service."""
-        wanted = {s["target_group_arn"] for s in services if s.get("target_group_arn")}
+        # A placeholder (check mode) is a target group an earlier task would create: nothing to describe.
+        wanted = {s.get("target_group_arn") for s in services} - {None, ""}
+        wanted = {arn for arn in wanted if not is_pending(arn)}
         if not wanted:
             return
         elbv2 = self.module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
@@ -804,6 +836,9 @@ class EcsServices:
                 values[key] = ref
                 if kind_of_ref == "ssm":
                     continue
+                if kind_of_ref == "pending":
+                    self.record_pending_secret(item["name"], ref)
+                    continue
                 if lookup not in resolved:
                     client = client or self.module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
                     try:
@@ -822,6 +857,13 @@ class EcsServices:
                     values[key] = resolved[lookup]
                 self.record_secret_version(item["name"], key, values[key], self.secret_metadata[lookup])
         return result
+
+    def record_pending_secret(self, item_name, ref):
+        """Check mode: a secret an earlier task would create (its ARN is a placeholder). It is not described;
+        its first version counts as new, so an existing service reading it would be redeployed."""
+        found = self.secret_versions.setdefault(item_name, {"pairs": {}, "names": {}, "empty": []})
+        found["pairs"][ref] = ref
+        found["names"][ref] = ref[len(PENDING_PREFIX):].split("/", 1)[-1]
 
     def record_secret_version(self, item_name, key, value_from, secret):
         """Remember the version a task of ``item_name`` would read from ``secret`` (DescribeSecret, never the value)."""
@@ -862,7 +904,12 @@ class EcsServices:
         insights = "enabled" if self.params["container_insights"] else "disabled"
         settings = [{"name": "containerInsights", "value": insights}]
         if cluster is None:
-            predicted = {"clusterArn": None, "clusterName": self.cluster, "settings": settings, "tags": self.common_tags}
+            predicted = {
+                "clusterArn": pending_id("ecs-cluster", self.cluster),
+                "clusterName": self.cluster,
+                "settings": settings,
+                "tags": self.common_tags,
+            }
             if not self.check_mode:
                 predicted = self.ecs.create_cluster(
                     clusterName=self.cluster, settings=settings, tags=ansible_dict_to_boto3_tag_list(self.common_tags, "key", "value"),
@@ -952,6 +999,8 @@ class EcsServices:
         name = plan.policy_name_of(item["name"])
         configuration = plan.policy_configuration(scaling)
         policy_arn = (policy or {}).get("PolicyARN")
+        if policy_arn is None and self.check_mode:
+            policy_arn = pending_id("scaling-policy", f"{resource}/{name}")
         if decided["put_policy"] and not self.check_mode:
             # Right after RegisterScalableTarget, the target may not be found yet.
             policy_arn = consistency.retry_propagation(
@@ -980,7 +1029,7 @@ class EcsServices:
     def item_tags(self, item):
         return merge_tags(self.common_tags, item.get("tags"))
 
-    def plan_items(self, items, cluster, services):
+    def plan_items(self, items, services):
         """Everything known before the first write, one entry per service / task definition."""
         value_froms = self.resolve_secrets(items)
         region = self.module.region
@@ -998,10 +1047,7 @@ class EcsServices:
             entry["log_group"] = self.describe_log_group(entry["log_group_name"])
             if register and self.check_mode:
                 revision = self.next_revision(desired_td["family"], current_td)
-                known = (current_td or {}).get("taskDefinitionArn")
-                prefix = plan.arn_prefix((cluster or {}).get("clusterArn"))
-                base = known or (f"{prefix}task-definition/{desired_td['family']}:0" if prefix else desired_td["family"])
-                entry["predicted_td_arn"] = plan.with_revision(base, revision)
+                entry["predicted_td_arn"] = pending_id("task-definition", f"{desired_td['family']}:{revision}")
             if entry["service"] is not None:
                 if entry["service"].get("status") == "DRAINING":
                     self.errors.append(f"services[{item['name']}]: the service is being deleted (DRAINING); converge again once it is INACTIVE")
@@ -1041,7 +1087,7 @@ class EcsServices:
             recorded = ecs_tags(service.get("tags")).get(plan.SECRET_VERSIONS_TAG)
             entry["redeploy"] = sorted({found["names"][k] for k in plan.changed_secret_keys(recorded, found["pairs"])})
 
-    def converge_entry(self, entry, cluster_arn):
+    def converge_entry(self, entry):
         """Log group, task definition and (for a service) service and autoscaling of one entry.
 
         Returns ``(changed, diff before, diff after, result)``; the result is the task definition ARN of a
@@ -1068,8 +1114,7 @@ class EcsServices:
             after["service"]["new_deployment_for_secrets"] = entry["redeploy"]
         after["autoscaling"] = plan.autoscaling_view((scaling or {}).get("min_capacity"), (scaling or {}).get("max_capacity"), configuration)
         if service is None:  # check mode: a service to be created
-            prefix = plan.arn_prefix(cluster_arn)
-            service = {"serviceArn": f"{prefix}service/{self.cluster}/{name}" if prefix else None}
+            service = {"serviceArn": pending_id("ecs-service", f"{self.cluster}/{name}")}
         result = plan.service_result(service, plan.service_view(service_after), item["desired_count"], entry["log_group_name"], scaling)
         result["new_deployment_for_secrets"] = entry["redeploy"]
         entry["service_changed"] = service_changed
@@ -1081,7 +1126,7 @@ class EcsServices:
         cluster = self.describe_cluster()
         services = self.describe_services([s["name"] for s in params["services"]]) if cluster else {}
         self.check_target_groups(params["services"])
-        entries = self.plan_items(items, cluster, services)
+        entries = self.plan_items(items, services)
         if cluster:
             targets, policies = self.describe_autoscaling([s["name"] for s in params["services"] if s.get("autoscaling")])
             for entry in entries:
@@ -1095,7 +1140,7 @@ class EcsServices:
         result = {"cluster_arn": cluster_after.get("clusterArn"), "cluster_name": self.cluster, "services": {}, "task_definitions": {}}
         for entry in entries:
             kind, name = entry["kind"], entry["item"]["name"]
-            entry_changed, before[kind][name], after[kind][name], result[kind][name] = self.converge_entry(entry, result["cluster_arn"])
+            entry_changed, before[kind][name], after[kind][name], result[kind][name] = self.converge_entry(entry)
             changed |= entry_changed
         self.wait("services_stable", [e["item"]["name"] for e in entries if e.get("service_changed")])
         return dict(result, changed=changed, diff={"before": before, "after": after})
@@ -1224,6 +1269,7 @@ def main():
         dependency_problem(module, errors, message)
     if errors:
         module.fail_json(msg="Invalid input: " + "; ".join(errors), errors=errors)
+    fail_if_pending(module, **placeholder_inputs(module.params))
 
     runner = EcsServices(module)
     try:

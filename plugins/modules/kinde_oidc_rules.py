@@ -43,6 +43,10 @@ options:
   listener_arn:
     description:
       - ARN of the listener whose rules are managed. It must be an HTTPS listener.
+      - In check mode a placeholder C(pending:listener/<name>) (a listener a real run would create) is accepted;
+        the listener has no rules yet, so every rule would be created. A real run refuses a placeholder.
+      - In check mode a secret or parameter that does not exist yet (an earlier task of the same run would
+        create it) counts as unknown, so every rule that uses it would be updated.
     type: str
     required: true
   kinde_domain:
@@ -143,6 +147,8 @@ options:
       target_group_arn:
         description:
           - ARN of the target group to forward to after authentication.
+          - In check mode a placeholder C(pending:target-group/<name>) (a group a real run would create) differs
+            from the target group of an existing rule, so the rule would be updated.
         type: str
         required: true
       scope:
@@ -203,7 +209,7 @@ notes:
   - O(validate_certs) and O(aws_ca_bundle) apply to the AWS API; O(validate_certs) also applies to the
     discovery request, O(ca_path) only to the discovery request.
   - Supports check mode (the result predicts the rules, rules that would be created have
-    RV(rules[].rule_arn=null)) and diff mode (before/after keyed by application name, the client secret and
+    RV(rules[].rule_arn=pending:listener-rule/<name>)) and diff mode (before/after keyed by application name, the client secret and
     the origin header value only as fingerprints).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -264,7 +270,7 @@ rules:
       type: str
       sample: backstage
     rule_arn:
-      description: ARN of the rule, V(null) for a rule that check mode would create.
+      description: ARN of the rule; C(pending:listener-rule/<name>) for a rule that check mode would create.
       returned: always
       type: str
       sample: arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
@@ -355,6 +361,9 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import d
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import fingerprint
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import normalize_domain
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import validate_discovery
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
 from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import read_secure_parameter
@@ -392,8 +401,9 @@ def describe_tags(client, arns):
     return tags
 
 
-def read_client_secret(module, client, name, stage):
-    """The Kinde client secret (a string), registered as a no_log value. Fails clearly when missing or empty."""
+def read_client_secret(module, client, name, stage, lenient=False):
+    """The Kinde client secret (a string), registered as a no_log value. Fails clearly when missing or empty;
+    with ``lenient`` (check mode) a missing secret or value is None: an earlier task would create it."""
     put_hint = (
         "An operator must put the Kinde client secret in, for example with "
         f"'aws secretsmanager put-secret-value --secret-id {name} --secret-string <client secret from Kinde>'"
@@ -401,6 +411,8 @@ def read_client_secret(module, client, name, stage):
     try:
         secret = client.get_secret_value(SecretId=name, VersionStage=stage, aws_retry=True)
     except is_boto3_error_code("ResourceNotFoundException"):
+        if lenient:
+            return None
         try:
             client.describe_secret(SecretId=name, aws_retry=True)
         except is_boto3_error_code("ResourceNotFoundException"):
@@ -413,6 +425,17 @@ def read_client_secret(module, client, name, stage):
     if not value.strip():
         module.fail_json(msg=f"Kinde client secret {name} has an empty value. {put_hint}")
     return value
+
+
+def read_parameter(module, client, name, option):
+    """``read_secure_parameter``; in check mode a parameter that does not exist (yet: the secrets role would
+    create it earlier in the same run) is None, its value unknown."""
+    if module.check_mode:
+        try:
+            client.get_parameter(Name=name, aws_retry=True)
+        except is_boto3_error_code("ParameterNotFound"):
+            return None
+    return read_secure_parameter(module, client, name, option)
 
 
 # ------------------------------------------------------------------------------------------------ writes
@@ -444,6 +467,7 @@ def ensure_priorities(module, client, moves):
 def ensure_rule_created(module, client, listener_arn, desired, client_secret, secrets):
     predicted = dict(desired)
     if module.check_mode:
+        predicted["rule_arn"] = pending_id("listener-rule", desired["name"])
         return True, predicted
     created = call_with_secrets(
         client.create_rule,
@@ -577,6 +601,10 @@ def main():
     params = module.params
     listener_arn = params["listener_arn"]
     domain = validate_input(module)
+    # Check mode: a listener a real run would create (pending:listener/...) has no rules, every rule would be
+    # created; a pending target group differs from the live one (the rule would be updated).
+    fail_if_pending(module, listener_arn=listener_arn, target_group_arn=[a["target_group_arn"] for a in params["apps"]])
+    pending_listener = is_pending(listener_arn)
     endpoints = derive_endpoints(domain)
 
     if params["verify_discovery"]:
@@ -592,7 +620,7 @@ def main():
     any_changed = False
     step = "read the listener"
     try:
-        listener = describe_listener(module, elbv2, listener_arn)
+        listener = {"Protocol": "HTTPS"} if pending_listener else describe_listener(module, elbv2, listener_arn)
         if listener.get("Protocol") != "HTTPS":
             module.fail_json(
                 msg=f"Listener {listener_arn} uses protocol {listener.get('Protocol')}; "
@@ -602,22 +630,34 @@ def main():
         step = "read the secrets"
         secretsmanager = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
         ssm = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
-        fingerprint_key = read_secure_parameter(module, ssm, params["fingerprint_key_parameter"], "fingerprint_key_parameter")
-        if len(fingerprint_key) < MIN_FINGERPRINT_KEY_LENGTH:
+        fingerprint_key = read_parameter(module, ssm, params["fingerprint_key_parameter"], "fingerprint_key_parameter")
+        if fingerprint_key is not None and len(fingerprint_key) < MIN_FINGERPRINT_KEY_LENGTH:
             module.fail_json(
                 msg=f"SSM parameter {params['fingerprint_key_parameter']} (fingerprint_key_parameter) must hold at "
                 f"least {MIN_FINGERPRINT_KEY_LENGTH} characters"
             )
         client_secret = read_client_secret(
-            module, secretsmanager, params["client_secret_name"], params["client_secret_version_stage"]
+            module, secretsmanager, params["client_secret_name"], params["client_secret_version_stage"],
+            lenient=module.check_mode,
         )
-        secrets = [client_secret]
+        secrets = [client_secret] if client_secret is not None else []
         origin_header = None
         origin_fingerprint = None
+
+        def fingerprint_of(value):
+            # Check mode without the key or the value (to be created earlier in the run): unknown, so different.
+            if fingerprint_key is None or value is None or is_pending(value):
+                return pending_id("fingerprint", "unknown")
+            return fingerprint(fingerprint_key, value)
+
         if params["origin_secret_parameter"]:
-            origin_value = read_secure_parameter(module, ssm, params["origin_secret_parameter"], "origin_secret_parameter")
-            problem = wildcard_problem(origin_value)
-            if problem is None and len(origin_value) > MAX_HEADER_VALUE_LENGTH:
+            origin_value = read_parameter(module, ssm, params["origin_secret_parameter"], "origin_secret_parameter")
+            # Check mode, parameter still to be created: a value no live rule has.
+            known = origin_value is not None
+            if not known:
+                origin_value = pending_id("ssm-parameter-value", params["origin_secret_parameter"])
+            problem = wildcard_problem(origin_value) if known else None
+            if problem is None and len(origin_value) > MAX_HEADER_VALUE_LENGTH and known:
                 problem = f"is longer than {MAX_HEADER_VALUE_LENGTH} characters"
             if problem:
                 module.fail_json(
@@ -625,11 +665,9 @@ def main():
                     f"{problem}; use a value of letters and digits"
                 )
             origin_header = {"name": params["origin_secret_header"], "value": origin_value}
-            origin_fingerprint = fingerprint(fingerprint_key, origin_value)
-            secrets.append(origin_value)
-
-        def fingerprint_of(value):
-            return fingerprint(fingerprint_key, value)
+            origin_fingerprint = fingerprint_of(origin_value)
+            if known:
+                secrets.append(origin_value)
 
         secret_fingerprint = fingerprint_of(client_secret)
         desired = []
@@ -638,7 +676,7 @@ def main():
             desired.append(desired_rule(app, endpoints, params["client_id"], origin_header, tags))
 
         step = "read the rules"
-        rules = [r for r in describe_rules(elbv2, listener_arn) if not r.get("IsDefault")]
+        rules = [] if pending_listener else [r for r in describe_rules(elbv2, listener_arn) if not r.get("IsDefault")]
         tags_by_arn = describe_tags(elbv2, [r["RuleArn"] for r in rules])
         current = [normalize_rule(r, tags_by_arn.get(r["RuleArn"], {}), params["origin_secret_header"]) for r in rules]
 

@@ -111,7 +111,11 @@ options:
     type: int
     default: 600
 notes:
-  - Supports C(check_mode) (IDs of resources to be created are returned as V(null)) and C(diff) mode.
+  - Supports C(check_mode) and C(diff) mode. In check mode a NAT gateway to be created is returned with the
+    placeholder id C(pending:nat-gateway/<name>) and an Elastic IP to be allocated with
+    C(pending:elastic-ip/<name>-eip) and the public IP C(pending:public-ip/<name>). A VPC given as a placeholder
+    (C(pending:vpc/...), predicted by an earlier check-mode task) is not read; its NAT gateways would be created.
+    A subnet may be a placeholder too (C(pending:subnet/...)). A real run refuses placeholders.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -170,7 +174,7 @@ gateways:
     nat_gateway_id:
       description:
         - ID of the NAT gateway; with O(state=absent) the ID of the deleted one.
-        - V(null) when there is none, or in check mode for one to be created.
+        - V(null) when there is none; in check mode C(pending:nat-gateway/<name>) for one to be created.
       returned: always
       type: str
       sample: nat-0123456789abcdef0
@@ -213,12 +217,13 @@ eips:
       type: str
       sample: prod-nat-a
     allocation_id:
-      description: Allocation ID of the address (V(null) in check mode for one to be allocated).
+      description:
+        - Allocation ID of the address (C(pending:elastic-ip/<name>-eip) in check mode for one to be allocated).
       returned: always
       type: str
       sample: eipalloc-0123456789abcdef0
     public_ip:
-      description: The public IP address (V(null) in check mode for one to be allocated).
+      description: The public IP address (C(pending:public-ip/<name>) in check mode for one to be allocated).
       returned: always
       type: str
       sample: 203.0.113.10
@@ -257,6 +262,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import nat as nat_plan
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 WAIT_DELAY = 5
 
@@ -347,8 +355,8 @@ def ensure_eip(client, kp, check_mode):
     if action == nat_plan.ALLOCATE:
         if check_mode:
             return True, {
-                "AllocationId": None,
-                "PublicIp": None,
+                "AllocationId": pending_id("elastic-ip", kp["name"] + nat_plan.EIP_NAME_SUFFIX),
+                "PublicIp": pending_id("public-ip", kp["name"]),
                 "Tags": ansible_dict_to_boto3_tag_list(kp["eip_desired_tags"]),
             }
         result = client.allocate_address(
@@ -384,7 +392,7 @@ def ensure_nat_present(client, kp, eip, check_mode):
     address = {"AllocationId": eip.get("AllocationId"), "PublicIp": eip.get("PublicIp")}
     if check_mode:
         return True, {
-            "NatGatewayId": None,
+            "NatGatewayId": pending_id("nat-gateway", kp["name"]),
             "SubnetId": kp["subnet_id"],
             "State": "pending",
             "NatGatewayAddresses": [address],
@@ -428,7 +436,8 @@ def run(module, client):
     state = params["state"]
     wait = params["wait"]
 
-    nats = describe_vpc_nat_gateways(client, params["vpc_id"])
+    # A VPC check mode predicts (a placeholder) has no NAT gateway yet; the keyed Elastic IPs are regional.
+    nats = [] if is_pending(params["vpc_id"]) else describe_vpc_nat_gateways(client, params["vpc_id"])
     addresses = describe_keyed_addresses(client)
     plan = nat_plan.plan_nat_gateways(
         nats,
@@ -576,6 +585,9 @@ def main():
     )
 
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    fail_if_pending(
+        module, vpc_id=module.params["vpc_id"], subnet_id=[g["subnet_id"] for g in module.params["gateways"]]
+    )
     client = module.client(
         "ec2",
         retry_decorator=AWSRetry.jittered_backoff(

@@ -89,6 +89,8 @@ options:
         each secret, resolved the same way.
       - When not set the KMS key of existing secrets is not managed and new secrets use the AWS
         managed key C(aws/secretsmanager).
+      - In check mode a placeholder (C(pending:kms-key/...), a key that check mode predicts) is accepted. It
+        differs from the key of every existing secret, which would be updated. A real run refuses it.
     type: str
   tags:
     description:
@@ -173,7 +175,7 @@ secrets:
       type: str
       sample: prod/backstage/db
     arn:
-      description: ARN of the secret, V(null) for a secret that check mode would create.
+      description: ARN of the secret; the placeholder C(pending:secret/<name>) for a secret check mode would create.
       returned: always
       type: str
       sample: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/backstage/db-AbCdEf
@@ -242,6 +244,9 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secret
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import validate_length
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 
 def describe_secret(client, name):
@@ -284,6 +289,7 @@ def create_secret(module, client, spec, tags, kms_arn):
         "deleted": False,
     }
     if module.check_mode:
+        predicted["arn"] = pending_id("secret", spec["name"])
         return True, predicted
     params = {"Name": spec["name"]}
     if spec["description"]:
@@ -474,6 +480,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     specs = module.params["secrets"]
     validate_specs(module, specs)
+    fail_if_pending(module, kms_key_id=module.params["kms_key_id"])
 
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
     kms_resolver = None
@@ -484,7 +491,9 @@ def main():
     try:
         if module.params["kms_key_id"]:
             kms_resolver = KmsKeyResolver(module.client("kms", retry_decorator=AWSRetry.jittered_backoff()))
-            kms_arn = kms_resolver.resolve(module.params["kms_key_id"])
+            # A key check mode predicts (pending:...) differs from every live key: nothing to resolve.
+            kms_ref = module.params["kms_key_id"]
+            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.resolve(kms_ref)
             if not kms_arn:
                 module.fail_json(msg=f"KMS key {module.params['kms_key_id']} not found")
         for spec in specs:

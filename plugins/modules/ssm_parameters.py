@@ -89,6 +89,8 @@ options:
       - When not set, AWS uses the AWS managed key C(alias/aws/ssm).
       - Only applied when a value is generated. An existing V(SecureString) with another key is
         reported with a warning, because re-encrypting would require reading the value.
+      - In check mode a placeholder (C(pending:kms-key/...), a key that check mode predicts) is accepted as the
+        key of the parameters that would be created. A real run refuses it.
     type: str
   tags:
     description:
@@ -210,6 +212,8 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secret
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import validate_length
 from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
 SECURE = "SecureString"
 GET_BATCH = 10  # GetParameters limit
@@ -424,6 +428,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     specs = module.params["parameters"]
     validate_specs(module, specs)
+    fail_if_pending(module, kms_key_id=module.params["kms_key_id"])
 
     client = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
     kms_arn = kms_resolver = None
@@ -433,7 +438,9 @@ def main():
     try:
         if module.params["kms_key_id"]:
             kms_resolver = KmsKeyResolver(module.client("kms", retry_decorator=AWSRetry.jittered_backoff()))
-            kms_arn = kms_resolver.resolve(module.params["kms_key_id"])
+            # A key check mode predicts (pending:...) differs from every live key: nothing to resolve.
+            kms_ref = module.params["kms_key_id"]
+            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.resolve(kms_ref)
             if not kms_arn:
                 module.fail_json(msg=f"KMS key {module.params['kms_key_id']} not found")
         current_states = describe_parameters(client, specs)

@@ -122,9 +122,12 @@ options:
     type: int
     default: 320
 notes:
-  - Supports C(check_mode) (the result predicts the endpoints; endpoints to be created have
-    RV(endpoints[].vpc_endpoint_id=null)) and C(diff) (before/after per endpoint keyed by
-    C(<service name>/<type>)).
+  - Supports C(check_mode) (the result predicts the endpoints; endpoints to be created have the placeholder
+    RV(endpoints[].vpc_endpoint_id=pending:vpc-endpoint/<service>)) and C(diff) (before/after per endpoint keyed
+    by C(<service name>/<type>)).
+  - In check mode a VPC given as a placeholder (C(pending:vpc/<name>), a VPC an earlier check-mode task predicts)
+    is not read; every endpoint would be created. A route table, subnet or security group given as a
+    placeholder differs from every live one, so the endpoint would be modified. A real run refuses placeholders.
   - A second run with the same input makes no write API call.
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -199,7 +202,8 @@ endpoints:
       type: str
       sample: Interface
     vpc_endpoint_id:
-      description: The endpoint ID, V(null) for an endpoint that would be created in check mode.
+      description:
+        - The endpoint ID, C(pending:vpc-endpoint/<service>) for an endpoint that would be created in check mode.
       returned: always
       type: str
       sample: vpce-0123456789abcdef0
@@ -268,6 +272,9 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers im
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import endpoint_key
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import expand_service_name
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import index_live_endpoints
 from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import merge_tags
@@ -301,9 +308,10 @@ def describe_vpc_endpoints_in_vpc(client, vpc_id):
     return describe_vpc_endpoints(client, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
 
 
-def ensure_endpoint_created(client, vpc_id, desired, check_mode):
+def ensure_endpoint_created(client, vpc_id, desired, check_mode, service=None):
     params, predicted = plan_create(desired, vpc_id)
     if check_mode:
+        predicted["vpc_endpoint_id"] = pending_id("vpc-endpoint", service or desired["service_name"])
         return True, predicted
     if desired["tags"]:
         params["TagSpecifications"] = boto3_tag_specifications(desired["tags"], ["vpc-endpoint"])
@@ -339,9 +347,9 @@ def ensure_endpoint_tags(client, current, desired_tags, purge_tags, check_mode):
     return True, predicted
 
 
-def ensure_endpoint(client, vpc_id, current, desired, purge_tags, check_mode):
+def ensure_endpoint(client, vpc_id, current, desired, purge_tags, check_mode, service=None):
     if current is None:
-        return ensure_endpoint_created(client, vpc_id, desired, check_mode)
+        return ensure_endpoint_created(client, vpc_id, desired, check_mode, service)
     attrs_changed, predicted = ensure_endpoint_attributes(client, current, desired, check_mode)
     tags_changed, predicted = ensure_endpoint_tags(client, predicted, desired["tags"], purge_tags, check_mode)
     return attrs_changed or tags_changed, predicted
@@ -448,6 +456,14 @@ def main():
     managed_tag = module.params["managed_tag"] or {}
     check_mode = module.check_mode
     expanded = validate_input(module, module.region)
+    fail_if_pending(
+        module,
+        vpc_id=vpc_id,
+        endpoints=[
+            i for spec, _name in expanded for k in ("route_table_ids", "subnet_ids", "security_group_ids")
+            for i in spec.get(k) or []
+        ],
+    )
 
     declared = []
     for spec, service_name in expanded:
@@ -457,7 +473,8 @@ def main():
 
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     try:
-        live = index_live_endpoints(describe_vpc_endpoints_in_vpc(client, vpc_id))
+        # A VPC check mode predicts (a placeholder) has no endpoint yet: nothing to read.
+        live = {} if is_pending(vpc_id) else index_live_endpoints(describe_vpc_endpoints_in_vpc(client, vpc_id))
 
         ambiguous = {
             k: [e["vpc_endpoint_id"] for e in live[k]] for k in sorted(declared_keys) if len(live.get(k, [])) > 1
@@ -486,7 +503,9 @@ def main():
         for spec, desired in declared:
             key = endpoint_key(desired["service_name"], desired["type"])
             current = live[key][0] if live.get(key) else None
-            changed, state = ensure_endpoint(client, vpc_id, current, desired, module.params["purge_tags"], check_mode)
+            changed, state = ensure_endpoint(
+                client, vpc_id, current, desired, module.params["purge_tags"], check_mode, spec["service"]
+            )
             if current is not None:
                 before[key] = diff_view(current)
             if changed and state["vpc_endpoint_id"]:

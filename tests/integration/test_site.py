@@ -55,12 +55,6 @@ def secret_values(platform):
 
 
 @pytest.fixture(scope="module")
-def empty_account_check(platform):
-    platform.fresh_account()
-    return platform.playbook("playbooks/site.yml", "--check", "--diff")
-
-
-@pytest.fixture(scope="module")
 def first_run(platform):
     platform.fresh_account()
     run = platform.playbook("playbooks/site.yml", "--diff")
@@ -98,31 +92,6 @@ def vpc(platform, first_run):
     vpcs = platform.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [PREFIX]}])["Vpcs"]
     assert len(vpcs) == 1
     return vpcs[0]
-
-
-def test_check_on_an_empty_account_predicts_and_writes_nothing(empty_account_check):
-    # Runs first in this module (file order), before the fresh converge below resets the cloud again.
-    run = empty_account_check
-    assert run.rc == 0, run.output[-4000:]
-    assert run.writes == [], run.writes
-    # The KMS keys (the environment's and the account-wide shared one), secrets, parameters, VPC, the data
-    # buckets (predicted by name: amazon.aws.s3_bucket has no check mode) and their parameters, the .ork
-    # processor role and the zone's SSL mode (the emulator starts a zone at Flexible) are predicted ...
-    assert [task.split(" : ")[1] for task in run.changed_tasks] == [
-        "Ensure the platform KMS key",
-        "Ensure the shared KMS key (account-wide secrets)",
-        "Ensure the Secrets Manager entries",
-        "Ensure the shared Secrets Manager entries (shared key, environment-independent tags)",
-        "Ensure the SSM parameters",
-        "Ensure the VPC",
-        "Predict the buckets a real run would create",
-        "Publish the bucket names in SSM (/<env>/blog-data/buckets/<layer>)",
-        "Ensure the IAM roles and their trust policies",
-        "Set the zone's SSL/TLS encryption mode",
-    ], run.tail()
-    assert run.changed == 10
-    # ... and what would live in the new VPC is reported rather than guessed at.
-    assert "Check mode: VPC rocketclub-local does not exist yet" in run.output
 
 
 def test_vpc_is_tagged_and_sized(vpc):

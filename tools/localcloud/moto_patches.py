@@ -21,6 +21,7 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
   identifier can be created or restored again within the minute) and
   ``RestoreDBClusterFromSnapshot`` honours ``DeletionProtection`` /
   ``CopyTagsToSnapshot`` = false (``patch_rds_clusters`` applies only these);
+* ``ModifyDBSubnetGroup`` keeps the group (moto drops it from its backend);
 * ``UpdateSecretVersionStage`` moving ``AWSCURRENT`` makes the target version the
   secret's current one, so the next ``PutSecretValue`` relabels it ``AWSPREVIOUS``
   (moto keeps its own pointer to the old version: two versions end up
@@ -366,10 +367,33 @@ def _patch_ecs_service_secrets(setter=setattr):
     ecs_fidelity.patch(setter)
 
 
+def _patch_rds_modify_subnet_group(setter=setattr):
+    """``ModifyDBSubnetGroup`` keeps the group.
+
+    moto 5.2.5 pops the group from its backend to modify it and never puts it back, so the group is gone
+    (``DBSubnetGroupNotFoundFault``) right after a successful modification, e.g. a third availability zone's
+    subnet added. AWS modifies the existing group in place (API_ModifyDBSubnetGroup).
+    """
+    from moto.rds.models import RDSBackend
+
+    modify = _require(RDSBackend, 'modify_db_subnet_group', ('subnet_name', 'description', 'subnets'))
+    if 'self.subnet_groups' not in inspect.getsource(RDSBackend.__init__):
+        raise MotoPatchError('moto %s: RDSBackend no longer keeps subnet_groups' % _moto_version())
+
+    @functools.wraps(modify)
+    def modify_db_subnet_group(self, subnet_name, description, subnets):
+        group = modify(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    setter(RDSBackend, 'modify_db_subnet_group', modify_db_subnet_group)
+
+
 def patch_rds_clusters(setter=setattr):
     """Only the RDS cluster corrections, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
     _patch_rds_cluster_lifecycle(setter)
     _patch_rds_engine_versions(setter)
+    _patch_rds_modify_subnet_group(setter)
 
 
 PATCHES = (
@@ -384,6 +408,7 @@ PATCHES = (
     _patch_rds_cluster_endpoint,
     _patch_rds_engine_versions,
     _patch_acm_fidelity,
+    _patch_rds_modify_subnet_group,
 )
 
 

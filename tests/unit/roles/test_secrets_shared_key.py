@@ -9,6 +9,7 @@ import pathlib
 
 import yaml
 
+from ansible_collections.rocketclub.platform.plugins.filter.pending import pending_or
 from ansible_collections.rocketclub.platform.plugins.filter.platform import secrets_module_input
 from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_application import role_inputs
 
@@ -56,7 +57,7 @@ def test_shared_entries_use_the_shared_key_and_shared_tags():
     assert "platform_env" not in key["description"]
     assert key["tags"] == "{{ __secrets_shared_tags }}" and key["purge_tags"] is False
     shared = _task("Ensure the shared Secrets Manager entries")["rocketclub.platform.secretsmanager_secrets"]
-    assert shared["kms_key_id"].startswith("{{ __secrets_shared_kms.key_arn")
+    assert shared["kms_key_id"] == "{{ __secrets_shared_kms_key_arn }}"
     assert shared["tags"] == "{{ __secrets_shared_tags }}"
     assert "__secrets_shared_entries" in shared["secrets"]
     own = _task("Ensure the Secrets Manager entries")["rocketclub.platform.secretsmanager_secrets"]
@@ -67,3 +68,22 @@ def test_iam_role_defaults_follow_the_published_shared_key():
     defaults = yaml.safe_load((REPO / "roles" / "iam" / "defaults" / "main.yml").read_text(encoding="utf-8"))
     assert "platform_secrets" in defaults["iam_shared_kms_key_arn"] and "shared_kms_key_arn" in defaults["iam_shared_kms_key_arn"]
     assert "shared_secrets" in defaults["iam_shared_secret_names"]
+
+
+def test_check_mode_keys_that_would_be_created_are_placeholders():
+    """amazon.aws.kms_key returns no ARN for a key check mode would create: the secrets, parameters and the
+    roles downstream get pending:kms-key/<alias> (docs/check_mode.md); a real run gets the key's ARN."""
+    variables = yaml.safe_load((REPO / "roles" / "secrets" / "vars" / "main.yml").read_text(encoding="utf-8"))
+    assert variables["__secrets_kms_key_arn"] == (
+        "{{ __secrets_kms.key_arn | default(none) | rocketclub.platform.pending_or('kms-key', secrets_kms_alias) }}"
+    )
+    assert variables["__secrets_shared_kms_key_arn"].strip() == (
+        "{{ __secrets_shared_kms.key_arn | default(none) "
+        "| rocketclub.platform.pending_or('kms-key', secrets_shared_kms_alias) }}"
+    )
+    arn = "arn:aws:kms:eu-west-2:123456789012:key/1234"
+    assert pending_or(None, "kms-key", "alias/rc-local-platform") == "pending:kms-key/alias/rc-local-platform"
+    assert pending_or(arn, "kms-key", "alias/rc-local-platform") == arn
+    for name in ("Ensure the Secrets Manager entries", "Ensure the SSM parameters"):
+        module = [v for k, v in _task(name).items() if k.startswith("rocketclub.platform.")][0]
+        assert module["kms_key_id"] == "{{ __secrets_kms_key_arn }}"

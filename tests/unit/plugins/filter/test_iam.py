@@ -383,6 +383,29 @@ def test_policy_size_limit():
 
 def test_filter_is_registered():
     assert iam.FilterModule().filters()["iam_role_plan"] is iam.iam_role_plan
+    assert iam.FilterModule().filters()["iam_roles_module_input"] is iam.iam_roles_module_input
+
+
+def test_module_input_is_one_role_with_its_trust_policy_and_one_inline_policy():
+    (plan,) = plan_of(ORK_PROCESSOR)
+    assert iam.iam_roles_module_input([plan]) == [{
+        "name": "rocketclub-local-ork-processor",
+        "description": plan["description"],
+        "assume_role_policy_document": plan["trust_policy"],
+        "inline_policies": {"rocketclub-local-ork-processor-permissions": plan["policy"]},
+    }]
+    with pytest.raises(AnsibleFilterError, match="iam_roles_module_input"):
+        iam.iam_roles_module_input({"not": "a plan"})
+
+
+def test_a_pending_key_reaches_the_policy_as_in_the_real_run():
+    """Check mode on an empty account: the platform key and the shared key are placeholders; the policy has
+    the same statements the real run writes, with the placeholders where the ARNs go."""
+    context = dict(CONTEXT, kms_key_arn="pending:kms-key/alias/rc-local-platform",
+                   shared_kms_key_arn="pending:kms-key/alias/rc-shared", shared_secrets=["blog-data/neo4j/credentials"])
+    (role,) = plan_of(ORK_PROCESSOR, context=context)
+    by_sid = {s["Sid"]: s for s in role["policy"]["Statement"]}
+    assert by_sid["DecryptSharedSecrets"]["Resource"] == ["pending:kms-key/alias/rc-shared"]
 
 
 # --------------------------------------------------------------------------------------------

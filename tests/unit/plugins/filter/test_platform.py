@@ -35,11 +35,28 @@ def test_subnet_plan_orders_tiers_and_names():
     ]
 
 
-def test_registered_subnets_carry_ids_and_tolerate_check_mode():
-    results = [{"item": {"tier": "public"}, "subnet": {"id": "subnet-1"}}, {"item": {"tier": "public"}}]
-    assert platform.network_registered_subnets(results) == [
-        {"tier": "public", "id": "subnet-1"},
-        {"tier": "public", "id": None},
+def test_subnet_specs_for_vpc_subnets():
+    specs = platform.network_subnet_specs(platform.network_subnet_plan(CONFIG, "rc-local"))
+    assert specs[0] == {
+        "name": "rc-local-public-a",
+        "cidr": "10.0.0.0/24",
+        "az": "eu-west-2a",
+        "map_public": True,
+        "tags": {"platform:tier": "public"},
+    }
+    assert [s["map_public"] for s in specs] == [True, True, False, False, False, False]
+    assert specs[5]["tags"] == {"platform:tier": "private-data"}
+
+
+def test_registered_subnets_carry_ids_and_check_mode_placeholders():
+    plan = platform.network_subnet_plan(CONFIG, "rc-local")[:2]
+    returned = [
+        {"name": "rc-local-public-a", "id": "subnet-1"},
+        {"name": "rc-local-public-b", "id": "pending:subnet/rc-local-public-b"},
+    ]
+    assert [(s["tier"], s["az"], s["id"]) for s in platform.network_registered_subnets(plan, returned)] == [
+        ("public", "eu-west-2a", "subnet-1"),
+        ("public", "eu-west-2b", "pending:subnet/rc-local-public-b"),
     ]
 
 
@@ -82,6 +99,25 @@ def test_route_table_plan_per_az_nat_and_no_nat():
     assert [p["routes"] for p in plan[1:3]] == [[], []]
 
 
+def test_route_table_plan_tags_tiers_and_parked_leaves_app_routes():
+    nats = [{"subnet_id": "subnet-0", "nat_gateway_id": "nat-1"}]
+    plan = platform.network_route_table_plan(subnets(), nats, "igw", "rc-local")
+    tiers = ("public", "private-app", "private-app", "private-data")
+    assert [p["tags"] for p in plan] == [{"platform:tier": t} for t in tiers]
+    parked = platform.network_route_table_plan(subnets(), [], "igw", "rc-local", True)
+    assert [p["routes"] for p in parked] == [[{"dest": "0.0.0.0/0", "gateway_id": "igw"}], None, None, []]
+    assert [p["subnets"] for p in parked] == [p["subnets"] for p in plan]
+
+
+def test_private_route_table_ids():
+    tables = [
+        {"route_table_id": "rtb-p", "tags": {"platform:tier": "public"}},
+        {"route_table_id": "rtb-a", "tags": {"platform:tier": "private-app"}},
+        {"route_table_id": "pending:route-table/rc-d", "tags": {"platform:tier": "private-data"}},
+    ]
+    assert platform.network_private_route_table_ids(tables) == ["rtb-a", "pending:route-table/rc-d"]
+
+
 def test_endpoint_plan():
     sg_results = [{"item": {"role": "ecs"}, "group_id": "sg-ecs"}, {"item": {"role": "endpoints"}, "group_id": "sg-ep"}]
     plan = platform.network_endpoint_plan(["s3"], ["ssm"], ["rtb-1", "rtb-2"], subnets(), sg_results)
@@ -89,6 +125,9 @@ def test_endpoint_plan():
         {"service": "s3", "type": "Gateway", "route_table_ids": ["rtb-1", "rtb-2"]},
         {"service": "ssm", "type": "Interface", "subnet_ids": ["subnet-2", "subnet-3"], "security_group_ids": ["sg-ep"]},
     ]
+    # The security group ids by role are taken as they are.
+    by_role = {"ecs": "sg-ecs", "endpoints": "sg-ep"}
+    assert platform.network_endpoint_plan(["s3"], ["ssm"], ["rtb-1", "rtb-2"], subnets(), by_role) == plan
 
 
 def test_secrets_module_input_marks_shared_and_drops_the_marker():
@@ -104,6 +143,9 @@ def test_secrets_module_input_marks_shared_and_drops_the_marker():
 def test_security_group_ids_by_role():
     results = [{"item": {"role": "alb"}, "group_id": "sg-1"}, {"item": {"role": "endpoints"}, "group_id": "sg-2"}]
     assert platform.network_security_group_ids(results) == {"alb": "sg-1", "endpoints": "sg-2"}
+    # The registered result of rocketclub.platform.security_groups (check mode: a placeholder for a new group).
+    registered = {"changed": True, "group_ids": {"alb": "sg-1", "endpoints": "pending:security-group/x-endpoints"}}
+    assert platform.network_security_group_ids(registered) == registered["group_ids"]
 
 
 def test_alb_target_groups_and_rule_apps():

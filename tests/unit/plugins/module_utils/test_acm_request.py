@@ -399,3 +399,26 @@ class TestRecordsProgress:
     def test_records_status(self):
         cert = described(options=[option("origin.example.com"), option("api.example.com", record=False)])
         assert acm.records_status(cert) == "PENDING_VALIDATION, DNS validation records for 1 of 2 names"
+
+
+def test_predicted_validation_records_reuse_known_names_and_mark_new_ones_pending():
+    desired = acm.desired_certificate(
+        {"domain_name": "portal.example.com", "subject_alternative_names": ["*.example.com", "docs.example.com"],
+         "name_tag": "alb", "tags": {}, "validation_method": "DNS"}
+    )
+    replaced = {"validation_records": [
+        {"domain_name": "portal.example.com", "name": "_a.portal.example.com.", "type": "CNAME",
+         "value": "_b.acm-validations.aws.", "validation_status": "SUCCESS"},
+        {"domain_name": "example.com", "name": "_c.example.com.", "type": "CNAME",
+         "value": "_d.acm-validations.aws.", "validation_status": "SUCCESS"},
+    ]}
+    records = acm.predicted_validation_records(desired, [replaced])
+    assert [(r["domain_name"], r["name"], r["value"]) for r in records] == [
+        ("portal.example.com", "_a.portal.example.com.", "_b.acm-validations.aws."),
+        # A wildcard is validated by its base name's record.
+        ("*.example.com", "_c.example.com.", "_d.acm-validations.aws."),
+        ("docs.example.com", "pending:acm-validation-record/docs.example.com",
+         "pending:acm-validation-value/docs.example.com"),
+    ]
+    assert {r["validation_status"] for r in records} == {"PENDING_VALIDATION"}
+    assert acm.predicted_validation_records(dict(desired, validation_method="EMAIL"), [replaced]) == []

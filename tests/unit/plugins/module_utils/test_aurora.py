@@ -232,7 +232,8 @@ def test_create_params_for_create_and_restore():
     view = aurora.cluster_view(predicted)
     assert view["status"] == "creating" and view["master_username"] == "admin"
     assert view["engine_version"] == "16.4" and view["kms_key_id"] == "alias/k" and view["storage_encrypted"] is True
-    assert view["vpc_security_group_ids"] == ["sg-1"] and view["arn"] is None
+    assert view["vpc_security_group_ids"] == ["sg-1"] and view["arn"] == "pending:rds-cluster/rc-dev"
+    assert view["endpoint"] == "pending:rds-cluster-endpoint/rc-dev"
 
 
 def test_instances_plan_and_view():

@@ -317,3 +317,14 @@ def test_conflict_message_names_record_and_fix():
     assert "A record portal.rocketclub.online -> 192.0.2.1 (id abc)" in message
     assert "error 81053" in message and "solo: true" in message and "Nothing was changed" in message
     assert "error 81054" in dns.conflict_message(desired(type="A", content="192.0.2.3"), [rec("c", "CNAME", "x.example")])
+
+
+def test_pending_content_and_name_are_kept_and_differ_from_every_record():
+    """Check-mode placeholders: kept as given (not validated as host names), and never equal to live content."""
+    target = desired(content="pending:cloudfront-domain-name/docs")
+    assert target["content"] == "pending:cloudfront-domain-name/docs"
+    plan = dns.plan_present([rec("1", "CNAME", "d1.cloudfront.net")], target, False)
+    assert plan.managed["id"] == "1" and plan.changes == {"content": "pending:cloudfront-domain-name/docs"}
+    assert dns.content_key("CNAME", "pending:x/y") != dns.content_key("CNAME", "pending-x.y")
+    named = desired(name="pending:acm-validation-record/docs." + ZONE, proxied=False)
+    assert named["name"] == "pending:acm-validation-record/docs." + ZONE

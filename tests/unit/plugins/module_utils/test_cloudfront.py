@@ -292,3 +292,19 @@ def test_tags():
     assert to_unset == ["Owner"] and to_set == {k: v for k, v in tags.items() if k != "Environment" or v != "prod"}
     assert resulting == dict(tags, **{"aws:cloudformation:stack-name": "s"})
     assert cf.plan_tags(current, tags, purge_tags=False)[1] == []
+
+
+def test_pending_inputs_are_accepted_and_listed():
+    """Check-mode placeholders pass validation (the module refuses them in a real run) and are all found."""
+    pending = spec(
+        certificate_arn="pending:acm-certificate/cf",
+        origin={"domain_name": "pending:alb-dns-name/alb"},
+        default_behavior={"cache_policy_id": "cp-disabled", "origin_request_policy_id": "pending:orp/x"},
+    )
+    assert cf.validate_distributions([pending], HEADER, "present") == []
+    assert cf.pending_inputs([spec(), pending]) == {
+        "distributions[1].certificate_arn": "pending:acm-certificate/cf",
+        "distributions[1].origin.domain_name": "pending:alb-dns-name/alb",
+        "distributions[1].default_behavior.origin_request_policy_id": "pending:orp/x",
+    }
+    assert cf.pending_distribution("docs")["DomainName"] == "pending:cloudfront-domain-name/docs"

@@ -110,8 +110,6 @@ def test_names_and_arns():
     assert ecs.arn_family(TD_ARN) == "prod-backstage"
     assert ecs.with_revision(TD_ARN, 5) == TD_ARN[:-1] + "5"
     assert ecs.with_revision("prod-backstage", 1) == "prod-backstage:1"
-    assert ecs.arn_prefix("arn:aws:ecs:eu-west-2:123456789012:cluster/prod") == "arn:aws:ecs:eu-west-2:123456789012:"
-    assert ecs.arn_prefix(None) is None
 
 
 def test_text_map_makes_strings():

@@ -42,6 +42,8 @@ def test_image_problem(image, ok):
         ("arn:aws:s3:::bucket", None),
         ("arn:aws:secretsmanager:eu-west-2:123456789012:secret:", None),
         ("name:with-colon", None),
+        # check mode: the ARN of a secret an earlier task would create
+        ("pending:secret/prod/backstage/db", ("pending", "pending:secret/prod/backstage/db")),
         ("", None),
     ],
 )

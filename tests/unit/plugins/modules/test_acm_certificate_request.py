@@ -229,12 +229,17 @@ def test_check_mode_on_empty_account(run_module, acm, api_calls, fake_time):
     result = run.result
     assert run.rc == 0, result
     assert result["changed"] is True
-    assert result["certificate_arn"] is None
-    assert result["status"] is None
+    assert result["certificate_arn"] == "pending:certificate/prod-alb-origin"
+    assert result["status"] == "PENDING_VALIDATION"
     assert result["replaced_arn"] is None
     assert result["domain_name"] == DOMAIN
     assert result["subject_alternative_names"] == [DOMAIN] + SANS
-    assert result["validation_records"] == []
+    # No certificate names them yet: the record names and values are placeholders, one record per name.
+    assert result["validation_records"] == [
+        {"domain_name": name, "name": f"pending:acm-validation-record/{name}", "type": "CNAME",
+         "value": f"pending:acm-validation-value/{name}", "validation_status": "PENDING_VALIDATION"}
+        for name in [DOMAIN] + SANS
+    ]
     assert result["tags"] == {"Name": "prod-alb-origin", "Environment": "test"}
     assert api_calls.writes() == []
     assert result["diff"]["before"] == {}
@@ -246,14 +251,30 @@ def test_check_mode_on_empty_account(run_module, acm, api_calls, fake_time):
     assert fake_time.sleeps == []
 
 
+def acm_records(acm, arn):
+    return acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+
+
 def test_check_mode_predicts_replacement_and_tag_change(run_module, acm, api_calls, fake_time):
     old_arn = run_module(mod.main, args()).result["certificate_arn"]
 
     api_calls.clear()
+    old_records = {r["DomainName"]: r for r in acm_records(acm, old_arn)}
     replace = run_module(mod.main, args(subject_alternative_names=["other.example.com"]), check_mode=True).result
     assert replace["changed"] is True
-    assert replace["certificate_arn"] is None
+    assert replace["certificate_arn"] == "pending:certificate/prod-alb-origin"
     assert replace["replaced_arn"] == old_arn
+    # The domain keeps its validation record (ACM reuses a name's CNAME in the account); the new name's is unknown.
+    predicted = {r["domain_name"]: r for r in replace["validation_records"]}
+    assert set(predicted) == {DOMAIN, "other.example.com"}
+    assert (predicted[DOMAIN]["name"], predicted[DOMAIN]["value"]) == (
+        old_records[DOMAIN]["ResourceRecord"]["Name"], old_records[DOMAIN]["ResourceRecord"]["Value"])
+    assert predicted["other.example.com"]["name"] == "pending:acm-validation-record/other.example.com"
+    real = run_module(mod.main, args(subject_alternative_names=["other.example.com"])).result
+    real_records = {r["domain_name"]: r for r in real["validation_records"]}
+    assert (real_records[DOMAIN]["name"], real_records[DOMAIN]["value"]) == (
+        predicted[DOMAIN]["name"], predicted[DOMAIN]["value"])
+    api_calls.clear()
 
     retag = run_module(mod.main, args(tags={"Environment": "prod"}), check_mode=True, diff=True).result
     assert retag["changed"] is True
@@ -261,7 +282,7 @@ def test_check_mode_predicts_replacement_and_tag_change(run_module, acm, api_cal
     assert retag["tags"] == {"Name": "prod-alb-origin", "Environment": "prod"}
     assert retag["diff"]["before"]["tags"]["Environment"] == "test"
     assert api_calls.writes() == []
-    assert all_arns(acm) == [old_arn]
+    assert old_arn in all_arns(acm) and len(all_arns(acm)) == 2
     assert tags_of(acm, old_arn)["Environment"] == "test"
 
 

@@ -138,7 +138,8 @@ def test_create_four_way(cloud, run):
     assert check["changed"] is True and not check.get("failed"), check
     assert calls.writes("rds") == [] and calls.named("GetSecretValue") == []
     predicted = check["cluster"]
-    assert predicted["status"] == "creating" and predicted["arn"] is None
+    assert predicted["status"] == "creating" and predicted["arn"] == f"pending:rds-cluster/{CLUSTER}"
+    assert predicted["endpoint"] == f"pending:rds-cluster-endpoint/{CLUSTER}"
     assert [(i["identifier"], i["writer"], i["status"]) for i in predicted["instances"]] == [
         (f"{CLUSTER}-1", True, "creating"),
         (f"{CLUSTER}-2", False, "creating"),
@@ -619,3 +620,65 @@ def test_a_restore_never_asks_for_a_version_below_the_snapshot(cloud, run):
     assert moto_cluster(cloud)["EngineVersion"] == "16.6" and result["cluster"]["engine_version"] == "16.6"
     cloud.calls.clear()
     assert run(args).result["changed"] is False and cloud.calls.writes() == []
+
+
+# -- check-mode placeholders of resources earlier tasks would create (docs/check_mode.md) ------------------------
+
+
+def sent_placeholders(calls):
+    """API calls whose parameters carry a check-mode placeholder (there must be none)."""
+    return [(op, params) for _svc, op, params in calls if "pending:" in json.dumps(params, default=str)]
+
+
+def test_check_mode_with_pending_network_and_key_predicts_the_cluster(cloud, run):
+    """An empty account: the VPC, subnets, security group and key are placeholders from earlier tasks."""
+    args = cluster_args(
+        cloud,
+        kms_key_id="pending:kms-key/alias/rc-test",
+        subnet_ids=["pending:subnet/rc-test-private-data-a", "pending:subnet/rc-test-private-data-b"],
+        vpc_security_group_ids=["pending:security-group/rc-test-aurora"],
+    )
+    check = run(args, check_mode=True).result
+    assert check["changed"] is True and not check.get("failed"), check
+    assert cloud.calls.writes() == [] and sent_placeholders(cloud.calls) == []
+    predicted = check["cluster"]
+    assert predicted["arn"] == f"pending:rds-cluster/{CLUSTER}"
+    assert predicted["endpoint"] == f"pending:rds-cluster-endpoint/{CLUSTER}"
+    assert predicted["reader_endpoint"] == f"pending:rds-cluster-reader-endpoint/{CLUSTER}"
+    assert predicted["subnet_ids"] == sorted(args["subnet_ids"])
+    assert check["diff"]["before"] == {}
+    assert check["diff"]["after"]["vpc_security_group_ids"] == ["pending:security-group/rc-test-aurora"]
+
+
+def test_check_mode_predicts_the_subnet_group_change_of_a_new_availability_zone(cloud, run):
+    """A third AZ: its private-data subnet is a placeholder in check mode, real in the real run."""
+    create(cloud, run)
+    pending = "pending:subnet/rc-test-private-data-c"
+    check = run(cluster_args(cloud, subnet_ids=cloud.subnets[:2] + [pending]), check_mode=True).result
+    assert check["changed"] is True and not check.get("failed"), check
+    assert cloud.calls.writes() == [] and sent_placeholders(cloud.calls) == []
+    assert check["diff"]["before"]["subnet_ids"] == sorted(cloud.subnets[:2])
+    assert check["diff"]["after"]["subnet_ids"] == sorted(cloud.subnets[:2] + [pending])
+    assert check["cluster"]["arn"] == moto_cluster(cloud)["DBClusterArn"]  # an existing cluster keeps its ARN
+
+    cloud.calls.clear()
+    real = run(cluster_args(cloud, subnet_ids=cloud.subnets)).result
+    assert real["changed"] is True and not real.get("failed"), real
+    assert cloud.calls.writes("rds") == ["ModifyDBSubnetGroup"]
+    after = run(cluster_args(cloud, subnet_ids=cloud.subnets), check_mode=True).result
+    assert after["changed"] is False, after["diff"]
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("subnet_ids", ["subnet-0a", "pending:subnet/rc-test-private-data-c"]),
+        ("vpc_security_group_ids", ["pending:security-group/rc-test-aurora"]),
+        ("kms_key_id", "pending:kms-key/alias/rc-test"),
+    ],
+)
+def test_real_run_refuses_a_placeholder_before_any_call(cloud, run, option, value):
+    module_run = run(cluster_args(cloud, **{option: value}))
+    assert module_run.result.get("failed") is True
+    assert option in module_run.result["msg"] and "placeholder" in module_run.result["msg"]
+    assert cloud.calls == []

@@ -231,3 +231,24 @@ def test_bad_input_makes_no_api_call(moto_aws, run_module, api_calls, args, mess
     run = run_module(mod.main, args)
     assert run.rc == 1 and message in run.result["msg"]
     assert api_calls == []
+
+
+PENDING_ENDPOINT = f"pending:rds-cluster-endpoint/{CLUSTER}"
+
+
+def test_pending_endpoint_in_check_mode_reports_every_url_without_a_cluster_call(secrets, run_module, api_calls):
+    """Check mode before the cluster exists: the endpoint an earlier task would create is a placeholder."""
+    api_calls.clear()
+    run = run_module(mod.main, dict(ARGS, endpoint=PENDING_ENDPOINT), check_mode=True, diff=True)
+    assert run.result["changed"] is True and not run.result.get("failed"), run.result
+    assert [(d["changed"], d["url"]) for d in run.result["databases"]] == [(True, None), (True, None)]
+    assert "DescribeDBClusters" not in api_calls.operations() and api_calls.writes() == []
+    assert all("pending:" not in json.dumps(params) for _svc, _op, params in api_calls)
+
+
+def test_pending_endpoint_is_refused_by_a_real_run(secrets, run_module, api_calls):
+    api_calls.clear()
+    run = run_module(mod.main, dict(ARGS, endpoint=PENDING_ENDPOINT))
+    assert run.result.get("failed") is True
+    assert "endpoint" in run.result["msg"] and "placeholder" in run.result["msg"]
+    assert api_calls == []

@@ -263,3 +263,45 @@ def test_zone_dependent_errors_make_no_write(run, cf, args, fragment):
     result = run(**args)
     assert result["failed"] is True and fragment in result["msg"]
     assert cf.writes() == [] and [e["path"] for e in cf.log] == ["/client/v4/zones"]
+
+
+# -- check-mode placeholders (pending:<kind>/<name>) --------------------------------------------------------------
+
+PENDING_TARGET = "pending:cloudfront-domain-name/docs"
+
+
+def test_check_mode_pending_content_creates_a_new_record(run, cf):
+    """A CNAME to a distribution check mode would create: changed, no write, no placeholder sent anywhere."""
+    check = run(check_mode=True, name="docs", content=PENDING_TARGET)
+    assert check["changed"] is True and cf.writes() == [] and cf.state() == []
+    assert check["record"]["content"] == PENDING_TARGET and check["record"]["id"] is None
+    assert check["diff"]["after"]["records"][0]["content"] == PENDING_TARGET
+    assert not any("pending" in call for call in cf.calls())
+
+
+def test_check_mode_pending_content_updates_an_existing_cname(run, cf):
+    """A CNAME whose target would be a new distribution differs from whatever it points at today."""
+    cf.add("portal." + ZONE, "CNAME", TARGET, proxied=True, ttl=1)
+    check = run(check_mode=True, content=PENDING_TARGET)
+    assert check["changed"] is True and cf.writes() == []
+    assert check["record"]["content"] == PENDING_TARGET and check["record"]["id"]
+    assert cf.state() == [portal()]
+
+
+def test_check_mode_pending_name_is_not_looked_up(run, cf):
+    """A validation record of a certificate check mode would request: no name to look up, it would be created."""
+    name = "pending:acm-validation-record/docs.rocketclub.online"
+    value = "pending:acm-validation-value/docs.rocketclub.online"
+    check = run(check_mode=True, name=name, content=value, proxied=False)
+    assert check["changed"] is True and cf.writes() == []
+    assert check["record"]["name"] == name
+    assert [call for call in cf.calls() if "dns_records" in call] == []
+
+
+@pytest.mark.parametrize("option", ["name", "content"])
+def test_real_run_refuses_a_placeholder_before_any_call(run, cf, option):
+    value = "pending:cloudfront-domain-name/docs" if option == "content" else "pending:acm-validation-record/x"
+    failed = run(**{option: value})
+    assert failed["failed"] is True
+    assert f"{option}: '{value}' is a check-mode placeholder" in failed["msg"]
+    assert cf.calls() == []

@@ -234,6 +234,32 @@ def test_check_mode_predicts_and_writes_nothing(run_module, group, fake_cloudfla
     assert len(cidr_rules(group["client"], group["id"])) == 5
 
 
+def test_check_mode_with_a_pending_group_reports_every_rule_without_aws(run_module, group, fake_cloudflare, api_calls):
+    """The group is still to be created (rocketclub.platform.security_groups returned its placeholder)."""
+    pending = "pending:security-group/rocketclub-local-alb"
+    predicted = run(run_module, pending, check_mode=True, diff=True)
+    assert predicted.rc == 0, predicted.result
+    assert predicted.result["changed"] is True
+    assert predicted.result["group_id"] == pending
+    assert len(predicted.result["added"]) == 5 and predicted.result["removed"] == []
+    assert predicted.result["rule_count"] == {"ipv4": 3, "ipv6": 2}
+    assert predicted.result["diff"]["before"] == {"443": []}
+    assert len(predicted.result["diff"]["after"]["443"]) == 5
+    assert api_calls.operations() == []
+    assert fake_cloudflare.paths() == ["GET /ips"]
+
+    # The same rules as the real run on a new, empty group.
+    real = run(run_module, group["id"], diff=True).result
+    for key in ("added", "removed", "rule_count", "diff"):
+        assert real[key] == predicted.result[key], key
+
+    api_calls.clear()
+    cloudflare_calls = len(fake_cloudflare.calls)
+    refused = run(run_module, pending)
+    assert refused.rc == 1 and "check-mode placeholder" in refused.result["msg"]
+    assert api_calls.operations() == [] and len(fake_cloudflare.calls) == cloudflare_calls
+
+
 def test_cloudflare_5xx_then_success_is_retried(run_module, group, fake_cloudflare):
     fake_cloudflare.fail(503, count=2)
     fake_cloudflare.fail(429, retry_after=3)

@@ -146,7 +146,10 @@ def test_four_way(cloudfront, run_module, api_calls):
     assert checked.rc == 0 and checked.result["changed"] is True
     assert api_calls.writes() == []
     portal = checked.result["distributions"]["portal"]
-    assert portal["id"] is None and portal["arn"] is None and portal["domain_name"] is None
+    # CloudFront chooses them: check mode returns placeholders the dns role can predict with.
+    assert portal["id"] == "pending:cloudfront-distribution/portal"
+    assert portal["arn"] == "pending:cloudfront-distribution-arn/portal"
+    assert portal["domain_name"] == "pending:cloudfront-domain-name/portal"
     assert portal["status"] == "InProgress" and portal["changes"] == ["created"]
     assert portal["origin_domain_name"] == ALB.lower()
     assert checked.result["diff"]["before"]["portal"] is None
@@ -506,3 +509,92 @@ def test_result_is_json_serialisable_and_keyed_by_name(cloudfront, run_module):
     applied = run(run_module, module_args())
     json.dumps(applied.result)
     assert list(applied.result["distributions"]) == ["portal", "pipelines"]
+
+
+# -- check-mode placeholders (pending:<kind>/<name>) --------------------------------------------------------------
+
+PENDING_CERT = "pending:acm-certificate/test-cloudfront"
+PENDING_ALB = "pending:alb-dns-name/test-alb"
+PENDING_POLICY = "pending:cloudfront-cache-policy/test-static-long"
+
+
+def pending_args():
+    """The role's arguments on an empty account in check mode: certificate, ALB and policy to be created."""
+    args = module_args()
+    for spec in args["distributions"]:
+        spec["certificate_arn"] = PENDING_CERT
+        spec["origin"] = {"domain_name": PENDING_ALB}
+    args["distributions"][0]["behaviors"][1]["cache_policy_id"] = PENDING_POLICY
+    return args
+
+
+def no_placeholder_sent(api_calls):
+    return not any("pending:" in json.dumps(params, default=str) for dummy, dummy, params in api_calls)
+
+
+def test_check_mode_with_pending_inputs_predicts_creation(cloudfront, run_module, api_calls):
+    checked = run(run_module, pending_args(), check_mode=True, diff=True)
+    assert checked.rc == 0 and checked.result["changed"] is True
+    assert api_calls.writes() == [] and no_placeholder_sent(api_calls)
+    assert api_calls.operations() == ["ListDistributions"]
+    for name in ("portal", "pipelines"):
+        result = checked.result["distributions"][name]
+        assert result["changes"] == ["created"]
+        assert result["id"] == f"pending:cloudfront-distribution/{name}"
+        assert result["domain_name"] == f"pending:cloudfront-domain-name/{name}"
+        assert result["origin_domain_name"] == PENDING_ALB
+        assert checked.result["diff"]["after"][name]["viewer_certificate"]["acm_certificate_arn"] == PENDING_CERT
+
+
+def test_check_mode_with_pending_inputs_predicts_updates(cloudfront, run_module, api_calls):
+    """Converged distributions, then a new certificate (SAN change) and a new policy: both would be updated."""
+    run(run_module, module_args())
+    args = module_args()
+    for spec in args["distributions"]:
+        spec["certificate_arn"] = PENDING_CERT
+    args["distributions"][0]["behaviors"][1]["cache_policy_id"] = PENDING_POLICY
+    api_calls.clear()
+    checked = run(run_module, args, check_mode=True, diff=True)
+    assert checked.result["changed"] is True
+    assert api_calls.writes() == [] and no_placeholder_sent(api_calls)
+    portal = checked.result["distributions"]["portal"]
+    assert portal["changes"] == ["viewer_certificate", "behavior /static/* cache_policy_id"]
+    assert checked.result["distributions"]["pipelines"]["changes"] == ["viewer_certificate"]
+    assert not checked.result["distributions"]["portal"]["id"].startswith("pending:")
+
+
+@pytest.mark.parametrize("where", ["certificate_arn", "origin", "policy"])
+def test_real_run_refuses_a_placeholder_before_any_call(cloudfront, run_module, api_calls, where):
+    args = module_args()
+    spec = args["distributions"][0]
+    if where == "certificate_arn":
+        spec["certificate_arn"], option, value = PENDING_CERT, "distributions[0].certificate_arn", PENDING_CERT
+    elif where == "origin":
+        spec["origin"], option, value = {"domain_name": PENDING_ALB}, "distributions[0].origin.domain_name", PENDING_ALB
+    else:
+        spec["behaviors"][1]["cache_policy_id"] = PENDING_POLICY
+        option, value = "distributions[0].behaviors[1].cache_policy_id", PENDING_POLICY
+    failed = run(run_module, args)
+    assert failed.result["failed"] is True
+    assert f"{option}: '{value}' is a check-mode placeholder" in failed.result["msg"]
+    assert api_calls == []
+
+
+def test_check_mode_secret_parameter_still_to_create(cloudfront, run_module, api_calls, no_ansible_masking):
+    """Check mode on an account without the SSM parameter (the secrets role would create it with a new value):
+    a new distribution would be created, an existing one would get a new header value; a real run still fails."""
+    parameter = "/test/shared/cf_alb_secret"
+    args = module_args(origin_secret_header={"name": "X-Origin-Verify", "parameter": parameter})
+    checked = run(run_module, args, check_mode=True, diff=True)
+    assert checked.rc == 0 and checked.result["changed"] is True and api_calls.writes() == []
+    assert [d["changes"] for d in checked.result["distributions"].values()] == [["created"]] * 2
+
+    run(run_module, module_args())
+    api_calls.clear()
+    checked = run(run_module, args, check_mode=True, diff=True)
+    assert [d["changes"] for d in checked.result["distributions"].values()] == [[cf.SECRET_CHANGE]] * 2
+    assert api_calls.writes() == []
+    assert_no_secret(checked)
+
+    failed = run(run_module, args)
+    assert failed.result["failed"] is True and f"SSM parameter {parameter}" in failed.result["msg"]

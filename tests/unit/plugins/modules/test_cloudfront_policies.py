@@ -87,7 +87,8 @@ def test_create_then_no_change_four_ways(run_module, cloudfront, api_calls):
     cloudfront.policy_list("cache", "custom", [])
     result = run(run_module, check_mode=True, cache_policies=[STATIC])
     assert result["changed"] is True
-    assert result["cache_policies"]["static-long"]["id"] is None
+    # The id CloudFront would choose is a check-mode placeholder the distributions task predicts with.
+    assert result["cache_policies"]["static-long"]["id"] == "pending:cloudfront-cache-policy/static-long"
     assert result["cache_policies"]["static-long"]["config"]["query_strings"] == {"behavior": "whitelist", "items": ["v"]}
     assert result["diff"] == {"before": {"cache_policies": {}, "origin_request_policies": {}},
                               "after": {"cache_policies": {"static-long": result["cache_policies"]["static-long"]["config"]},
@@ -214,3 +215,12 @@ def test_api_error_is_reported(run_module, cloudfront):
     assert result["failed"] is True
     assert result["msg"].startswith("Failed to create cache policy static-long")
     assert result["error"]["code"] == "TooManyCachePolicies"
+
+
+def test_check_mode_origin_request_policy_to_create_has_a_placeholder_id(run_module, cloudfront, api_calls):
+    cloudfront.policy_list("cache", "custom", [(STATIC_ID, STATIC_API)])
+    cloudfront.policy_list("origin_request", "custom", [])
+    result = run(run_module, check_mode=True, cache_policies=[STATIC], origin_request_policies=[ORIGIN])
+    assert result["changed"] is True and api_calls.writes() == []
+    assert result["cache_policies"]["static-long"]["id"] == STATIC_ID
+    assert result["origin_request_policies"]["alb-oidc"]["id"] == "pending:cloudfront-origin-request-policy/alb-oidc"

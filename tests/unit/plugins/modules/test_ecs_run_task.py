@@ -274,3 +274,52 @@ def test_find_running_picks_oldest_live_task_of_family():
              task("theirs", by="x", created="2025")]
     assert ecs_tasks.find_running(tasks, "job", STARTED_BY)["taskArn"] == "old"
     assert ecs_tasks.find_running(tasks[2:], "job", STARTED_BY) is None
+
+
+# -- check-mode placeholders of resources earlier tasks would create (docs/check_mode.md) ------------------------
+
+
+def sent_placeholders(calls):
+    return [(op, params) for _svc, op, params in calls if "pending:" in repr(params)]
+
+
+def test_check_mode_with_a_pending_cluster_and_task_definition_predicts_the_run(cloud, run_module):
+    """An empty account: the cluster, the bootstrap revision and the network are placeholders."""
+    pending = args(
+        cloud,
+        cluster="pending:ecs-cluster/test-new",
+        task_definition="pending:task-definition/test-new-db-bootstrap:1",
+        subnets=["pending:subnet/test-private-app-a"], security_groups=["pending:security-group/test-ecs"],
+    )
+    result = run_module(ecs_run_task.main, pending, check_mode=True).result
+    assert not result.get("failed"), result
+    assert (result["changed"], result["started"], result["task_arn"]) == (True, True, None)
+    assert result["task_definition_arn"] == "pending:task-definition/test-new-db-bootstrap:1"
+    assert cloud["calls"] == []
+
+
+def test_check_mode_with_a_new_revision_still_waits_for_a_running_task(cloud, frozen_tasks, run_module):
+    """The bootstrap definition changes (new revision, a placeholder) while a task of the family still runs:
+    a real run would wait for that task, so check mode predicts no start."""
+    mine = start_task(cloud)
+    cloud["calls"].clear()
+    pending = args(cloud, task_definition=f"pending:task-definition/{FAMILY}:2")
+    result = run_module(ecs_run_task.main, pending, check_mode=True).result
+    assert (result["changed"], result["started"], result["task_arn"]) == (False, False, mine)
+    assert sent_placeholders(cloud["calls"]) == [] and cloud["calls"].writes() == []
+
+
+def test_check_mode_in_a_cluster_that_does_not_exist_yet(cloud, run_module):
+    pending = args(cloud, cluster="test-not-there-yet", task_definition=f"pending:task-definition/{FAMILY}:2")
+    result = run_module(ecs_run_task.main, pending, check_mode=True).result
+    assert not result.get("failed"), result
+    assert (result["changed"], result["started"]) == (True, True)
+
+
+@pytest.mark.parametrize("option", ["cluster", "task_definition", "subnets", "security_groups"])
+def test_a_real_run_refuses_a_placeholder_before_any_call(cloud, run_module, option):
+    value = ["pending:subnet/test-a"] if option in ("subnets", "security_groups") else f"pending:{option}/test"
+    run = run_module(ecs_run_task.main, args(cloud, **{option: value}))
+    assert run.result.get("failed") is True
+    assert option in run.result["msg"] and "placeholder" in run.result["msg"]
+    assert cloud["calls"] == []

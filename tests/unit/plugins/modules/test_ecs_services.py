@@ -166,12 +166,15 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     check = converge(run_module, cloud, args, check_mode=True)
     assert check["changed"] is True
     assert calls.writes() == []
-    assert check["cluster_arn"] is None
-    assert check["task_definitions"] == {"prefect-deployer": "test-platform-prefect-deployer:1"}
-    assert check["services"]["backstage"]["task_definition_arn"] == "test-platform-backstage:1"
+    # what a real run would create is returned as check-mode placeholders (docs/check_mode.md)
+    assert check["cluster_arn"] == "pending:ecs-cluster/test-platform"
+    assert check["task_definitions"] == {"prefect-deployer": "pending:task-definition/test-platform-prefect-deployer:1"}
+    assert check["services"]["backstage"]["task_definition_arn"] == "pending:task-definition/test-platform-backstage:1"
+    assert check["services"]["backstage"]["arn"] == "pending:ecs-service/test-platform/backstage"
     assert check["services"]["backstage"]["desired_count"] == 1
     assert check["services"]["prefect-api"]["autoscaling"] == {
-        "min_capacity": 2, "max_capacity": 4, "policy_name": "prefect-api-cpu-target-tracking", "policy_arn": None
+        "min_capacity": 2, "max_capacity": 4, "policy_name": "prefect-api-cpu-target-tracking",
+        "policy_arn": "pending:scaling-policy/service/test-platform/prefect-api/prefect-api-cpu-target-tracking",
     }
     assert check["diff"]["before"]["services"]["backstage"]["service"] is None
 
@@ -279,8 +282,8 @@ def test_changed_image_registers_one_revision_and_updates_only_that_service(clou
     calls.clear()
     check = converge(run_module, cloud, changed, check_mode=True)
     assert check["changed"] is True and calls.writes() == []
-    predicted = check["services"]["backstage"]["task_definition_arn"]
-    assert predicted == revision(first["services"]["backstage"]["task_definition_arn"], 2)
+    assert check["services"]["backstage"]["task_definition_arn"] == "pending:task-definition/test-platform-backstage:2"
+    predicted = revision(first["services"]["backstage"]["task_definition_arn"], 2)
     assert check["diff"]["after"]["services"]["backstage"]["task_definition"]["container"]["image"] == "example/backstage:1.1.0"
     assert check["diff"]["before"]["services"]["backstage"]["task_definition"]["container"]["image"] == "example/backstage:1.0.0"
 
@@ -490,7 +493,7 @@ def test_inactive_latest_revision_is_not_the_one_compared(cloud, run_module):
 
     # check mode predicts revision 3: revision numbers are never reused, INACTIVE ones count
     check = converge(run_module, cloud, dict(args, task_definitions=[dict(args["task_definitions"][0], cpu=512, memory=1024)]), check_mode=True)
-    assert check["task_definitions"]["prefect-deployer"] == revision(arn, 3)
+    assert check["task_definitions"]["prefect-deployer"] == "pending:task-definition/test-platform-prefect-deployer:3"
 
 
 def test_tags_and_retention_converge_in_place(cloud, run_module):
@@ -790,3 +793,102 @@ def test_secret_versions_tag_is_bounded_and_names_changes():
     assert plan.selected_version({"a": ["AWSPREVIOUS"]}, "AWSCURRENT", None) is None
     assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password::") == ("AWSCURRENT", None)
     assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password:AWSPREVIOUS:") == ("AWSPREVIOUS", None)
+
+
+# -- check-mode placeholders of resources earlier tasks would create (docs/check_mode.md) ------------------------
+
+
+def sent_placeholders(calls):
+    """API calls whose parameters carry a check-mode placeholder (there must be none)."""
+    return [(op, params) for _svc, op, params in calls if "pending:" in json.dumps(params, default=str)]
+
+
+def pending_args(cloud):
+    """platform_args as a check run on an empty account sees them: every id of another role is a placeholder."""
+    args = platform_args(cloud)
+    for item in args["services"]:
+        item.update(
+            subnets=["pending:subnet/test-private-app-a", "pending:subnet/test-private-app-b"],
+            security_groups=["pending:security-group/test-ecs"],
+            target_group_arn=f"pending:target-group/test-{item['name']}",
+        )
+        secrets = item["container"].get("secrets") or {}
+        item["container"]["secrets"] = {
+            key: ref if ref.startswith("arn:") else f"pending:secret/{ref}" for key, ref in secrets.items()
+        }
+    for item in args["services"] + args["task_definitions"]:
+        item.update(execution_role_arn=f"pending:iam-role/test-{item['name']}-execution")
+    return args
+
+
+def test_check_mode_with_placeholders_predicts_everything_without_sending_one(cloud, run_module):
+    calls = cloud["calls"]
+    args = pending_args(cloud)
+    check = converge(run_module, cloud, args, check_mode=True)
+    assert check["changed"] is True
+    assert calls.writes() == [] and sent_placeholders(calls) == []
+    assert "DescribeTargetGroups" not in calls.operations()
+    assert check["cluster_arn"] == "pending:ecs-cluster/test-platform"
+    assert check["services"]["backstage"]["arn"] == "pending:ecs-service/test-platform/backstage"
+    assert check["services"]["backstage"]["subnets"] == args["services"][0]["subnets"]
+    after = check["diff"]["after"]["services"]["backstage"]["task_definition"]["container"]["secrets"]
+    assert after["BACKSTAGE_DATABASE_URL"] == "pending:secret/test/backstage/database-url"
+
+    # a real run refuses them, before any API call, naming the options
+    calls.clear()
+    run = run_module(ecs_services.main, args)
+    assert run.result.get("failed") is True
+    assert "services[backstage].execution_role_arn" in run.result["msg"] and "placeholder" in run.result["msg"]
+    assert calls == []
+
+
+def test_check_mode_predicts_the_network_update_of_a_third_availability_zone(cloud, run_module):
+    calls = cloud["calls"]
+    args = platform_args(cloud)
+    converge(run_module, cloud, args)
+    third = cloud["ec2"].create_subnet(VpcId=cloud["vpc_id"], CidrBlock="10.42.2.0/24")["Subnet"]["SubnetId"]
+
+    def with_subnets(subnets):
+        return dict(args, services=[dict(s, subnets=subnets) for s in args["services"]])
+
+    calls.clear()
+    pending = "pending:subnet/test-private-app-c"
+    check = converge(run_module, cloud, with_subnets(cloud["subnets"] + [pending]), check_mode=True)
+    assert check["changed"] is True
+    assert calls.writes() == [] and sent_placeholders(calls) == []
+    for name in ("backstage", "prefect-api"):
+        assert pending in check["diff"]["after"]["services"][name]["service"]["subnets"]
+        assert pending not in check["diff"]["before"]["services"][name]["service"]["subnets"]
+    assert check["task_definitions"]["prefect-deployer"].startswith("arn:")  # unchanged: its real ARN
+
+    calls.clear()
+    real = converge(run_module, cloud, with_subnets(cloud["subnets"] + [third]))
+    assert real["changed"] is True
+    assert calls.writes() == ["UpdateService", "UpdateService"]
+    assert [sorted(c) for c in calls.named("UpdateService")] == [["cluster", "networkConfiguration", "service"]] * 2
+
+    calls.clear()
+    again = converge(run_module, cloud, with_subnets(cloud["subnets"] + [third]), check_mode=True)
+    assert again["changed"] is False and calls.writes() == []
+
+
+def test_check_mode_predicts_a_third_service_whose_target_group_and_roles_are_placeholders(cloud, run_module):
+    calls = cloud["calls"]
+    args = platform_args(cloud)
+    first = converge(run_module, cloud, args)
+    docs = dict(
+        args["services"][1], name="docs", container={"image": "nginx:1.27", "port": 8080}, desired_count=1,
+        target_group_arn="pending:target-group/test-docs", execution_role_arn="pending:iam-role/test-docs-execution",
+        task_role_arn="pending:iam-role/test-docs-task", autoscaling={"min_capacity": 1, "max_capacity": 2},
+    )
+    calls.clear()
+    check = converge(run_module, cloud, dict(args, services=args["services"] + [docs]), check_mode=True)
+    assert check["changed"] is True
+    assert calls.writes() == [] and sent_placeholders(calls) == []
+    assert check["services"]["docs"]["arn"] == "pending:ecs-service/test-platform/docs"
+    assert check["services"]["docs"]["task_definition_arn"] == "pending:task-definition/test-platform-docs:1"
+    assert check["services"]["docs"]["load_balancers"][0]["target_group_arn"] == "pending:target-group/test-docs"
+    for name in ("backstage", "prefect-api"):  # the others stay as they are
+        assert check["services"][name] == first["services"][name]
+        assert check["diff"]["before"]["services"][name] == check["diff"]["after"]["services"][name]
+    assert check["cluster_arn"] == first["cluster_arn"]

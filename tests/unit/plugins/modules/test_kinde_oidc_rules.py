@@ -425,7 +425,8 @@ def test_check_mode_predicts_and_writes_nothing(run_module, cloud, api_calls):
     assert run.rc == 0, result
     assert_no_secret(run.out)
     assert result["changed"] is True
-    assert [r["rule_arn"] for r in result["rules"]] == [None, None]
+    assert [r["rule_arn"] for r in result["rules"]] == [
+        "pending:listener-rule/backstage", "pending:listener-rule/grafana"]
     assert [r["priority"] for r in result["rules"]] == [10, 20]
     assert result["rules"][0]["client_secret_fingerprint"] == fp(CLIENT_SECRET)
     assert api_calls.writes() == []
@@ -556,3 +557,43 @@ def test_bad_apps(run_module, cloud, api_calls):
 def test_fingerprint_is_keyed():
     assert fp(CLIENT_SECRET) != hashlib.sha256(CLIENT_SECRET.encode()).hexdigest()[:32]
     assert fp(CLIENT_SECRET) != fp(CLIENT_SECRET, key="another-key-0123456789")
+
+
+def test_check_mode_with_a_pending_listener_predicts_every_rule(run_module, cloud, api_calls):
+    """On an empty account the listener is a placeholder and the SSM parameters do not exist yet (the secrets
+    role would create them earlier in the same run): every rule would be created, no write, no placeholder sent."""
+    cloud["ssm"].delete_parameter(Name=ORIGIN_PARAM)
+    cloud["ssm"].delete_parameter(Name=FP_PARAM)
+    api_calls.clear()
+    args = module_args(cloud, listener_arn="pending:listener/apps-443")
+    args["apps"][1]["target_group_arn"] = "pending:target-group/tg-grafana"
+    run = run_module(kinde_oidc_rules.main, args, check_mode=True, diff=True)
+    assert run.rc == 0, run.result
+    assert_no_secret(run.out)
+    assert run.result["changed"] is True
+    assert [(r["name"], r["changes"], r["rule_arn"]) for r in run.result["rules"]] == [
+        ("backstage", ["created"], "pending:listener-rule/backstage"),
+        ("grafana", ["created"], "pending:listener-rule/grafana"),
+    ]
+    assert run.result["rules"][1]["target_group_arn"] == "pending:target-group/tg-grafana"
+    assert run.result["diff"]["before"] == {} and set(run.result["diff"]["after"]) == {"backstage", "grafana"}
+    assert api_calls.writes() == []
+    assert "DescribeRules" not in api_calls.operations() and "DescribeListeners" not in api_calls.operations()
+    assert all("pending:" not in repr(params) for _svc, _op, params in api_calls)
+
+    real = run_module(kinde_oidc_rules.main, args)
+    assert real.rc != 0 and "placeholder" in real.result["msg"]
+
+
+def test_check_mode_pending_target_group_updates_the_existing_rule_only(run_module, cloud, api_calls):
+    create(run_module, cloud)
+    api_calls.clear()
+    args = module_args(cloud)
+    args["apps"][1]["target_group_arn"] = "pending:target-group/tg-grafana-new"
+    run = run_module(kinde_oidc_rules.main, args, check_mode=True)
+    assert run.rc == 0, run.result
+    backstage, grafana = run.result["rules"]
+    assert backstage["changed"] is False
+    assert grafana["changed"] is True
+    assert grafana["changes"] == [f"target_group_arn {cloud['tgs'][1]} -> pending:target-group/tg-grafana-new"]
+    assert api_calls.writes() == []

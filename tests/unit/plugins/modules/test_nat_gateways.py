@@ -165,20 +165,47 @@ def test_check_mode_on_empty_vpc_predicts_and_writes_nothing(cloud, run_module):
     assert calls.writes("ec2") == []
     assert live_nats(ec2, cloud["vpc_id"]) == []
     assert keyed_eips(ec2) == []
+    # What would be created carries check-mode placeholders, for the tasks that follow.
     assert [(g["name"], g["nat_gateway_id"], g["allocation_id"], g["subnet_id"]) for g in result["gateways"]] == [
-        ("test-nat-a", None, None, cloud["subnets"][0]),
-        ("test-nat-b", None, None, cloud["subnets"][1]),
+        ("test-nat-a", "pending:nat-gateway/test-nat-a", "pending:elastic-ip/test-nat-a-eip", cloud["subnets"][0]),
+        ("test-nat-b", "pending:nat-gateway/test-nat-b", "pending:elastic-ip/test-nat-b-eip", cloud["subnets"][1]),
     ]
     assert all(g["changed"] and g["state"] == "pending" for g in result["gateways"])
-    assert [(e["name"], e["allocation_id"]) for e in result["eips"]] == [("test-nat-a", None), ("test-nat-b", None)]
+    assert [(e["name"], e["allocation_id"]) for e in result["eips"]] == [
+        ("test-nat-a", "pending:elastic-ip/test-nat-a-eip"),
+        ("test-nat-b", "pending:elastic-ip/test-nat-b-eip"),
+    ]
     assert result["diff"]["before"]["test-nat-b"]["state"] == "absent"
     assert result["diff"]["after"]["test-nat-b"] == {
         "subnet_id": cloud["subnets"][1],
-        "nat_gateway_id": None,
-        "allocation_id": None,
-        "public_ip": None,
+        "nat_gateway_id": "pending:nat-gateway/test-nat-b",
+        "allocation_id": "pending:elastic-ip/test-nat-b-eip",
+        "public_ip": "pending:public-ip/test-nat-b",
         "state": "pending",
     }
+
+
+def test_check_mode_with_pending_vpc_and_subnets_reads_no_nat_gateway(cloud, run_module):
+    calls = cloud["calls"]
+    args = {
+        "vpc_id": "pending:vpc/test",
+        "gateways": [{"name": "test-nat-a", "subnet_id": "pending:subnet/test-public-a"}],
+        "purge": True,
+    }
+    result = run_module(nat_gateways.main, args, check_mode=True, diff=True).result
+    assert result["changed"] is True, result
+    # The Elastic IPs are regional and read (a kept one would be reused); the placeholder VPC is not.
+    assert calls.operations("ec2") == ["DescribeAddresses"]
+    (gateway,) = result["gateways"]
+    assert gateway["nat_gateway_id"] == "pending:nat-gateway/test-nat-a"
+    assert gateway["subnet_id"] == "pending:subnet/test-public-a"
+    assert gateway["public_ip"] == "pending:public-ip/test-nat-a"
+
+    # A real run refuses the placeholders before any call.
+    calls.clear()
+    run = run_module(nat_gateways.main, args)
+    assert run.rc == 1 and "check-mode placeholder" in run.result["msg"]
+    assert calls == []
 
 
 def test_check_mode_park_predicts_and_writes_nothing(cloud, run_module):

@@ -188,7 +188,8 @@ class TestModule:
         result, raw = run_module(mod.main, {"secrets": FAMILY}, check_mode=True)
         assert result["changed"] is True
         assert [s["value_state"] for s in result["secrets"]] == ["generated", "generated", "empty"]
-        assert all(s["arn"] is None for s in result["secrets"])
+        # A secret that would be created has the placeholder ARN the next tasks can use (docs/check_mode.md).
+        assert [s["arn"] for s in result["secrets"]] == [f"pending:secret/{s['name']}" for s in FAMILY]
         assert api_calls.writes() == []
         assert sm().list_secrets()["SecretList"] == []
 
@@ -399,3 +400,34 @@ class TestModule:
         result = run_module(mod.main, {"secrets": secrets})[0]
         assert result["changed"] is False
         assert api_calls.operations() == ["DescribeSecret"] * 2
+
+
+# --------------------------------------------------------------------------------------------
+# Check-mode placeholders (a KMS key that check mode predicts)
+# --------------------------------------------------------------------------------------------
+
+PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"
+
+
+@pytest.mark.usefixtures("moto_aws")
+class TestPendingKey:
+    def test_check_mode_with_a_pending_key_predicts_and_calls_no_kms(self, run_module, api_calls):
+        result = run_module(mod.main, {"secrets": FAMILY, "kms_key_id": PENDING_KEY}, check_mode=True, diff=True)[0]
+        assert result["changed"] is True
+        assert all(s["kms_key_id"] == PENDING_KEY for s in result["secrets"])
+        assert api_calls.operations("kms") == [] and api_calls.writes() == []
+
+    def test_existing_secret_would_move_to_the_pending_key(self, run_module, api_calls):
+        key = make_key()
+        run_module(mod.main, {"secrets": FAMILY, "kms_key_id": key["Arn"]})
+        api_calls.clear()
+        result = run_module(mod.main, {"secrets": FAMILY, "kms_key_id": PENDING_KEY}, check_mode=True, diff=True)[0]
+        assert result["changed"] is True and all(s["changed"] for s in result["secrets"])
+        assert result["diff"]["before"]["prod/session"]["kms_key_id"] == key["Arn"]
+        assert result["diff"]["after"]["prod/session"]["kms_key_id"] == PENDING_KEY
+        assert api_calls.writes() == []
+
+    def test_real_run_refuses_a_placeholder_before_any_call(self, run_module, api_calls):
+        run = run_module(mod.main, {"secrets": FAMILY, "kms_key_id": PENDING_KEY})
+        assert run.rc == 1 and "check-mode placeholder" in run.result["msg"]
+        assert api_calls.operations() == []

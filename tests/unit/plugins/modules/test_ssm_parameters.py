@@ -292,3 +292,19 @@ class TestModule:
         assert result["failed"] is True
         assert message in result["msg"]
         assert api_calls == []
+
+
+PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"
+
+
+@pytest.mark.usefixtures("moto_aws")
+class TestPendingKey:
+    def test_check_mode_with_a_pending_key_predicts_the_parameters(self, run_module, api_calls):
+        result = run_module(mod.main, {"parameters": FAMILY, "kms_key_id": PENDING_KEY}, check_mode=True, diff=True)[0]
+        assert result["changed"] is True and all(p["changed"] for p in result["parameters"])
+        assert api_calls.operations("kms") == [] and api_calls.writes() == []
+
+    def test_real_run_refuses_a_placeholder_before_any_call(self, run_module, api_calls):
+        run = run_module(mod.main, {"parameters": FAMILY, "kms_key_id": PENDING_KEY})
+        assert run.rc == 1 and "check-mode placeholder" in run.result["msg"]
+        assert api_calls.operations() == []

@@ -289,7 +289,10 @@ def test_check_mode_on_empty_vpc(run_module, network, api_calls):
     assert api_calls.operations() == ["DescribeVpcEndpoints"]
     assert live_endpoints(net["client"], net["vpc"]) == []
     s3, ecr, logs = result["endpoints"]
-    assert all(e["vpc_endpoint_id"] is None and e["changed"] for e in result["endpoints"])
+    assert [e["vpc_endpoint_id"] for e in result["endpoints"]] == [
+        "pending:vpc-endpoint/s3", "pending:vpc-endpoint/ecr.api", "pending:vpc-endpoint/com.amazonaws.eu-west-2.logs"
+    ]
+    assert all(e["changed"] for e in result["endpoints"])
     assert s3["route_table_ids"] == sorted(net["rtbs"][:2])
     assert ecr["subnet_ids"] == sorted(net["subnets"][:2])
     assert ecr["security_group_ids"] == [net["sgs"][0]]
@@ -431,3 +434,43 @@ def test_bad_input_fails_before_any_api_call(run_module, network, api_calls, end
     for fragment in fragments:
         assert fragment in result["msg"]
     assert api_calls == []
+
+
+def test_check_mode_with_pending_vpc_and_references(run_module, api_calls, aws_env):
+    endpoints = [
+        {"service": "s3", "type": "Gateway", "route_table_ids": ["pending:route-table/rc-data"]},
+        {
+            "service": "ssm",
+            "subnet_ids": ["pending:subnet/rc-app-a"],
+            "security_group_ids": ["pending:security-group/ep"],
+        },
+    ]
+    args = {"vpc_id": "pending:vpc/rc", "endpoints": endpoints}
+    run = run_module(vpc_endpoints.main, args, check_mode=True, diff=True)
+    assert run.rc == 0, run.result
+    assert run.result["changed"] is True
+    # The placeholder VPC is not read, and no call carries a placeholder.
+    assert api_calls == []
+    assert [e["vpc_endpoint_id"] for e in run.result["endpoints"]] == [
+        "pending:vpc-endpoint/s3",
+        "pending:vpc-endpoint/ssm",
+    ]
+    assert run.result["endpoints"][1]["subnet_ids"] == ["pending:subnet/rc-app-a"]
+    assert run.result["diff"]["before"] == {}
+
+    # A real run refuses them before any call.
+    run = run_module(vpc_endpoints.main, {"vpc_id": "vpc-1", "endpoints": endpoints})
+    assert run.rc == 1 and "check-mode placeholder" in run.result["msg"]
+    assert api_calls == []
+
+
+def test_check_mode_with_a_pending_subnet_predicts_a_modify(run_module, network, api_calls):
+    net = network
+    run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": base_endpoints(net)})
+    grown = base_endpoints(net)
+    grown[1]["subnet_ids"] = grown[1]["subnet_ids"] + ["pending:subnet/rc-app-c"]
+    api_calls.clear()
+    result = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": grown}, check_mode=True).result
+    assert api_calls.writes() == []
+    assert [e["changed"] for e in result["endpoints"]] == [False, True, False]
+    assert "pending:subnet/rc-app-c" in result["endpoints"][1]["subnet_ids"]
