@@ -249,6 +249,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
@@ -397,10 +398,6 @@ def plan_tags(current, desired, purge_tags):
     result = {k: v for k, v in (current or {}).items() if k not in to_unset}
     result.update(to_set)
     return to_set, to_unset, result
-
-
-def is_managed(tags, match):
-    return bool(match) and all((tags or {}).get(str(k)) == str(v) for k, v in match.items())
 
 
 def create_params(desired):
@@ -577,7 +574,7 @@ def main():
                 for g in existing
                 if g["TargetGroupName"] not in wanted_names
                 and g["TargetGroupName"].startswith(params["purge_name_prefix"] or "")
-                and is_managed(tags_by_arn.get(g["TargetGroupArn"]), params["purge_match_tags"])
+                and has_managed_tag(tags_by_arn.get(g["TargetGroupArn"]), params["purge_match_tags"])
             ]
 
         for wanted in desired:

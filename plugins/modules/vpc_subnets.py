@@ -194,6 +194,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
@@ -230,10 +231,6 @@ def desired_tags(spec, common, managed_tag):
     tags.update(managed_tag or {})
     tags["Name"] = spec["name"]
     return {str(k): str(v) for k, v in tags.items()}
-
-
-def has_managed_tag(tags, managed_tag):
-    return bool(managed_tag) and all(tags.get(k) == str(v) for k, v in managed_tag.items())
 
 
 def validate(module):
