@@ -19,6 +19,8 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+
 NAME_TAG = "Name"
 
 # ListCertificates only returns RSA_1024 and RSA_2048 certificates unless Includes.keyTypes says otherwise.
@@ -356,8 +358,8 @@ def predicted_validation_records(desired, candidates, arn_placeholder_kind="acm-
                             "value": record["value"], "validation_status": "PENDING_VALIDATION"})
         else:
             key = _validation_key(name)
-            records.append({"domain_name": name, "name": f"pending:{arn_placeholder_kind}/{key}", "type": "CNAME",
-                            "value": f"pending:acm-validation-value/{key}", "validation_status": "PENDING_VALIDATION"})
+            records.append({"domain_name": name, "name": pending_id(arn_placeholder_kind, key), "type": "CNAME",
+                            "value": pending_id("acm-validation-value", key), "validation_status": "PENDING_VALIDATION"})
     return records
 
 
