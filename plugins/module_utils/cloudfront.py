@@ -27,7 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import MASK
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import MASK
 
 MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
 NAME_TAG = "platform:distribution"

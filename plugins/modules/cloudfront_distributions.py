@@ -476,9 +476,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudfront as cf
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import read_secure_parameter
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
 
 WAIT_DELAY = 30
 

@@ -137,8 +137,8 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import K
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import KindeSecretRejected
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import check_client_secret
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import normalize_domain
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
 
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"

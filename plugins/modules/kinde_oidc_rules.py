@@ -364,9 +364,9 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import v
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import ScrubbedError
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import call_with_secrets
-from ansible_collections.rocketclub.platform.plugins.module_utils.secure_values import read_secure_parameter
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
 
 TAGS_BATCH = 20
 MAX_HEADER_VALUE_LENGTH = 128

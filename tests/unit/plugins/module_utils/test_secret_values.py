@@ -7,7 +7,7 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import secure_values as sv
+from ansible_collections.rocketclub.platform.plugins.module_utils import secret_values as sv
 
 SECRET = "origin-secret-0123456789abcdef"
 
