@@ -60,8 +60,11 @@ test: venv changelog-lint lint unit localcloud-test sanity integration molecule
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
+# ansible-lint for the YAML; ruff (ruff.toml) formats and lints every Python file of the repository.
 lint: venv
 	$(BIN)/ansible-lint --offline
+	$(BIN)/ruff format --check --diff .
+	$(BIN)/ruff check .
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit -q -n $(PYTEST_WORKERS)

@@ -37,7 +37,11 @@ def run_site(env, extra):
     start = time.monotonic()
     proc = subprocess.run(
         [playbook, "playbooks/site.yml", "-i", "inventories/local"] + extra,
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seconds = time.monotonic() - start
     match = RECAP.search(proc.stdout)

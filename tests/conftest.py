@@ -29,7 +29,7 @@ def _refused(report, where):
     report.outcome = "failed"
     report.longrepr = (
         f"{where} was skipped ({_skip_reason(report)}), and nothing allows it: the dependencies are pinned in "
-        f"requirements.txt, so import them plainly; a skip that is intended needs @pytest.mark.{MARKER}(\"why\")"
+        f'requirements.txt, so import them plainly; a skip that is intended needs @pytest.mark.{MARKER}("why")'
     )
     return report
 

@@ -21,8 +21,17 @@ VERSION = "2012-10-17"
 MAX_POLICY_LENGTH = 10240
 _PRINCIPALS = {"ecs-tasks": "ecs-tasks.amazonaws.com", "lambda": "lambda.amazonaws.com"}
 _ROLE_KEYS = (
-    "name", "description", "principal", "read_secrets", "read_parameters", "kms_decrypt", "log_groups",
-    "ecr_pull", "buckets_rw", "buckets_read", "ecs_run_tasks",
+    "name",
+    "description",
+    "principal",
+    "read_secrets",
+    "read_parameters",
+    "kms_decrypt",
+    "log_groups",
+    "ecr_pull",
+    "buckets_rw",
+    "buckets_read",
+    "ecs_run_tasks",
 )
 _LIST_KEYS = ("read_secrets", "read_parameters", "log_groups", "buckets_rw", "buckets_read")
 _RUN_TASK_KEYS = ("cluster", "task_definition_families", "pass_roles")
@@ -77,13 +86,17 @@ def _names(role, spec, key, pattern=_PLAIN_NAME, example="a plain name"):
 
 def _context(context):
     if not isinstance(context, dict):
-        raise AnsibleFilterError("iam_role_plan: context must be a dict (partition, region, account_id, kms_key_arn, name_prefix)")
+        raise AnsibleFilterError(
+            "iam_role_plan: context must be a dict (partition, region, account_id, kms_key_arn, name_prefix)"
+        )
     missing = [key for key in ("region", "account_id", "name_prefix") if not context.get(key)]
     if missing:
         raise AnsibleFilterError(f"iam_role_plan: context is missing {', '.join(missing)}")
     context = dict(context, account_id=str(context["account_id"]))
     if not re.match(r"^\d{12}$", context["account_id"]):
-        raise AnsibleFilterError(f"iam_role_plan: context.account_id {context['account_id']!r} is not 12 digits (quote it in YAML)")
+        raise AnsibleFilterError(
+            f"iam_role_plan: context.account_id {context['account_id']!r} is not 12 digits (quote it in YAML)"
+        )
     return context
 
 
@@ -92,7 +105,13 @@ def _trust_policy(principal, arns):
     if principal == "ecs-tasks":
         condition["ArnLike"] = {"aws:SourceArn": arns.regional("ecs", "*")}
     sid = "EcsTasksAssumeRole" if principal == "ecs-tasks" else "LambdaAssumeRole"
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": {"Service": _PRINCIPALS[principal]}, "Action": "sts:AssumeRole", "Condition": condition}
+    statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": _PRINCIPALS[principal]},
+        "Action": "sts:AssumeRole",
+        "Condition": condition,
+    }
     return {"Version": VERSION, "Statement": [statement]}
 
 
@@ -171,7 +190,9 @@ def _ecr_statements(role, spec, arns):
     statements = [_statement("EcrAuthorizationTokenHasNoResourceScope", ["ecr:GetAuthorizationToken"], ["*"])]
     if repositories:
         actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        statements.append(_statement("PullImages", actions, [arns.regional("ecr", f"repository/{name}") for name in repositories]))
+        statements.append(
+            _statement("PullImages", actions, [arns.regional("ecr", f"repository/{name}") for name in repositories])
+        )
     return statements
 
 
@@ -188,7 +209,9 @@ def _bucket_statements(role, spec, arns):
         _statement("ReadObjects", ["s3:GetObject"], [arns.bucket(b, objects=True) for b in rw + read]),
     ]
     if rw:
-        statements.append(_statement("WriteObjects", ["s3:DeleteObject", "s3:PutObject"], [arns.bucket(b, objects=True) for b in rw]))
+        statements.append(
+            _statement("WriteObjects", ["s3:DeleteObject", "s3:PutObject"], [arns.bucket(b, objects=True) for b in rw])
+        )
     return statements
 
 
@@ -206,20 +229,32 @@ def _run_task_statements(role, spec, arns, name_prefix):
         _fail(role, "ecs_run_tasks.cluster", "missing; give the cluster name or ARN")
     prefix = arns.regional("ecs", "cluster/")
     if cluster.startswith("arn:") and not cluster.startswith(prefix):
-        _fail(role, "ecs_run_tasks.cluster", f"{cluster!r} is not an ECS cluster ARN of this account and region ({prefix}...)")
-    cluster_name = cluster[len(prefix):] if cluster.startswith(prefix) else cluster
+        _fail(
+            role,
+            "ecs_run_tasks.cluster",
+            f"{cluster!r} is not an ECS cluster ARN of this account and region ({prefix}...)",
+        )
+    cluster_name = cluster[len(prefix) :] if cluster.startswith(prefix) else cluster
     families = _names(role, run, "task_definition_families", example="a task definition family")
     if not families:
-        _fail(role, "ecs_run_tasks.task_definition_families", "empty; name the task definition families the role may run")
+        _fail(
+            role, "ecs_run_tasks.task_definition_families", "empty; name the task definition families the role may run"
+        )
     condition = {"ArnEquals": {"ecs:cluster": prefix + cluster_name}}
     statements = [
-        _statement("RunTasks", ["ecs:RunTask"], [arns.regional("ecs", f"task-definition/{f}:*") for f in families], condition),
+        _statement(
+            "RunTasks", ["ecs:RunTask"], [arns.regional("ecs", f"task-definition/{f}:*") for f in families], condition
+        ),
         _statement("DescribeTasks", ["ecs:DescribeTasks"], [arns.regional("ecs", f"task/{cluster_name}/*")]),
     ]
     pass_roles = _names(role, run, "pass_roles", example="a role name of this plan")
     if pass_roles:
         condition = {"StringEquals": {"iam:PassedToService": _PRINCIPALS["ecs-tasks"]}}
-        statements.append(_statement("PassTaskRoles", ["iam:PassRole"], [arns.role(f"{name_prefix}-{r}") for r in pass_roles], condition))
+        statements.append(
+            _statement(
+                "PassTaskRoles", ["iam:PassRole"], [arns.role(f"{name_prefix}-{r}") for r in pass_roles], condition
+            )
+        )
     return statements
 
 
@@ -251,7 +286,9 @@ def iam_role_plan(roles, context):
         seen.add(role)
         role_name = f"{context['name_prefix']}-{role}"
         if not _ROLE_NAME.match(role_name):
-            _fail(role, "name", f"{role_name!r} is not a valid IAM role name (at most 64 of letters, digits and +=,.@_-)")
+            _fail(
+                role, "name", f"{role_name!r} is not a valid IAM role name (at most 64 of letters, digits and +=,.@_-)"
+            )
         if spec.get("principal") not in _PRINCIPALS:
             _fail(role, "principal", f"{spec.get('principal')!r} is not one of {', '.join(_PRINCIPALS)}")
         statements = (

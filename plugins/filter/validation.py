@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Semantic input checks for the platform roles.
+"""The inventory checks every runbook runs first (``inventory_problems``, playbooks/tasks/validate_inventory.yml),
+and the message helpers the role filter files share (``image_problem``, ``fargate_size_problem``,
+``unknown_secrets``, ``number``).
 
-Each filter returns a list of problems, one sentence each, naming the inventory variable at
-fault and what is expected. Roles assert the list is empty before any API call.
+Each check returns a list of problems, one sentence each, naming the inventory variable at fault and what is
+expected; the rules themselves live once in plugins/module_utils/validation.py, which the modules use too.
 """
 
 from __future__ import annotations
@@ -13,222 +15,29 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-SUBNET_TIERS = (
-    "network_public_subnet_cidrs",
-    "network_private_app_subnet_cidrs",
-    "network_private_data_subnet_cidrs",
-)
-
-# Secrets Manager: `<env>/<service>/<thing>[/<more>]` (source document 001).
-_SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*){2,}$")
-# SSM Parameter Store: `/<env>/<namespace>/<resource>[/<more>]`.
-_PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9][A-Za-z0-9_.-]*){3,}$")
-# A secret's ARN is `...:secret:<name>-<6 random characters>`. AWS asks not to end a name with a
-# hyphen and six characters (CreateSecret `Name`,
-# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html): such a
-# name is easily the copy of an ARN tail, and then the platform creates a second, empty secret
-# next to the real one. Only suffixes with a digit or an upper-case letter are refused: AWS's
-# random suffix almost always has one (26^6 / 62^6, under 0.6 % of suffixes, are all lower-case),
-# while the platform's own names end in words such as `-secret`, which must stay valid.
-_ARN_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<suffix>[A-Za-z0-9]{6})$")
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ACM_CERTIFICATE_ARN
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ALB_SESSION_TIMEOUT
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import AURORA_ENGINE_VERSION
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import AURORA_PORTS
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import BUCKET_NAME
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import DB_CLUSTER_IDENTIFIER
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import DNS_LABEL
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ELB_NAME_MAX
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import FARGATE_SIZES
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import SECRET_NAME
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import arn_suffix_problem
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import fargate_size_problem as _fargate
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import image_pin_problem
 
 
-def arn_suffix_problem(name, varname):
-    """One problem sentence when the last segment of a Secrets Manager name ends like the random
-    suffix of a secret ARN (``-2pS4d3``), else None."""
-    match = _ARN_SUFFIX.match(str(name))
-    suffix = match.group("suffix") if match else ""
-    if not any(c.isdigit() or c.isupper() for c in suffix):
-        return None
-    return (
-        f"{varname}: {name!r} ends in '-{suffix}', which looks like the six random characters Secrets Manager "
-        f"appends to a secret's ARN, not part of its name; use {match.group('base')!r} (drop the suffix), "
-        "otherwise a second, empty secret is created next to the real one"
-    )
-
-
-def _parse_network(value, varname, problems):
-    """Return an IPv4Network, or None after recording why the value is not one."""
-    try:
-        network = ipaddress.ip_network(str(value), strict=False)
-    except ValueError:
-        problems.append(f"{varname}: {value!r} is not a valid IPv4 CIDR (expected e.g. 10.20.0.0/16)")
-        return None
-    if network.version != 4:
-        problems.append(f"{varname}: {value!r} is IPv6; an IPv4 CIDR is expected (e.g. 10.20.0.0/16)")
-        return None
-    if str(network) != str(value).strip():
-        problems.append(f"{varname}: {value!r} has host bits set or is not canonical; use {network}")
-        return None
-    return network
-
-
-def network_problems(config, region):
-    """Check the network role's CIDR and availability-zone inputs.
-
-    ``config`` maps the inventory variable names (network_vpc_cidr, network_availability_zones and
-    the three subnet lists) to their values.
-    """
-    if not isinstance(config, dict):
-        raise AnsibleFilterError("network_problems expects a dict of network_* variables")
-    problems = []
-    vpc = _parse_network(config.get("network_vpc_cidr"), "network_vpc_cidr", problems)
-    if vpc is not None and not 16 <= vpc.prefixlen <= 28:
-        problems.append(f"network_vpc_cidr: /{vpc.prefixlen} is outside what a VPC accepts (/16 to /28)")
-        vpc = None
-
-    zones = config.get("network_availability_zones") or []
-    if len(set(zones)) < 2:
-        problems.append(
-            f"network_availability_zones: {len(set(zones))} distinct zone(s) given; at least two are "
-            "required (e.g. [eu-west-2a, eu-west-2b])"
-        )
-    if len(set(zones)) != len(zones):
-        problems.append("network_availability_zones: a zone is listed twice; list each zone once")
-    for index, zone in enumerate(zones):
-        if not re.match(rf"^{re.escape(str(region))}[a-z]$", str(zone)):
-            problems.append(
-                f"network_availability_zones[{index}]: {zone!r} is not a zone of platform_region {region!r}"
-            )
-
-    seen = []
-    for tier in SUBNET_TIERS:
-        cidrs = config.get(tier) or []
-        if len(cidrs) != len(zones):
-            problems.append(
-                f"{tier}: {len(cidrs)} CIDR(s) for {len(zones)} availability zone(s); give exactly one per zone"
-            )
-        for index, cidr in enumerate(cidrs):
-            name = f"{tier}[{index}]"
-            subnet = _parse_network(cidr, name, problems)
-            if subnet is None:
-                continue
-            if not 16 <= subnet.prefixlen <= 28:
-                problems.append(f"{name}: /{subnet.prefixlen} is outside what a subnet accepts (/16 to /28)")
-            if vpc is not None and not subnet.subnet_of(vpc):
-                problems.append(f"{name}: {subnet} is outside network_vpc_cidr {vpc}")
-            for other_name, other in seen:
-                if subnet.overlaps(other):
-                    problems.append(f"{name}: {subnet} overlaps {other_name} {other}; subnets must not overlap")
-            seen.append((name, subnet))
-    return problems
-
-
-def secret_name_problems(entries, env, varname, kind="secretsmanager", variables=None):
-    """Check Secrets Manager or SSM names against the `${env}/service/thing` conventions.
-
-    Entries marked ``shared: true`` are account-wide (source document 001's `blog-data/...`
-    secrets) and must not carry an environment prefix; every other name must start with the
-    environment's own prefix. A Secrets Manager name must not end like an ARN suffix
-    (``arn_suffix_problem``); ``variables`` maps a name to the inventory variable it came from
-    (e.g. ``{kinde_client_secret_name: 'kinde_client_secret_name'}``) so that problem names it.
-    """
-    if kind not in ("secretsmanager", "ssm"):
-        raise AnsibleFilterError(f"secret_name_problems: unknown kind {kind!r}")
-    problems = []
-    pattern = _SECRET_NAME if kind == "secretsmanager" else _PARAMETER_NAME
-    prefix = f"{env}/" if kind == "secretsmanager" else f"/{env}/"
-    example = f"{env}/backstage/database-url" if kind == "secretsmanager" else f"/{env}/infra/park_mode"
-    names = []
-    for index, entry in enumerate(entries or []):
-        name = str(entry.get("name", "")) if isinstance(entry, dict) else ""
-        label = f"{varname}[{index}].name"
-        if name in (variables or {}):
-            # The operator typed it as another variable (kinde_client_secret_name): name that one.
-            label = f"{variables[name]} ({label})"
-        if not name:
-            problems.append(f"{label}: missing; every entry needs a name such as {example!r}")
-            continue
-        if not pattern.match(name):
-            problems.append(f"{label}: {name!r} does not follow the naming convention (e.g. {example!r})")
-        elif entry.get("shared"):
-            if name.startswith(prefix):
-                problems.append(f"{label}: {name!r} is marked shared but carries the {prefix!r} environment prefix")
-        elif not name.startswith(prefix):
-            problems.append(
-                f"{label}: {name!r} must start with {prefix!r} (the platform_env prefix), e.g. {example!r}"
-            )
-        suffix_problem = None
-        if kind == "secretsmanager":
-            suffix_problem = arn_suffix_problem(name, (variables or {}).get(name, label))
-        if suffix_problem:
-            problems.append(suffix_problem)
-        if name in names:
-            problems.append(f"{label}: {name!r} is declared twice")
-        names.append(name)
-    return problems
-
-
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-
-
-def alb_problems(apps, app_ports, domain, kinde_domain, origin_header_name):
-    """Check the alb role's applications, Kinde domain and origin header name."""
-    problems = []
-    if not apps:
-        problems.append("alb_apps: empty; declare at least one application (name, host, port, priority)")
-    seen = {"name": {}, "host": {}, "priority": {}}
-    for index, app in enumerate(apps or []):
-        label = f"alb_apps[{index}]"
-        missing = [key for key in ("name", "host", "port", "priority") if app.get(key) in (None, "")]
-        if missing:
-            problems.append(f"{label}: missing {', '.join(missing)}")
-            continue
-        for key in seen:
-            value = str(app[key]).lower()
-            if value in seen[key]:
-                shown = repr(app[key]) if isinstance(app[key], str) else app[key]
-                problems.append(f"{label}.{key}: {shown} is already used by alb_apps[{seen[key][value]}]")
-            seen[key].setdefault(value, index)
-        host = str(app["host"]).lower()
-        if any(c in host for c in "*?"):
-            problems.append(f"{label}.host: {app['host']!r} contains a wildcard; give the exact host name")
-        if domain and not (host == domain or host.endswith("." + str(domain))):
-            problems.append(f"{label}.host: {app['host']!r} is not in platform_domain {domain!r}")
-        if int(app["port"]) not in [int(p) for p in app_ports]:
-            problems.append(
-                f"{label}.port: {app['port']} is not one of network_app_ports {list(app_ports)}; "
-                "the ECS security group would not admit it"
-            )
-        if not 1 <= int(app["priority"]) <= 50000:
-            problems.append(f"{label}.priority: {app['priority']} is outside 1..50000")
-    kinde = str(kinde_domain or "")
-    if not kinde:
-        problems.append("kinde_domain: empty; give the Kinde domain, e.g. acme.kinde.com")
-    elif "://" in kinde and not kinde.lower().startswith("https://"):
-        problems.append(f"kinde_domain: {kinde!r} is not HTTPS; the ALB only accepts https:// OIDC endpoints")
-    if not _HEADER_NAME.match(str(origin_header_name or "")):
-        problems.append(
-            f"alb_origin_header_name: {origin_header_name!r} is not a plain header name (letters, digits, '-')"
-        )
-    return problems
-
-
-# Fargate task sizes: cpu units -> allowed memory (MiB) range and step.
-_FARGATE_SIZES = {
-    256: (512, 1024, 2048),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
-}
-# repository[:tag] or repository@sha256:<64 hex>; the tag sits after the last '/'.
-_IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_DB_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-
-def _number(value):
+def number(value):
     try:
         return float(value)
     except (TypeError, ValueError):
         return None
 
 
-def _unknown_secrets(label, names, known):
+def unknown_secrets(label, names, known):
     return [
         f"{label}: secret {name!r} is not defined by the secrets role; add it to secrets_extra_entries "
         "or use one of secrets_manager_entries"
@@ -239,161 +48,21 @@ def _unknown_secrets(label, names, known):
 
 def image_problem(label, image):
     """A sentence when ``image`` has neither a tag nor a digest (a moving `latest` is refused)."""
-    image = str(image or "")
-    if not image:
+    problem = image_pin_problem(image)
+    if problem == "empty":
         return f"{label}: empty; give repository:tag or repository@sha256:<digest>"
-    repository, dummy, digest = image.partition("@")
-    if digest:
-        if _IMAGE_DIGEST.fullmatch(digest):
-            return None
-        return f"{label}: {image!r} has a malformed digest; give {repository}@sha256:<64 lowercase hex digits>"
-    tagged = ":" in repository.rsplit("/", 1)[-1]
-    base, tag = repository.rsplit(":", 1) if tagged else (repository, "")
-    if _IMAGE_TAG.fullmatch(tag):
-        return None
-    return f"{label}: {image!r} has no tag or digest; pin it as {base}:<tag> or {base}@sha256:<digest>"
+    return f"{label}: {problem}" if problem else None
 
 
 def fargate_size_problem(label, cpu, memory):
     """A sentence naming ``<label>.cpu`` or ``<label>.memory`` when the pair is not a Fargate task size, else None."""
-    allowed = _FARGATE_SIZES.get(int(_number(cpu) or 0)) if _number(cpu) == int(_number(cpu) or 0) else None
-    if allowed is None:
-        return (f"{label}.cpu: {cpu!r} is not a Fargate size ({', '.join(map(str, _FARGATE_SIZES))}), "
-                "e.g. cpu: 512 with memory: 1024")
-    if _number(memory) not in allowed:
-        if isinstance(allowed, range):
-            sizes = f"{allowed[0]}..{allowed[-1]} MiB in steps of {allowed.step}"
-        else:
-            sizes = f"{', '.join(map(str, allowed))} MiB"
-        return f"{label}.memory: {memory!r} does not fit cpu {cpu} on Fargate ({sizes}), e.g. memory: {allowed[0]}"
-    return None
-
-
-def _task_problems(label, spec, known_secrets, size_label=None, image_label=None):
-    problems = []
-    problem = image_problem(image_label or f"{label}.image", spec.get("image"))
-    if problem:
-        problems.append(problem)
-    problem = fargate_size_problem(size_label or label, spec.get("cpu"), spec.get("memory"))
-    if problem:
-        problems.append(problem)
-    secrets = spec.get("secrets") or {}
-    problems += _unknown_secrets(f"{label}.secrets", secrets.values(), known_secrets)
-    clash = sorted(set(spec.get("environment") or {}) & set(secrets))
-    if clash:
-        problems.append(
-            f"{label}.environment: {', '.join(clash)} also in secrets; a secret is injected only as valueFrom"
-        )
-    return problems
-
-
-def ecs_service_problems(apps, one_offs, alb_apps, secret_names, sizes=None, images=None):
-    """Check the ecs_service role's services and one-off tasks against the ALB apps and the secrets
-    catalogue.
-
-    ``sizes`` and ``images`` are ecs_service_sizes and ecs_service_images: a service whose size or image is
-    the entry of its name there (the defaults of ecs_service_apps) is reported under that variable, the one
-    the operator set, not under the derived ecs_service_apps[i].
-    """
-    problems = []
-    sizes = sizes if isinstance(sizes, dict) else {}
-    images = images if isinstance(images, dict) else {}
-    known = set(secret_names or [])
-    alb_ports = {a.get("name"): a.get("port") for a in alb_apps or []}
-    seen = set()
-    for index, app in enumerate(apps or []):
-        label = f"ecs_service_apps[{index}]"
-        name = app.get("name")
-        if not name or name in seen:
-            problems.append(f"{label}.name: {name!r} is empty or already used")
-            continue
-        seen.add(name)
-        size = app.get("size") or {}
-        size_label = f"ecs_service_sizes.{name}" if sizes.get(name) == size else f"{label}.size"
-        image_label = f"ecs_service_images.{name}" if images.get(name) == app.get("image") else None
-        problems += _task_problems(label, dict(app, cpu=size.get("cpu"), memory=size.get("memory")), known,
-                                   size_label=size_label if sizes.get(name) == size else label, image_label=image_label)
-        problems += _unknown_secrets(f"{label}.read_secrets", app.get("read_secrets") or [], known)
-        if name not in alb_ports:
-            problems.append(f"{label}: no alb_apps entry named {name!r}, so no target group to register in")
-        elif int(_number(app.get("port")) or -1) != int(_number(alb_ports[name]) or -2):
-            problems.append(
-                f"{label}.port: {app.get('port')} does not match the target group port {alb_ports[name]} "
-                f"of alb_apps {name!r}"
-            )
-        counts = [_number(size.get(key)) for key in ("min", "desired", "max")]
-        if None in counts or not 0 <= counts[0] <= counts[1] <= counts[2] or counts[2] < 1:
-            problems.append(
-                f"{size_label}: need 0 <= min <= desired <= max and max >= 1, got min={size.get('min')!r} "
-                f"desired={size.get('desired')!r} max={size.get('max')!r} (ecs_service_sizes)"
-            )
-    image_keys = {"ecs_service_deployer": "prefect_deployer", "ecs_service_db_bootstrap": "db_bootstrap"}
-    for one_off in one_offs or []:
-        label = one_off.get("var") or f"ecs_service one-off task {one_off['name']}"
-        spec = one_off.get("spec") or {}
-        key = image_keys.get(label)
-        image_label = f"ecs_service_images.{key}" if key and images.get(key) == spec.get("image") else None
-        problems += _task_problems(label, spec, known, image_label=image_label)
-    return problems
-
-
-def aurora_problems(config, secret_names):
-    """Check the aurora role's capacity, instances, master secret and database list."""
-    problems = []
-    known = set(secret_names or [])
-    low, high = _number(config.get("min_capacity")), _number(config.get("max_capacity"))
-    if low is None or high is None:
-        problems.append("aurora_min_capacity / aurora_max_capacity: both must be numbers of ACUs")
-    else:
-        if low > high:
-            problems.append(f"aurora_min_capacity: {low:g} ACU is above aurora_max_capacity {high:g} ACU")
-        for var, value in (("aurora_min_capacity", low), ("aurora_max_capacity", high)):
-            if not 0 <= value <= 256 or (value * 2) % 1:
-                problems.append(f"{var}: {value:g} is not a Serverless v2 capacity (0 to 256 ACU in 0.5 steps)")
-        if 0 <= high < 1:
-            problems.append(f"aurora_max_capacity: {high:g} ACU is below 1 ACU, the smallest Serverless v2 maximum")
-    if not str(config.get("instance_class") or "").startswith("db."):
-        problems.append(
-            f"aurora_instance_class: {config.get('instance_class')!r} is not an instance class "
-            "(db.serverless, db.r6g.large ...)"
-        )
-    readers = _number(config.get("reader_count"))
-    if readers is None or readers != int(readers) or not 0 <= readers <= 15:
-        problems.append(f"aurora_reader_count: {config.get('reader_count')!r} must be a whole number from 0 to 15")
-    retention = _number(config.get("backup_retention_days"))
-    if retention is None or retention != int(retention) or not 1 <= retention <= 35:
-        problems.append(
-            f"aurora_backup_retention_days: {config.get('backup_retention_days')!r} must be a whole number from 1 to 35"
-        )
-    problems += _unknown_secrets("aurora_master_secret", [config.get("master_secret")], known)
-    names = set()
-    for index, db in enumerate(config.get("databases") or []):
-        label = f"aurora_databases[{index}]"
-        if not _DB_IDENTIFIER.match(str(db.get("name") or "")) or db.get("name") in names:
-            problems.append(
-                f"{label}.name: {db.get('name')!r} is not a unique PostgreSQL identifier (lowercase, digits, _)"
-            )
-        names.add(db.get("name"))
-        for key in ("credentials_secret", "url_secret"):
-            problems += _unknown_secrets(f"{label}.{key}", [db.get(key)], known)
-    return problems
-
-
-def s3_data_problems(buckets, layers, ork_secrets, secret_names):
-    """Check the s3_data role's layers, derived bucket names and the .ork processor secrets."""
-    problems = []
-    if not layers or len(set(layers)) != len(layers):
-        problems.append(f"s3_data_layers: {layers!r} must be a non-empty list without duplicates")
-    if "design-files" not in (layers or []):
-        problems.append("s3_data_layers: design-files is missing; the .ork processor reads that bucket")
-    for layer, bucket in (buckets or {}).items():
-        if not _BUCKET_NAME.match(bucket):
-            problems.append(
-                f"s3_data_bucket_prefix / s3_data_bucket_suffix: bucket {bucket!r} (layer {layer}) "
-                "is not a valid S3 name (3-63 lowercase letters, digits, '-' or '.')"
-            )
-    problems += _unknown_secrets("s3_data_ork_processor_secrets", ork_secrets or [], set(secret_names or []))
-    return problems
+    problem = _fargate(number(cpu), number(memory))
+    if problem is None:
+        return None
+    key, reason = problem
+    if key == "cpu":
+        return f"{label}.cpu: {cpu!r} {reason}, e.g. cpu: 512 with memory: 1024"
+    return f"{label}.memory: {memory!r} {reason}, e.g. memory: {FARGATE_SIZES[int(number(cpu))][0]}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,16 +78,44 @@ def s3_data_problems(buckets, layers, ork_secrets, secret_names):
 # missing here are added in an inventory with platform_extra_availability_zones
 # ({region: [zone names]}), see docs/inputs.md.
 AVAILABILITY_ZONES = {
-    "us-east-1": "abcdef", "us-east-2": "abc", "us-west-1": "abc", "us-west-2": "abcd",
-    "af-south-1": "abc", "ap-east-1": "abc", "ap-east-2": "abc", "ap-south-1": "abc", "ap-south-2": "abc",
-    "ap-northeast-1": "abcd", "ap-northeast-2": "abcd", "ap-northeast-3": "abc",
-    "ap-southeast-1": "abc", "ap-southeast-2": "abc", "ap-southeast-3": "abc", "ap-southeast-4": "abc",
-    "ap-southeast-5": "abc", "ap-southeast-6": "abc", "ap-southeast-7": "abc",
-    "ca-central-1": "abd", "ca-west-1": "abc",
-    "eu-central-1": "abc", "eu-central-2": "abc", "eu-north-1": "abc", "eu-south-1": "abc", "eu-south-2": "abc",
-    "eu-west-1": "abc", "eu-west-2": "abc", "eu-west-3": "abc",
-    "il-central-1": "abc", "me-central-1": "abc", "me-south-1": "abc", "mx-central-1": "abc", "sa-east-1": "abc",
-    "us-gov-east-1": "abc", "us-gov-west-1": "abc", "cn-north-1": "abd", "cn-northwest-1": "abc",
+    "us-east-1": "abcdef",
+    "us-east-2": "abc",
+    "us-west-1": "abc",
+    "us-west-2": "abcd",
+    "af-south-1": "abc",
+    "ap-east-1": "abc",
+    "ap-east-2": "abc",
+    "ap-south-1": "abc",
+    "ap-south-2": "abc",
+    "ap-northeast-1": "abcd",
+    "ap-northeast-2": "abcd",
+    "ap-northeast-3": "abc",
+    "ap-southeast-1": "abc",
+    "ap-southeast-2": "abc",
+    "ap-southeast-3": "abc",
+    "ap-southeast-4": "abc",
+    "ap-southeast-5": "abc",
+    "ap-southeast-6": "abc",
+    "ap-southeast-7": "abc",
+    "ca-central-1": "abd",
+    "ca-west-1": "abc",
+    "eu-central-1": "abc",
+    "eu-central-2": "abc",
+    "eu-north-1": "abc",
+    "eu-south-1": "abc",
+    "eu-south-2": "abc",
+    "eu-west-1": "abc",
+    "eu-west-2": "abc",
+    "eu-west-3": "abc",
+    "il-central-1": "abc",
+    "me-central-1": "abc",
+    "me-south-1": "abc",
+    "mx-central-1": "abc",
+    "sa-east-1": "abc",
+    "us-gov-east-1": "abc",
+    "us-gov-west-1": "abc",
+    "cn-north-1": "abd",
+    "cn-northwest-1": "abc",
 }
 
 # Predefined security policies of Application Load Balancer HTTPS listeners ("Security policies for
@@ -470,8 +167,6 @@ ALB_SSL_POLICIES = (
 PLATFORM_ENVS = ("local", "dev", "staging", "prod")
 # Idle timeout of an ALB (load balancer attribute idle_timeout.timeout_seconds, 1-4000 s).
 ALB_IDLE_TIMEOUT = (1, 4000)
-# SessionTimeout of an authenticate-oidc action: at most 7 days.
-ALB_SESSION_TIMEOUT = (1, 604800)
 # Header value of an ALB http-header rule condition: at most 128 characters.
 ALB_HEADER_VALUE_MAX = 128
 # CloudFront cache policy TTLs: whole seconds from 0 to 3153600000 (100 years).
@@ -481,21 +176,14 @@ CLOUDFRONT_ORIGIN_READ_TIMEOUT = (1, 180)
 # Aurora PostgreSQL Serverless v2 scales to 0 ACU (auto-pause) from these minor versions on
 # (Aurora User Guide, "Scaling to zero ACUs with automatic pause and resume").
 AURORA_MIN_ZERO_VERSIONS = {13: 15, 14: 12, 15: 7, 16: 3}
-# Aurora PostgreSQL accepts database ports 1150-65535.
-AURORA_PORTS = (1150, 65535)
 # Services with a gateway VPC endpoint (every other service has interface endpoints only),
 # https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html
 GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")
-# ALB and target group names: 32 characters at most, letters, digits and hyphens.
-ELB_NAME_MAX = 32
 
-_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _KINDE_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _KINDE_DOMAIN = re.compile(r"^(https://)?(?P<host>[A-Za-z0-9.-]+)(:(?P<port>[0-9]{1,5}))?/?$")
 _PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _APP_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_CLUSTER_ID = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$")
-_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$")
 _COOKIE_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 _MISSING = object()
 
@@ -504,7 +192,7 @@ _MISSING = object()
 MAPPINGS = {
     "platform_tags": "{platform:owner: platform-team}",
     "ecs_service_images": "{backstage: ghcr.io/rocketclub/backstage:1.0.0, prefect: ..., prefect_deployer: ..., "
-                          "db_bootstrap: ...}",
+    "db_bootstrap: ...}",
     "ecs_service_sizes": "{backstage: {cpu: 512, memory: 1024, desired: 1, min: 1, max: 2}, prefect: {...}}",
     "ecs_service_deployer": "{image: prefecthq/prefect:3.4.11-python3.12, cpu: 256, memory: 512}",
     "ecs_service_db_bootstrap": "{image: postgres:16-alpine, cpu: 256, memory: 512, secrets: {...}}",
@@ -519,7 +207,7 @@ LISTS = {
     "network_interface_endpoints": "[secretsmanager, ssm, ecr.api, ecr.dkr, logs]",
     "network_app_ports": "[7007, 4200]",
     "network_alb_idp_egress_cidrs": "[0.0.0.0/0]",
-    "alb_apps": "[{name: backstage, host: portal.example.com, port: 7007, priority: 10, health_check_path: /}]",
+    "platform_apps": "[{name: backstage, host: portal.example.com, port: 7007, priority: 10, health_check_path: /}]",
     "alb_extra_ssl_policies": "[ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09]",
     "secrets_extra_entries": "[{name: prod/app/token, description: ..., value_owner: operator}]",
     "secrets_extra_parameters": "[{name: /prod/app/flag, description: ..., value: 'on'}]",
@@ -531,31 +219,72 @@ LISTS = {
 }
 # Scalars: a mapping or a list given for one of these is refused.
 SCALARS = (
-    "platform_env", "platform_name", "platform_region", "platform_domain", "kinde_domain", "kinde_client_id",
-    "kinde_client_secret_name", "cloudflare_zone", "alb_ssl_policy", "alb_idle_timeout", "alb_kinde_scope",
-    "alb_kinde_session_timeout", "alb_kinde_session_cookie_name", "alb_certificate_arn", "alb_access_logs_bucket",
-    "alb_origin_header_name", "alb_access_logs_prefix", "ecs_service_cpu_target", "ecs_service_log_retention_days",
-    "aurora_min_capacity", "aurora_max_capacity", "aurora_engine_version", "aurora_cluster_identifier",
-    "cloudfront_static_min_ttl", "cloudfront_static_default_ttl", "cloudfront_static_max_ttl",
+    "platform_env",
+    "platform_name",
+    "platform_region",
+    "platform_domain",
+    "kinde_domain",
+    "kinde_client_id",
+    "kinde_client_secret_name",
+    "cloudflare_zone",
+    "alb_ssl_policy",
+    "alb_idle_timeout",
+    "alb_kinde_scope",
+    "alb_kinde_session_timeout",
+    "alb_kinde_session_cookie_name",
+    "alb_certificate_arn",
+    "alb_access_logs_bucket",
+    "alb_origin_header_name",
+    "alb_access_logs_prefix",
+    "ecs_service_cpu_target",
+    "ecs_service_log_retention_days",
+    "aurora_min_capacity",
+    "aurora_max_capacity",
+    "aurora_engine_version",
+    "aurora_cluster_identifier",
+    "cloudfront_static_min_ttl",
+    "cloudfront_static_default_ttl",
+    "cloudfront_static_max_ttl",
     "cloudfront_origin_read_timeout",
-    "cloudfront_logging_bucket", "secrets_cf_alb_secret_length", "network_db_port", "network_vpc_cidr",
-    "network_nat_mode", "network_alb_ingress", "dns_ssl_mode", "s3_data_bucket_prefix", "s3_data_bucket_suffix",
-    "park_aurora", "alb_certificate_wait_timeout", "cloudfront_certificate_wait_timeout", "cloudfront_wait_timeout",
-    "aurora_wait_timeout", "ecs_service_unpark_wait_timeout", "ecs_service_db_bootstrap_timeout",
+    "cloudfront_logging_bucket",
+    "secrets_cf_alb_secret_length",
+    "network_db_port",
+    "network_vpc_cidr",
+    "network_nat_mode",
+    "network_alb_ingress",
+    "dns_ssl_mode",
+    "s3_data_bucket_prefix",
+    "s3_data_bucket_suffix",
+    "park_aurora",
+    "alb_certificate_wait_timeout",
+    "cloudfront_certificate_wait_timeout",
+    "cloudfront_wait_timeout",
+    "aurora_wait_timeout",
+    "ecs_service_unpark_wait_timeout",
+    "ecs_service_db_bootstrap_timeout",
 )
 # Whole numbers and their inclusive ranges, with an example.
 WHOLE_NUMBERS = {
     "alb_idle_timeout": (ALB_IDLE_TIMEOUT, 60, "the ALB idle timeout in seconds"),
-    "alb_kinde_session_timeout": (ALB_SESSION_TIMEOUT, 604800,
-                                  "the ALB authentication session in seconds (7 days at most)"),
-    "secrets_cf_alb_secret_length": ((1, ALB_HEADER_VALUE_MAX), 48,
-                                     "characters; the ALB compares it in a header condition of 128 characters at most"),
+    "alb_kinde_session_timeout": (
+        ALB_SESSION_TIMEOUT,
+        604800,
+        "the ALB authentication session in seconds (7 days at most)",
+    ),
+    "secrets_cf_alb_secret_length": (
+        (1, ALB_HEADER_VALUE_MAX),
+        48,
+        "characters; the ALB compares it in a header condition of 128 characters at most",
+    ),
     "network_db_port": (AURORA_PORTS, 5432, "the Aurora PostgreSQL port"),
     "cloudfront_static_min_ttl": (CLOUDFRONT_TTL, 0, "seconds (CloudFront cache policy TTL)"),
     "cloudfront_static_default_ttl": (CLOUDFRONT_TTL, 86400, "seconds (CloudFront cache policy TTL)"),
     "cloudfront_static_max_ttl": (CLOUDFRONT_TTL, 31536000, "seconds (CloudFront cache policy TTL)"),
-    "cloudfront_origin_read_timeout": (CLOUDFRONT_ORIGIN_READ_TIMEOUT, 30,
-                                       "seconds (over 60 needs a raised CloudFront quota)"),
+    "cloudfront_origin_read_timeout": (
+        CLOUDFRONT_ORIGIN_READ_TIMEOUT,
+        30,
+        "seconds (over 60 needs a raised CloudFront quota)",
+    ),
     "alb_certificate_wait_timeout": ((1, 86400), 600, "seconds"),
     "cloudfront_certificate_wait_timeout": ((1, 86400), 600, "seconds"),
     "cloudfront_wait_timeout": ((1, 86400), 1800, "seconds"),
@@ -569,8 +298,13 @@ SIZE_KEYS = ("cpu", "memory", "desired", "min", "max")
 
 def _kind(value):
     """What the operator gave, in their words (Ansible hands over its own str subclasses)."""
-    for kind, name in ((bool, "a boolean"), (dict, "a mapping"), (list, "a list"), (str, "a string"),
-                       ((int, float), "a number")):
+    for kind, name in (
+        (bool, "a boolean"),
+        (dict, "a mapping"),
+        (list, "a list"),
+        (str, "a string"),
+        ((int, float), "a number"),
+    ):
         if isinstance(value, kind):
             return name
     return "a " + type(value).__name__
@@ -586,10 +320,10 @@ def _whole(value):
     """The value as an int when it is a whole number (an int, or a string or float holding one), else None."""
     if isinstance(value, bool):
         return None
-    number = _number(value)
-    if number is None or number != int(number):
+    value = number(value)
+    if value is None or value != int(value):
         return None
-    return int(number)
+    return int(value)
 
 
 def _dns_name_problem(var, value, example):
@@ -597,9 +331,11 @@ def _dns_name_problem(var, value, example):
     if not name:
         return f"{var}: empty; give a domain name, e.g. {example}"
     labels = name.split(".")
-    if len(labels) < 2 or len(name) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
-        return (f"{var}: {value!r} is not a domain name (labels of letters, digits and '-', separated by dots), "
-                f"e.g. {example}")
+    if len(labels) < 2 or len(name) > 253 or not all(DNS_LABEL.match(label) for label in labels):
+        return (
+            f"{var}: {value!r} is not a domain name (labels of letters, digits and '-', separated by dots), "
+            f"e.g. {example}"
+        )
     return None
 
 
@@ -614,12 +350,12 @@ def _type_problems(values):
         if value is None:
             continue
         if var in MAPPINGS and not isinstance(value, dict):
-            problems.append(f"{var}: {_shown(value)} is {_kind(value)}; a mapping is expected, "
-                            f"e.g. {var}: {MAPPINGS[var]}")
+            problems.append(
+                f"{var}: {_shown(value)} is {_kind(value)}; a mapping is expected, e.g. {var}: {MAPPINGS[var]}"
+            )
             bad.add(var)
         elif var in LISTS and not isinstance(value, list):
-            problems.append(f"{var}: {_shown(value)} is {_kind(value)}; a list is expected, "
-                            f"e.g. {var}: {LISTS[var]}")
+            problems.append(f"{var}: {_shown(value)} is {_kind(value)}; a list is expected, e.g. {var}: {LISTS[var]}")
             bad.add(var)
         elif var in SCALARS and isinstance(value, (dict, list)):
             problems.append(f"{var}: {_shown(value)} is {_kind(value)}; a single value is expected")
@@ -633,8 +369,10 @@ def _platform_problems(v, extra_zones):
     if env is not None and env not in PLATFORM_ENVS:
         problems.append(f"platform_env: {env!r} is not one of {', '.join(PLATFORM_ENVS)}, e.g. platform_env: dev")
     if name is not None and not _PLATFORM_NAME.match(str(name)):
-        problems.append(f"platform_name: {name!r} must be lower-case letters, digits or '-', starting with a "
-                        "letter (it starts the ALB, target group and cluster names), e.g. platform_name: rocketclub")
+        problems.append(
+            f"platform_name: {name!r} must be lower-case letters, digits or '-', starting with a "
+            "letter (it starts the ALB, target group and cluster names), e.g. platform_name: rocketclub"
+        )
     if region is not None:
         known = set(AVAILABILITY_ZONES) | set(extra_zones or {})
         if str(region) not in known:
@@ -662,21 +400,25 @@ def _platform_problems(v, extra_zones):
     tags = v.get("platform_tags") or {}
     for key, value in tags.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            problems.append(f"platform_tags: key {key!r} must be 1-128 characters and not start with 'aws:', "
-                            "e.g. platform:owner")
+            problems.append(
+                f"platform_tags: key {key!r} must be 1-128 characters and not start with 'aws:', e.g. platform:owner"
+            )
         if not isinstance(value, (str, int, float)) or isinstance(value, bool) or len(str(value)) > 256:
-            problems.append(f"platform_tags.{key}: {_shown(value)} must be a string of at most 256 characters, "
-                            "e.g. platform-team")
+            problems.append(
+                f"platform_tags.{key}: {_shown(value)} must be a string of at most 256 characters, e.g. platform-team"
+            )
     if name is not None and env is not None and _PLATFORM_NAME.match(str(name)):
         if len(f"{name}-{env}") > ELB_NAME_MAX:
-            problems.append(f"platform_name: {name!r} makes the load balancer name {name + '-' + env!r} longer than "
-                            f"the {ELB_NAME_MAX} characters ELB allows; e.g. platform_name: rocketclub")
-        for index, app in enumerate(v.get("alb_apps") or []):
+            problems.append(
+                f"platform_name: {name!r} makes the load balancer name {name + '-' + env!r} longer than "
+                f"the {ELB_NAME_MAX} characters ELB allows; e.g. platform_name: rocketclub"
+            )
+        for index, app in enumerate(v.get("platform_apps") or []):
             app_name = str((app or {}).get("name") or "") if isinstance(app, dict) else ""
             target_group = f"{name}-{env}-{app_name}"
             if app_name and len(target_group) > ELB_NAME_MAX:
                 problems.append(
-                    f"alb_apps[{index}].name: {app_name!r} makes the target group name {target_group!r} "
+                    f"platform_apps[{index}].name: {app_name!r} makes the target group name {target_group!r} "
                     f"{len(target_group)} characters long; ELB allows {ELB_NAME_MAX}: shorten it or platform_name"
                 )
     return problems
@@ -687,12 +429,16 @@ def _kinde_problems(v):
     if v.get("kinde_client_id") is not None:
         client_id = v["kinde_client_id"]
         if str(client_id).strip() == "":
-            problems.append("kinde_client_id: empty; give the Client ID of the Kinde application (Kinde dashboard: "
-                            "Settings > Applications > the application > Details), e.g. kinde_client_id: "
-                            "0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+            problems.append(
+                "kinde_client_id: empty; give the Client ID of the Kinde application (Kinde dashboard: "
+                "Settings > Applications > the application > Details), e.g. kinde_client_id: "
+                "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+            )
         elif not _KINDE_CLIENT_ID.match(str(client_id)):
-            problems.append(f"kinde_client_id: {client_id!r} is not a Kinde client id (letters, digits, '-' or '_', "
-                            "no spaces), e.g. kinde_client_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+            problems.append(
+                f"kinde_client_id: {client_id!r} is not a Kinde client id (letters, digits, '-' or '_', "
+                "no spaces), e.g. kinde_client_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+            )
     if v.get("kinde_domain") is not None:
         domain = v["kinde_domain"]
         match = _KINDE_DOMAIN.match(str(domain or ""))
@@ -700,10 +446,15 @@ def _kinde_problems(v):
             problems.append("kinde_domain: empty; give the Kinde domain, e.g. kinde_domain: acme.kinde.com")
         elif "://" in str(domain) and not str(domain).lower().startswith("https://"):
             pass  # alb_problems says it is not HTTPS
-        elif not match or not all(_DNS_LABEL.match(label) for label in match["host"].lower().split(".")) \
-                or (match["port"] and not 1 <= int(match["port"]) <= 65535):
-            problems.append(f"kinde_domain: {domain!r} is not a host name with an optional port (no path), "
-                            "e.g. kinde_domain: acme.kinde.com")
+        elif (
+            not match
+            or not all(DNS_LABEL.match(label) for label in match["host"].lower().split("."))
+            or (match["port"] and not 1 <= int(match["port"]) <= 65535)
+        ):
+            problems.append(
+                f"kinde_domain: {domain!r} is not a host name with an optional port (no path), "
+                "e.g. kinde_domain: acme.kinde.com"
+            )
     return problems
 
 
@@ -711,12 +462,15 @@ def _kinde_secret_name_problems(name, env):
     if name is None or env not in PLATFORM_ENVS:
         return []
     example = f"e.g. kinde_client_secret_name: {env}/kinde/client-secret"
-    if not _SECRET_NAME.match(str(name)):
-        return [f"kinde_client_secret_name: {name!r} does not follow the Secrets Manager naming convention "
-                f"<env>/<service>/<thing>; {example}"]
+    if not SECRET_NAME.match(str(name)):
+        return [
+            f"kinde_client_secret_name: {name!r} does not follow the Secrets Manager naming convention "
+            f"<env>/<service>/<thing>; {example}"
+        ]
     if not str(name).startswith(f"{env}/"):
-        return [f"kinde_client_secret_name: {name!r} must start with {env + '/'!r} (the platform_env prefix); "
-                f"{example}"]
+        return [
+            f"kinde_client_secret_name: {name!r} must start with {env + '/'!r} (the platform_env prefix); {example}"
+        ]
     problem = arn_suffix_problem(name, "kinde_client_secret_name")
     return [problem] if problem else []
 
@@ -733,41 +487,59 @@ def _alb_input_problems(v):
         )
     scope = v.get("alb_kinde_scope")
     if scope is not None and "openid" not in str(scope).split():
-        problems.append(f"alb_kinde_scope: {scope!r} lacks 'openid'; Kinde returns no ID token without it, so the ALB "
-                        "login fails; e.g. alb_kinde_scope: openid profile email")
+        problems.append(
+            f"alb_kinde_scope: {scope!r} lacks 'openid'; Kinde returns no ID token without it, so the ALB "
+            "login fails; e.g. alb_kinde_scope: openid profile email"
+        )
     cookie = v.get("alb_kinde_session_cookie_name")
     if cookie is not None and not _COOKIE_NAME.match(str(cookie)):
-        problems.append(f"alb_kinde_session_cookie_name: {cookie!r} is not a cookie name (1-64 characters, no spaces, "
-                        "';' or '='), e.g. AWSELBAuthSessionCookie")
+        problems.append(
+            f"alb_kinde_session_cookie_name: {cookie!r} is not a cookie name (1-64 characters, no spaces, "
+            "';' or '='), e.g. AWSELBAuthSessionCookie"
+        )
     arn = v.get("alb_certificate_arn")
     if arn:
-        match = _ACM_ARN.match(str(arn))
+        match = ACM_CERTIFICATE_ARN.match(str(arn))
         if not match:
-            problems.append(f"alb_certificate_arn: {arn!r} is not an ACM certificate ARN, e.g. "
-                            "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-...; empty requests one")
+            problems.append(
+                f"alb_certificate_arn: {arn!r} is not an ACM certificate ARN, e.g. "
+                "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-...; empty requests one"
+            )
         elif v.get("platform_region") and match["region"] != v["platform_region"]:
-            problems.append(f"alb_certificate_arn: {arn!r} is in {match['region']}; an ALB only uses a certificate of "
-                            f"its own region, platform_region {v['platform_region']!r}")
+            problems.append(
+                f"alb_certificate_arn: {arn!r} is in {match['region']}; an ALB only uses a certificate of "
+                f"its own region, platform_region {v['platform_region']!r}"
+            )
     for var in ("alb_access_logs_bucket", "cloudfront_logging_bucket"):
         bucket = v.get(var)
-        if bucket and not _BUCKET_NAME.match(str(bucket)):
-            problems.append(f"{var}: {bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '-' or "
-                            "'.'), e.g. rocketclub-prod-logs; empty disables the logs")
+        if bucket and not BUCKET_NAME.match(str(bucket)):
+            problems.append(
+                f"{var}: {bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '-' or "
+                "'.'), e.g. rocketclub-prod-logs; empty disables the logs"
+            )
     prefix = v.get("alb_access_logs_prefix")
     if prefix is not None and ("AWSLogs" in str(prefix) or str(prefix).startswith("/") or str(prefix).endswith("/")):
-        problems.append(f"alb_access_logs_prefix: {prefix!r} must not contain 'AWSLogs' nor start or end with '/' "
-                        "(ELB refuses it), e.g. alb_access_logs_prefix: alb")
-    for index, app in enumerate(v.get("alb_apps") or []):
+        problems.append(
+            f"alb_access_logs_prefix: {prefix!r} must not contain 'AWSLogs' nor start or end with '/' "
+            "(ELB refuses it), e.g. alb_access_logs_prefix: alb"
+        )
+    for index, app in enumerate(v.get("platform_apps") or []):
         path = app.get("health_check_path") if isinstance(app, dict) else None
         if path is not None and (not str(path).startswith("/") or len(str(path)) > 1024):
-            problems.append(f"alb_apps[{index}].health_check_path: {path!r} must start with '/' (1024 characters at "
-                            "most), e.g. /api/health")
+            problems.append(
+                f"platform_apps[{index}].health_check_path: {path!r} must start with '/' (1024 characters at "
+                "most), e.g. /api/health"
+            )
         if not isinstance(app, dict):
-            problems.append(f"alb_apps[{index}]: {_shown(app)} is {_kind(app)}; a mapping is expected, e.g. "
-                            "{name: backstage, host: portal.example.com, port: 7007, priority: 10}")
+            problems.append(
+                f"platform_apps[{index}]: {_shown(app)} is {_kind(app)}; a mapping is expected, e.g. "
+                "{name: backstage, host: portal.example.com, port: 7007, priority: 10}"
+            )
         elif app.get("name") not in (None, "") and not _APP_NAME.match(str(app["name"])):
-            problems.append(f"alb_apps[{index}].name: {app['name']!r} must be lower-case letters, digits and '-' "
-                            "(it names a target group, a service and a distribution), e.g. backstage")
+            problems.append(
+                f"platform_apps[{index}].name: {app['name']!r} must be lower-case letters, digits and '-' "
+                "(it names a target group, a service and a distribution), e.g. backstage"
+            )
     return problems
 
 
@@ -775,15 +547,18 @@ def _network_input_problems(v):
     problems = []
     for index, service in enumerate(v.get("network_gateway_endpoints") or []):
         if service not in GATEWAY_ENDPOINT_SERVICES:
-            problems.append(f"network_gateway_endpoints[{index}]: {service!r} has no gateway endpoint; only "
-                            f"{' and '.join(GATEWAY_ENDPOINT_SERVICES)} do (others are interface endpoints: "
-                            "network_interface_endpoints), e.g. network_gateway_endpoints: [s3]")
+            problems.append(
+                f"network_gateway_endpoints[{index}]: {service!r} has no gateway endpoint; only "
+                f"{' and '.join(GATEWAY_ENDPOINT_SERVICES)} do (others are interface endpoints: "
+                "network_interface_endpoints), e.g. network_gateway_endpoints: [s3]"
+            )
     for index, cidr in enumerate(v.get("network_alb_idp_egress_cidrs") or []):
         try:
             ipaddress.ip_network(str(cidr), strict=True)
         except ValueError:
-            problems.append(f"network_alb_idp_egress_cidrs[{index}]: {cidr!r} is not a CIDR (no host bits set), "
-                            "e.g. 0.0.0.0/0")
+            problems.append(
+                f"network_alb_idp_egress_cidrs[{index}]: {cidr!r} is not a CIDR (no host bits set), e.g. 0.0.0.0/0"
+            )
     for index, port in enumerate(v.get("network_app_ports") or []):
         if _whole(port) is None or not 1 <= _whole(port) <= 65535:
             problems.append(f"network_app_ports[{index}]: {_shown(port)} is not a port (1-65535), e.g. 7007")
@@ -795,16 +570,19 @@ def _range_problems(v):
     for var, ((low, high), example, what) in WHOLE_NUMBERS.items():
         if v.get(var) is None:
             continue
-        number = _whole(v[var])
-        if number is None or not low <= number <= high:
-            problems.append(f"{var}: {_shown(v[var])} is outside {low}-{high} {what} (whole numbers only), "
-                            f"e.g. {var}: {example}")
+        whole = _whole(v[var])
+        if whole is None or not low <= whole <= high:
+            problems.append(
+                f"{var}: {_shown(v[var])} is outside {low}-{high} {what} (whole numbers only), e.g. {var}: {example}"
+            )
     target = v.get("ecs_service_cpu_target")
     if target is not None:
-        number = _number(target)
-        if number is None or isinstance(target, bool) or not 0 < number <= 100:
-            problems.append(f"ecs_service_cpu_target: {_shown(target)} is not a CPU utilisation target; expected a "
-                            "percentage above 0 and at most 100, e.g. ecs_service_cpu_target: 70")
+        percent = number(target)
+        if percent is None or isinstance(target, bool) or not 0 < percent <= 100:
+            problems.append(
+                f"ecs_service_cpu_target: {_shown(target)} is not a CPU utilisation target; expected a "
+                "percentage above 0 and at most 100, e.g. ecs_service_cpu_target: 70"
+            )
     return problems
 
 
@@ -827,22 +605,28 @@ def _ecs_input_problems(v):
                 problems.append(f"{label}: missing; e.g. {app}: {{cpu: 512, memory: 1024, desired: 1, min: 1, max: 2}}")
                 continue
             if not isinstance(size, dict):
-                problems.append(f"{label}: {_shown(size)} is {_kind(size)}; a mapping is expected, "
-                                "e.g. {cpu: 512, memory: 1024, desired: 1, min: 1, max: 2}")
+                problems.append(
+                    f"{label}: {_shown(size)} is {_kind(size)}; a mapping is expected, "
+                    "e.g. {cpu: 512, memory: 1024, desired: 1, min: 1, max: 2}"
+                )
                 continue
             missing = [key for key in SIZE_KEYS if size.get(key) is None]
             if missing:
-                problems.append(f"{label}: {', '.join(missing)} missing; e.g. {{cpu: 512, memory: 1024, desired: 1, "
-                                "min: 1, max: 2}")
+                problems.append(
+                    f"{label}: {', '.join(missing)} missing; e.g. {{cpu: 512, memory: 1024, desired: 1, "
+                    "min: 1, max: 2}"
+                )
                 continue
             problem = fargate_size_problem(label, size["cpu"], size["memory"])
             if problem:
                 problems.append(problem)
             counts = [_whole(size[key]) for key in ("min", "desired", "max")]
             if None in counts or not 0 <= counts[0] <= counts[1] <= counts[2] or counts[2] < 1:
-                problems.append(f"{label}: need whole numbers 0 <= min <= desired <= max and max >= 1, got "
-                                f"min={size['min']!r} desired={size['desired']!r} max={size['max']!r}; "
-                                "e.g. desired: 1, min: 1, max: 2")
+                problems.append(
+                    f"{label}: need whole numbers 0 <= min <= desired <= max and max >= 1, got "
+                    f"min={size['min']!r} desired={size['desired']!r} max={size['max']!r}; "
+                    "e.g. desired: 1, min: 1, max: 2"
+                )
     for var in ("ecs_service_deployer", "ecs_service_db_bootstrap"):
         spec = v.get(var)
         if isinstance(spec, dict) and "cpu" in spec and "memory" in spec:
@@ -855,10 +639,17 @@ def _ecs_input_problems(v):
 def _aurora_input_problems(v):
     problems = []
     cluster = v.get("aurora_cluster_identifier")
-    if cluster is not None and not _CLUSTER_ID.match(str(cluster)):
-        problems.append(f"aurora_cluster_identifier: {cluster!r} must be 1-63 letters, digits or hyphens, start with a "
-                        "letter, and have no '--' nor a trailing hyphen, e.g. rocketclub-prod")
-    low, version = _number(v.get("aurora_min_capacity")), str(v.get("aurora_engine_version") or "")
+    if cluster is not None and not DB_CLUSTER_IDENTIFIER.match(str(cluster)):
+        problems.append(
+            f"aurora_cluster_identifier: {cluster!r} must be 1-63 letters, digits or hyphens, start with a "
+            "letter, and have no '--' nor a trailing hyphen, e.g. rocketclub-prod"
+        )
+    low, version = number(v.get("aurora_min_capacity")), str(v.get("aurora_engine_version") or "")
+    if version and not AURORA_ENGINE_VERSION.match(version):
+        problems.append(
+            f'aurora_engine_version: {version!r} is not an engine version: write it quoted, such as "16.4" (the '
+            'floor the cluster is kept at) or "16" (any 16.x)'
+        )
     match = re.match(r"^(\d+)(?:\.(\d+))?", version)
     if low == 0 and match:
         major, minor = int(match[1]), int(match[2]) if match[2] else None
@@ -867,8 +658,39 @@ def _aurora_input_problems(v):
             need = f"{major}.{floor}" if floor is not None else "16.3"
             problems.append(
                 f"aurora_min_capacity: 0 ACU (automatic pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or "
-                f"later, but aurora_engine_version is {version!r}; use 0.5, or aurora_engine_version: \"{need}\""
+                f'later, but aurora_engine_version is {version!r}; use 0.5, or aurora_engine_version: "{need}"'
             )
+    return problems
+
+
+# The platform inputs: declared once, in the inventory, for every role of every runbook (docs/platform.md,
+# "Platform inputs"), with an example each. The roles' argument specs do not repeat them.
+PLATFORM_INPUTS = {
+    "platform_env": "platform_env: dev",
+    "platform_name": "platform_name: rocketclub",
+    "platform_region": "platform_region: eu-west-2",
+    "platform_domain": "platform_domain: rocketclub.online",
+    "platform_apps": "platform_apps: " + LISTS["platform_apps"],
+}
+# Inventory variables that were renamed: old name -> new name.
+RENAMED = {"alb_apps": "platform_apps"}
+
+
+def platform_input_problems(values):
+    """The platform inputs that are missing (None: undefined in the inventory) and the old names still set."""
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("platform_input_problems expects a mapping of inventory variables")
+    problems = [
+        f"{var}: missing; every inventory declares it (a platform input every role reads), e.g. {example}"
+        for var, example in PLATFORM_INPUTS.items()
+        if values.get(var) is None
+    ]
+    problems += [
+        f"{old}: was renamed {new} (a platform input every role reads, not only the alb role); "
+        "rename it in the inventory"
+        for old, new in RENAMED.items()
+        if values.get(old) is not None
+    ]
     return problems
 
 
@@ -882,9 +704,11 @@ def inventory_problems(values, extra_zones=None):
     if not isinstance(values, dict):
         raise AnsibleFilterError("inventory_problems expects a mapping of inventory variables")
     if extra_zones is not None and not isinstance(extra_zones, dict):
-        return [f"platform_extra_availability_zones: {_shown(extra_zones)} is {_kind(extra_zones)}; a "
-                "mapping is expected, e.g. platform_extra_availability_zones: "
-                f"{MAPPINGS['platform_extra_availability_zones']}"]
+        return [
+            f"platform_extra_availability_zones: {_shown(extra_zones)} is {_kind(extra_zones)}; a "
+            "mapping is expected, e.g. platform_extra_availability_zones: "
+            f"{MAPPINGS['platform_extra_availability_zones']}"
+        ]
     problems, bad = _type_problems(values)
     v = {key: value for key, value in values.items() if key not in bad}
     problems += _platform_problems(v, extra_zones)
@@ -892,9 +716,11 @@ def inventory_problems(values, extra_zones=None):
     problems += _kinde_secret_name_problems(v.get("kinde_client_secret_name"), v.get("platform_env"))
     park = v.get("park_aurora")
     if park is not None and park not in ("stop", "snapshot"):
-        problems.append(f"park_aurora: {park!r} is not a park mode (the park playbook's aurora_park_mode); expected "
-                        "stop (stop the cluster) or snapshot (final snapshot, then delete), "
-                        "e.g. -e park_aurora=snapshot")
+        problems.append(
+            f"park_aurora: {park!r} is not a park mode (the park playbook's aurora_park_mode); expected "
+            "stop (stop the cluster) or snapshot (final snapshot, then delete), "
+            "e.g. -e park_aurora=snapshot"
+        )
     problems += _alb_input_problems(v)
     problems += _network_input_problems(v)
     problems += _range_problems(v)
@@ -904,15 +730,10 @@ def inventory_problems(values, extra_zones=None):
 
 
 class FilterModule:
-    """Platform input validation filters."""
+    """The inventory checks (the role checks live in the role's own filter file)."""
 
     def filters(self):
         return {
-            "network_problems": network_problems,
-            "secret_name_problems": secret_name_problems,
-            "alb_problems": alb_problems,
-            "ecs_service_problems": ecs_service_problems,
-            "aurora_problems": aurora_problems,
-            "s3_data_problems": s3_data_problems,
             "inventory_problems": inventory_problems,
+            "platform_input_problems": platform_input_problems,
         }

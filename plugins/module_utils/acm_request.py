@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-
-NAME_TAG = "Name"
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import NAME_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
 
 # ListCertificates only returns RSA_1024 and RSA_2048 certificates unless Includes.keyTypes says otherwise.
 KEY_TYPES = (
@@ -75,13 +73,6 @@ def requested_names(domain_name, subject_alternative_names):
     return names
 
 
-def desired_tags(name_tag, tags):
-    """Tags the certificate should carry: ``tags`` plus ``Name=<name_tag>``."""
-    result = dict(tags or {})
-    result[NAME_TAG] = name_tag
-    return result
-
-
 def validate_params(params):
     """All input checks; returns a list of error messages. No API call is made."""
     errors = []
@@ -115,7 +106,8 @@ def desired_certificate(params):
         "key_algorithm": normalize_key_algorithm(params.get("key_algorithm")) or "RSA_2048",
         "status": None,
         "validation_method": params.get("validation_method") or "DNS",
-        "tags": desired_tags(params["name_tag"], params.get("tags")),
+        # ``tags`` plus ``Name=<name_tag>``; a certificate carries no managed tag (it is found by its Name tag).
+        "tags": desired_tags(params.get("tags"), name=params["name_tag"], managed=False),
         "validation_records": [],
         "records_pending": False,
         "progress": None,
@@ -225,8 +217,7 @@ def certificate_view(certificate, tags, expected_method="DNS"):
     ``key_algorithm`` is in the request spelling (``RSA_2048``) whatever AWS answered. ``expected_method`` is
     the validation method asked for, used while AWS has not filled in ``DomainValidationOptions`` yet.
     """
-    if isinstance(tags, list):
-        tags = boto3_tag_list_to_ansible_dict(tags)
+    tags = as_dict(tags)
     domain = normalize_name(certificate.get("DomainName"))
     names = requested_names(domain, certificate.get("SubjectAlternativeNames"))
     options = certificate.get("DomainValidationOptions") or []
@@ -289,15 +280,6 @@ def select_certificate(candidates, desired):
     return None, preferred_certificate(candidates)
 
 
-def plan_tags(current_tags, wanted_tags, purge_tags):
-    """``(to_set, to_unset, resulting_tags)``; the ``Name`` tag and ``aws:`` tags are never removed."""
-    to_set, to_unset = compare_aws_tags(current_tags or {}, wanted_tags, purge_tags)
-    to_unset = sorted(k for k in to_unset if k != NAME_TAG)
-    result = {k: v for k, v in (current_tags or {}).items() if k not in to_unset}
-    result.update(to_set)
-    return to_set, to_unset, result
-
-
 def diff_view(view):
     if not view:
         return {}
@@ -311,13 +293,6 @@ def format_records(records):
     return "; ".join(
         f"{r['domain_name']}: {r['name']} {r['type']} {r['value']} ({r['validation_status']})" for r in records
     )
-
-
-def record_status(history, elapsed, status):
-    """Append ``{elapsed, status}`` to ``history`` when the status changed since the last entry."""
-    if not history or history[-1]["status"] != status:
-        history.append({"elapsed": int(elapsed), "status": status})
-    return history
 
 
 def issue_status(view):
@@ -354,12 +329,26 @@ def predicted_validation_records(desired, candidates, arn_placeholder_kind="acm-
     for name in desired["subject_alternative_names"]:
         record = known.get(_validation_key(name))
         if record is not None:
-            records.append({"domain_name": name, "name": record["name"], "type": record.get("type") or "CNAME",
-                            "value": record["value"], "validation_status": "PENDING_VALIDATION"})
+            records.append(
+                {
+                    "domain_name": name,
+                    "name": record["name"],
+                    "type": record.get("type") or "CNAME",
+                    "value": record["value"],
+                    "validation_status": "PENDING_VALIDATION",
+                }
+            )
         else:
             key = _validation_key(name)
-            records.append({"domain_name": name, "name": pending_id(arn_placeholder_kind, key), "type": "CNAME",
-                            "value": pending_id("acm-validation-value", key), "validation_status": "PENDING_VALIDATION"})
+            records.append(
+                {
+                    "domain_name": name,
+                    "name": pending_id(arn_placeholder_kind, key),
+                    "type": "CNAME",
+                    "value": pending_id("acm-validation-value", key),
+                    "validation_status": "PENDING_VALIDATION",
+                }
+            )
     return records
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import AURORA_ENGINE_VERSION
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import AURORA_PORTS
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import DB_CLUSTER_IDENTIFIER
 
-MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
 # Tags the module keeps on the cluster for itself; never compared with O(tags), never purged by it.
 RESTORED_FROM_TAG = "platform:restored-from"  # snapshot a cluster was restored from (informational)
 PASSWORD_SYNC_TAG = "platform:master-password"  # "sync-pending": set MasterUserPassword from the secret
@@ -56,9 +58,9 @@ FAILED_STATUSES = (
     "storage-full",
 )
 
-IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# DB cluster snapshot identifiers (CreateDBClusterSnapshot): a cluster identifier's shape, up to 255 characters.
+SNAPSHOT_IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # 16, 16.4, 9.6.12, 8.0.mysql_aurora.3.05.2
-ENGINE_VERSION_RE = re.compile(r"^\d+(\.\d+)*(\.[a-z]+(_[a-z]+)*(\.\d+)+)?$")
 BACKUP_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 # option -> ModifyDBCluster parameter, for the settings a cluster can change in place
@@ -78,8 +80,8 @@ MODIFIABLE = (
 # Inputs
 
 
-def _identifier_problem(option, value, max_length):
-    if not value or len(value) > max_length or not IDENTIFIER_RE.match(value.lower()):
+def _identifier_problem(option, value, max_length, pattern=SNAPSHOT_IDENTIFIER_RE):
+    if not value or len(value) > max_length or not pattern.match(value.lower()):
         return (
             f"{option} {value!r} is not a valid identifier: 1 to {max_length} letters, digits or hyphens, "
             "starting with a letter, without two consecutive hyphens or a trailing hyphen"
@@ -108,19 +110,21 @@ def validate_params(params):
         problems.append(f"reader_count must be between 0 and {MAX_READERS}, got {reader_count}")
     # the instances are <cluster>-1 ... <cluster>-<readers + 1>; instance identifiers have 63 characters at most
     suffix = len(f"-{max(reader_count, 0) + 1}")
-    cluster_problem = _identifier_problem("cluster_identifier", cluster_id, 63 - suffix)
+    cluster_problem = _identifier_problem("cluster_identifier", cluster_id, 63 - suffix, DB_CLUSTER_IDENTIFIER)
     if cluster_problem:
         problems.append(cluster_problem)
     scaling = desired_scaling(params)
     if scaling:
         problems.extend(_scaling_problems(scaling))
     if not 1 <= params["backup_retention_period"] <= 35:
-        problems.append(f"backup_retention_period must be between 1 and 35 days, got {params['backup_retention_period']}")
+        problems.append(
+            f"backup_retention_period must be between 1 and 35 days, got {params['backup_retention_period']}"
+        )
     window = params.get("preferred_backup_window")
     if window is not None and not BACKUP_WINDOW_RE.match(window):
         problems.append(f"preferred_backup_window {window!r} must look like hh24:mi-hh24:mi in UTC, e.g. 03:00-03:30")
-    if not 1150 <= params["port"] <= 65535:
-        problems.append(f"port must be between 1150 and 65535, got {params['port']}")
+    if not AURORA_PORTS[0] <= params["port"] <= AURORA_PORTS[1]:
+        problems.append(f"port must be between {AURORA_PORTS[0]} and {AURORA_PORTS[1]}, got {params['port']}")
     if params["wait_timeout"] < 1:
         problems.append("wait_timeout must be at least 1 second")
     if params.get("final_snapshot_identifier"):
@@ -131,11 +135,12 @@ def validate_params(params):
         name = final_snapshot_name(final_snapshot_prefix(params), "20000101000000")
         if _identifier_problem("final_snapshot_prefix", name, 255):
             problems.append(
-                f"final_snapshot_prefix {params.get('final_snapshot_prefix')!r} does not make a valid snapshot identifier "
+                f"final_snapshot_prefix {params.get('final_snapshot_prefix')!r} does not make a valid "
+                "snapshot identifier "
                 f"({name!r}): use letters, digits and single hyphens, starting with a letter"
             )
     version = params.get("engine_version")
-    if version is not None and not ENGINE_VERSION_RE.match(version):
+    if version is not None and not AURORA_ENGINE_VERSION.match(version):
         problems.append(
             f"engine_version {version!r} is not an engine version: write it as a quoted string such as '16.4' "
             "(a minor version is the floor the cluster is kept at) or '16' (any 16.x)"
@@ -196,33 +201,28 @@ def newest_final_snapshot(snapshots, prefix):
 
 
 def resource_tags(resource):
-    return boto3_tag_list_to_ansible_dict((resource or {}).get("TagList") or [])
+    """``{key: value}`` of a DBCluster/DBInstance/DBClusterSnapshot shape (its ``TagList``)."""
+    return as_dict((resource or {}).get("TagList"))
 
 
-def desired_tags(user_tags):
-    tags = dict(user_tags or {})
-    tags.update(MANAGED_TAGS)
-    return tags
-
-
-def plan_cluster_tags(current, user_tags, purge_tags, keep_final_snapshot=False):
-    """``(to_set, to_unset)`` for the cluster's tags. The module's own tags are left alone, except the
+def plan_cluster_tags(current, desired, purge_tags, keep_final_snapshot=False):
+    """The ``TagPlan`` of the cluster's tags. The module's own tags are left alone, except the
     final-snapshot marker, which only a state=absent run keeps (any other run means the cluster lives on)."""
-    current = dict(current or {})
-    compared = {k: v for k, v in current.items() if k not in INTERNAL_TAGS}
-    to_set, to_unset = compare_aws_tags(compared, desired_tags(user_tags), purge_tags)
-    if FINAL_SNAPSHOT_TAG in current and not keep_final_snapshot:
-        to_unset.append(FINAL_SNAPSHOT_TAG)
-    return to_set, sorted(to_unset)
+    always_remove = () if keep_final_snapshot else (FINAL_SNAPSHOT_TAG,)
+    keep = tuple(tag for tag in INTERNAL_TAGS if tag not in always_remove)
+    return plan_tags(current, desired, purge_tags, keep=keep, always_remove=always_remove)
 
 
-def apply_tags(resource, to_set, to_unset):
-    """Copy of a boto3 resource shape with the tag changes applied (prediction)."""
-    tags = resource_tags(resource)
-    for key in to_unset:
-        tags.pop(key, None)
-    tags.update(to_set)
-    return dict(resource, TagList=ansible_dict_to_boto3_tag_list(tags))
+def edit_tags(current, to_set=None, to_unset=()):
+    """The ``TagPlan`` that sets ``to_set`` and removes ``to_unset``, leaving every other tag alone."""
+    desired = {key: value for key, value in as_dict(current).items() if key not in to_unset}
+    desired.update(to_set or {})
+    return plan_tags(current, desired)
+
+
+def with_tags(resource, plan):
+    """Copy of a boto3 resource shape carrying the tags of ``plan`` (prediction)."""
+    return dict(resource, TagList=ansible_dict_to_boto3_tag_list(plan.result))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +287,11 @@ def predicted_cluster(api, snapshot=None, master_username=None):
     """
     snapshot = snapshot or {}
     cluster_id = api["DBClusterIdentifier"]
-    shape = {k: v for k, v in api.items() if k not in ("Tags", "VpcSecurityGroupIds", "DBSubnetGroupName", "SnapshotIdentifier")}
+    shape = {
+        k: v
+        for k, v in api.items()
+        if k not in ("Tags", "VpcSecurityGroupIds", "DBSubnetGroupName", "SnapshotIdentifier")
+    }
     shape.update(
         Status="creating",
         DBClusterArn=pending_id("rds-cluster", cluster_id),
@@ -373,24 +377,36 @@ def plan_engine_version(cluster, params):
     if relation == UPGRADE:
         return {"EngineVersion": wanted}, [], None
     if relation == NEWER_MAJOR:
-        return {}, [
-            f"Cluster {cluster_id} runs {engine} {current}, a later major version than engine_version {wanted}; "
-            "it is left as it is (AWS never downgrades a cluster): raise engine_version to match it"
-        ], None
+        return (
+            {},
+            [
+                f"Cluster {cluster_id} runs {engine} {current}, a later major version than engine_version {wanted}; "
+                "it is left as it is (AWS never downgrades a cluster): raise engine_version to match it"
+            ],
+            None,
+        )
     if wanted == engine_major(wanted):
-        return {}, [], (
-            f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} names a major version only: "
-            f"a major version upgrade needs the exact target version (for example {wanted}.1) in engine_version "
-            "(role variable aurora_engine_version) and allow_major_version_upgrade=true "
-            "(aurora_allow_major_version_upgrade)"
+        return (
+            {},
+            [],
+            (
+                f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} names a major version only: "
+                f"a major version upgrade needs the exact target version (for example {wanted}.1) in engine_version "
+                "(role variable aurora_engine_version) and allow_major_version_upgrade=true "
+                "(aurora_allow_major_version_upgrade)"
+            ),
         )
     if not params.get("allow_major_version_upgrade"):
-        return {}, [], (
-            f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} is a major version upgrade, "
-            "which is only made with allow_major_version_upgrade=true "
-            "(role variable aurora_allow_major_version_upgrade). "
-            "Nothing was changed: check the parameter groups and extensions for the new major version first, "
-            f"or pin engine_version to {engine_major(current)}.x"
+        return (
+            {},
+            [],
+            (
+                f"Cluster {cluster_id} runs {engine} {current}; engine_version {wanted} is a major version upgrade, "
+                "which is only made with allow_major_version_upgrade=true "
+                "(role variable aurora_allow_major_version_upgrade). "
+                "Nothing was changed: check the parameter groups and extensions for the new major version first, "
+                f"or pin engine_version to {engine_major(current)}.x"
+            ),
         )
     return {"EngineVersion": wanted, "AllowMajorVersionUpgrade": True}, [], None
 
@@ -436,12 +452,21 @@ def plan_modify(cluster, params):
     changes, warnings = {}, []
     cluster_id = cluster["DBClusterIdentifier"]
     if params["engine"] != cluster.get("Engine"):
-        warnings.append(f"Cluster {cluster_id} runs engine {cluster.get('Engine')}, not {params['engine']}; an engine cannot change in place")
+        warnings.append(
+            f"Cluster {cluster_id} runs engine {cluster.get('Engine')}, not {params['engine']}; "
+            "an engine cannot change in place"
+        )
     kms = params.get("kms_key_id")
     if kms and kms.startswith("arn:") and ":key/" in kms and cluster.get("KmsKeyId") and kms != cluster["KmsKeyId"]:
-        warnings.append(f"Cluster {cluster_id} is encrypted with {cluster['KmsKeyId']}, not {kms}; the key of a cluster cannot change in place")
+        warnings.append(
+            f"Cluster {cluster_id} is encrypted with {cluster['KmsKeyId']}, not {kms}; "
+            "the key of a cluster cannot change in place"
+        )
     if not cluster.get("StorageEncrypted"):
-        warnings.append(f"Cluster {cluster_id} storage is NOT encrypted; encryption cannot be turned on in place (restore a snapshot with kms_key_id)")
+        warnings.append(
+            f"Cluster {cluster_id} storage is NOT encrypted; encryption cannot be turned on in place "
+            "(restore a snapshot with kms_key_id)"
+        )
     version_changes, version_warnings, _problem = plan_engine_version(cluster, params)
     changes.update(version_changes)
     warnings.extend(version_warnings)
@@ -530,7 +555,9 @@ def plan_instances(cluster_id, params, instances):
             )
     for instance_id in sorted(existing, key=_instance_sort_key):
         if existing[instance_id].get("PubliclyAccessible"):
-            warnings.append(f"Instance {instance_id} is publicly accessible; this module only creates private instances")
+            warnings.append(
+                f"Instance {instance_id} is publicly accessible; this module only creates private instances"
+            )
     return [i for i in declared if i not in existing], warnings
 
 
@@ -553,13 +580,6 @@ def progress_status(cluster, instances=()):
         if i.get("DBInstanceStatus") != AVAILABLE
     ]
     return f"{status}; instances {', '.join(waiting)}" if waiting else status
-
-
-def record_status(history, elapsed, status):
-    """Append ``{elapsed, status}`` to ``history`` when the status changed since the last entry."""
-    if not history or history[-1]["status"] != status:
-        history.append({"elapsed": int(elapsed), "status": status})
-    return history
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,7 +606,10 @@ def cluster_view(cluster, instances=(), subnet_group=None):
     if not writers:
         # no member list yet (prediction): the writer is the promotion tier 0 instance
         writers = {i["DBInstanceIdentifier"] for i in instances if i.get("PromotionTier") == 0}
-    views = [instance_view(i, writers) for i in sorted(instances, key=lambda i: _instance_sort_key(i["DBInstanceIdentifier"]))]
+    views = [
+        instance_view(i, writers)
+        for i in sorted(instances, key=lambda i: _instance_sort_key(i["DBInstanceIdentifier"]))
+    ]
     group_name = cluster.get("DBSubnetGroup")
     subnet_ids = None
     if subnet_group and subnet_group.get("DBSubnetGroupName") == group_name:

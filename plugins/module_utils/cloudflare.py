@@ -47,7 +47,8 @@ MASK = "********"
 
 # What the user can do about an error, by Cloudflare error code (first match wins) or else HTTP status.
 TOKEN_HINT = (
-    "Cloudflare refused the API token (expired, revoked, malformed or without the needed permission): give a valid token "
+    "Cloudflare refused the API token (expired, revoked, malformed or without the needed permission): "
+    "give a valid token "
     "in api_token or the CLOUDFLARE_API_TOKEN environment variable, with Zone:Read and DNS:Edit on the zone."
 )
 RATE_HINT = "Cloudflare kept rate limiting the calls (HTTP 429) after every retry; wait a few minutes and run again."
@@ -56,7 +57,10 @@ CODE_HINTS = dict(
     [(code, TOKEN_HINT) for code in (1000, 6003, 6103, 6111, 9106, 9109, 10000)]
     + [
         (971, RATE_HINT),
-        (7003, "The zone or record id is not known to Cloudflare (deleted meanwhile, or not visible to this API token)."),
+        (
+            7003,
+            "The zone or record id is not known to Cloudflare (deleted meanwhile, or not visible to this API token).",
+        ),
         (9004, "Only A, AAAA and CNAME records can be proxied."),
         (9021, "The TTL must be 1 (automatic) or between 60 and 86400 seconds (30 on Enterprise zones)."),
         (1006, "The zone setting name is not known to Cloudflare; check the setting option."),
@@ -69,7 +73,10 @@ CODE_HINTS = dict(
     ]
 )
 STATUS_HINTS = {401: TOKEN_HINT, 403: TOKEN_HINT, 429: RATE_HINT}
-SERVER_HINT = "Cloudflare kept answering with a server error after every retry; check https://www.cloudflarestatus.com and run again later."
+SERVER_HINT = (
+    "Cloudflare kept answering with a server error after every retry; check https://www.cloudflarestatus.com "
+    "and run again later."
+)
 
 
 def cloudflare_argument_spec():
@@ -206,7 +213,9 @@ class CloudflareClient:
     @classmethod
     def from_module(cls, module, **kwargs):
         """Build a client from the options of ``cloudflare_argument_spec()``."""
-        return cls(module, api_token=module.params.get("api_token"), base_url=module.params.get("api_base_url"), **kwargs)
+        return cls(
+            module, api_token=module.params.get("api_token"), base_url=module.params.get("api_base_url"), **kwargs
+        )
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -266,7 +275,9 @@ class CloudflareClient:
         if not isinstance(payload, dict):
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             excerpt = " ".join(text.split())[:BODY_EXCERPT]
-            message = f"the response is not a JSON object ({info.get('content-type') or 'no content type'}): {excerpt!r}"
+            message = (
+                f"the response is not a JSON object ({info.get('content-type') or 'no content type'}): {excerpt!r}"
+            )
             return status, None, [{"code": None, "message": message}], retry_after
 
         if status < 400 and payload.get("success") is True:
@@ -348,7 +359,8 @@ class CloudflareClient:
         return self.zone(name)["id"]
 
     def zone(self, name):
-        """Return the zone object (``id``, ``name``, ``plan``...) called ``name``; raise ``CloudflareError`` unless exactly one matches."""
+        """Return the zone object (``id``, ``name``, ``plan``...) called ``name``; raise ``CloudflareError`` unless
+        exactly one matches."""
         name = name.strip().rstrip(".").lower()
         zones = self.paginate("/zones", {"name": name}, per_page=50)
         if len(zones) != 1:
@@ -372,8 +384,12 @@ class CloudflareClient:
 
     def _setting_result(self, result, method, zone_id, name):
         if not isinstance(result, dict) or "value" not in result:
-            raise self._error(None, [{"code": None, "message": "expected a zone setting object with a value"}], method,
-                              f"/zones/{zone_id}/settings/{name}")
+            raise self._error(
+                None,
+                [{"code": None, "message": "expected a zone setting object with a value"}],
+                method,
+                f"/zones/{zone_id}/settings/{name}",
+            )
         return result
 
     def ips(self):

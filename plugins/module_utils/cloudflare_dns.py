@@ -64,10 +64,16 @@ def hostname(text, option, wildcard=False):
     """Lower-case ASCII (Punycode) host name without the trailing dot; ``RecordError`` when invalid."""
     name = _ascii(str(text).strip().lower().rstrip("."), option)
     labels = name.split(".")
-    bad = [label for index, label in enumerate(labels) if not (LABEL_RE.match(label) or (wildcard and index == 0 and label == "*"))]
+    bad = [
+        label
+        for index, label in enumerate(labels)
+        if not (LABEL_RE.match(label) or (wildcard and index == 0 and label == "*"))
+    ]
     if not name or bad or len(name) > 253:
         raise RecordError(
-            option, f"{text!r} is not a valid host name (labels of 1 to 63 letters, digits, '-' or '_', 253 characters at most)"
+            option,
+            f"{text!r} is not a valid host name (labels of 1 to 63 letters, digits, '-' or '_', "
+            "253 characters at most)",
         )
     return name
 
@@ -95,9 +101,9 @@ def record_fqdn(name, zone):
     if text.endswith(".") or "." in bare:
         raise RecordError(
             "name",
-            f"{name!r} is not inside the zone {zone!r}. Give '@', a single label relative to the zone (such as 'portal') "
-            f"or a fully qualified name ending with .{zone} (such as '{bare.split('.', maxsplit=1)[0]}.{zone}'); records of another "
-            "zone need zone set to that zone.",
+            f"{name!r} is not inside the zone {zone!r}. Give '@', a single label relative to the zone "
+            f"(such as 'portal') or a fully qualified name ending with .{zone} "
+            f"(such as '{bare.split('.', maxsplit=1)[0]}.{zone}'); records of another zone need zone set to that zone.",
         )
     return hostname(f"{bare}.{zone}", "name", wildcard=True)
 
@@ -165,7 +171,9 @@ def normalize_content(rtype, content, fqdn=None):
         except ValueError:
             pass
         else:
-            raise RecordError("content", f"a CNAME points to a host name, not an IP address ({content!r}); use type A or AAAA")
+            raise RecordError(
+                "content", f"a CNAME points to a host name, not an IP address ({content!r}); use type A or AAAA"
+            )
         target = hostname(text, "content")
         if target == fqdn:
             raise RecordError("content", f"a CNAME cannot point to itself ({target})")
@@ -207,8 +215,8 @@ def normalize_tags(tags):
     if problems:
         raise RecordError(
             "tags",
-            f"invalid tag(s) {problems}: a tag is 'name:value', the name 1 to 32 letters, digits, '-' or '_', the value "
-            f"at most {TAG_VALUE_MAX} characters without line breaks",
+            f"invalid tag(s) {problems}: a tag is 'name:value', the name 1 to 32 letters, digits, '-' or '_', "
+            f"the value at most {TAG_VALUE_MAX} characters without line breaks",
         )
     unique = {tag_key(tag): str(tag) for tag in tags}
     if len(unique) > TAGS_MAX:
@@ -230,7 +238,9 @@ def resolve_proxied(rtype, proxied):
     if proxied is None:
         return rtype in PROXIABLE_TYPES
     if proxied and rtype not in PROXIABLE_TYPES:
-        raise RecordError("proxied", f"only A, AAAA and CNAME records can be proxied, not {rtype}; set proxied: false or leave it out")
+        raise RecordError(
+            "proxied", f"only A, AAAA and CNAME records can be proxied, not {rtype}; set proxied: false or leave it out"
+        )
     return proxied
 
 
@@ -238,7 +248,8 @@ def validate_ttl(ttl, proxied):
     if ttl != AUTO_TTL and not MIN_TTL_ENTERPRISE <= ttl <= MAX_TTL:
         raise RecordError(
             "ttl",
-            f"{ttl} is not a valid TTL: use 1 (automatic) or {MIN_TTL} to {MAX_TTL} seconds ({MIN_TTL_ENTERPRISE} on Enterprise zones)",
+            f"{ttl} is not a valid TTL: use 1 (automatic) or {MIN_TTL} to {MAX_TTL} seconds "
+            f"({MIN_TTL_ENTERPRISE} on Enterprise zones)",
         )
     if proxied and ttl != AUTO_TTL:
         raise RecordError(
@@ -276,11 +287,18 @@ def zone_problems(zone, desired):
     plan = str((zone.get("plan") or {}).get("legacy_id") or "").lower()
     problems = []
     if plan != "enterprise" and desired["ttl"] != AUTO_TTL and desired["ttl"] < MIN_TTL:
-        problems.append(f"ttl: {desired['ttl']} is below {MIN_TTL} seconds, the minimum outside Enterprise zones (zone plan {plan or 'unknown'})")
+        problems.append(
+            f"ttl: {desired['ttl']} is below {MIN_TTL} seconds, the minimum outside Enterprise zones "
+            f"(zone plan {plan or 'unknown'})"
+        )
     if plan == "free" and desired.get("comment") and len(desired["comment"]) > COMMENT_MAX_FREE:
-        problems.append(f"comment: {len(desired['comment'])} characters; a zone on the Free plan allows at most {COMMENT_MAX_FREE}")
+        problems.append(
+            f"comment: {len(desired['comment'])} characters; a zone on the Free plan allows at most {COMMENT_MAX_FREE}"
+        )
     if plan == "free" and desired.get("tags"):
-        problems.append("tags: DNS record tags need a paid plan, and this zone is on the Free plan; leave tags out or use comment")
+        problems.append(
+            "tags: DNS record tags need a paid plan, and this zone is on the Free plan; leave tags out or use comment"
+        )
     return problems
 
 
@@ -313,7 +331,9 @@ def changes(current, desired):
         found["proxied"] = desired["proxied"]
     if desired["comment"] is not None and (current.get("comment") or "") != desired["comment"]:
         found["comment"] = desired["comment"] or None
-    if desired["tags"] is not None and sorted(map(tag_key, current.get("tags") or [])) != sorted(map(tag_key, desired["tags"])):
+    if desired["tags"] is not None and sorted(map(tag_key, current.get("tags") or [])) != sorted(
+        map(tag_key, desired["tags"])
+    ):
         found["tags"] = desired["tags"]
     return found
 
@@ -355,7 +375,11 @@ def plan_present(records, desired, solo):
 def plan_absent(records, rtype, content):
     """The records ``state=absent`` deletes: those of the type (and content, when given) at the name."""
     want = content_key(rtype, content) if content is not None else None
-    return [r for r in _order(records) if r.get("type") == rtype and (want is None or content_key(rtype, r.get("content")) == want)]
+    return [
+        r
+        for r in _order(records)
+        if r.get("type") == rtype and (want is None or content_key(rtype, r.get("content")) == want)
+    ]
 
 
 def predicted(plan, desired, zone_id):
@@ -382,7 +406,7 @@ def conflict_message(desired, conflicts):
     code = 81053 if desired["type"] == "CNAME" else 81054
     listed = "; ".join(describe(r) for r in conflicts)
     return (
-        f"Cannot write the {desired['type']} record {desired['name']} -> {desired['content']}: {listed} already exists at that "
-        f"name, and Cloudflare does not allow a CNAME next to an A, AAAA or other CNAME record (error {code}). Nothing was "
-        "changed. Set solo: true to replace it, or delete it first."
+        f"Cannot write the {desired['type']} record {desired['name']} -> {desired['content']}: {listed} "
+        "already exists at that name, and Cloudflare does not allow a CNAME next to an A, AAAA or other "
+        f"CNAME record (error {code}). Nothing was changed. Set solo: true to replace it, or delete it first."
     )

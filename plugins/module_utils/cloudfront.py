@@ -20,17 +20,16 @@ names what differs, and every message about the header names the option, never t
 from __future__ import annotations
 
 import copy
-import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import MASK
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ORIGIN_HEADER_NAME
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import acm_certificate_region
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
-MANAGED_TAGS = {"platform:managed-by": "rocketclub.platform"}
-NAME_TAG = "platform:distribution"
+# The tag that carries the distribution's name (besides the Comment); tags.py adds the managed tag.
+DISTRIBUTION_TAG = "platform:distribution"
 ROTATED_MASK = MASK + " (changed: origin secret header value)"
 SECRET_CHANGE = "origin secret header value"
 
@@ -39,15 +38,33 @@ ALL_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
 ALLOWED_METHOD_SETS = (("GET", "HEAD"), ("GET", "HEAD", "OPTIONS"), ALL_METHODS)
 CACHED_METHOD_SETS = (("GET", "HEAD"), ("GET", "HEAD", "OPTIONS"))
 
-ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[A-Za-z0-9-]+$")
-HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
+# CloudFront only uses ACM certificates of us-east-1.
+CERTIFICATE_REGION = "us-east-1"
 # Custom origin headers CloudFront refuses (AWS "Custom headers that CloudFront can't add to origin requests").
 FORBIDDEN_HEADERS = frozenset(
     h.lower()
     for h in (
-        "Cache-Control", "Connection", "Content-Length", "Cookie", "Host", "If-Match", "If-Modified-Since",
-        "If-None-Match", "If-Range", "If-Unmodified-Since", "Max-Forwards", "Pragma", "Proxy-Authorization",
-        "Proxy-Connection", "Range", "Request-Range", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Via",
+        "Cache-Control",
+        "Connection",
+        "Content-Length",
+        "Cookie",
+        "Host",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Range",
+        "If-Unmodified-Since",
+        "Max-Forwards",
+        "Pragma",
+        "Proxy-Authorization",
+        "Proxy-Connection",
+        "Range",
+        "Request-Range",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+        "Via",
         "X-Real-Ip",
     )
 )
@@ -86,7 +103,11 @@ def _validate_present(spec, label):
             "in us-east-1 that covers every alias"
         )
     certificate_arn = spec["certificate_arn"]
-    if certificate_arn and not is_pending(certificate_arn) and not ACM_CERTIFICATE_ARN.match(certificate_arn):
+    if (
+        certificate_arn
+        and not is_pending(certificate_arn)
+        and acm_certificate_region(certificate_arn) != CERTIFICATE_REGION
+    ):
         errors.append(
             f"{label}: certificate_arn must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses "
             f"certificates from us-east-1), got {spec['certificate_arn']}"
@@ -106,7 +127,9 @@ def _validate_present(spec, label):
         errors.extend(_validate_behavior(spec["default_behavior"], f"{label}: default_behavior"))
     behaviors = spec["behaviors"] or []
     for path in find_duplicates([b["path_pattern"] for b in behaviors]):
-        errors.append(f"{label}: behaviors[].path_pattern {path!r} is declared more than once; each path takes one behavior")
+        errors.append(
+            f"{label}: behaviors[].path_pattern {path!r} is declared more than once; each path takes one behavior"
+        )
     for index, behavior in enumerate(behaviors):
         if not behavior["path_pattern"]:
             errors.append(f"{label}: behaviors[{index}].path_pattern must not be empty")
@@ -150,10 +173,15 @@ def validate_secret_header(header):
         return []
     errors = []
     name, value = header["name"] or "", header["value"] or ""
-    if not HEADER_NAME.match(name):
-        errors.append("origin_secret_header.name must be a header name made of letters, digits and '-'")
+    if not ORIGIN_HEADER_NAME.match(name):
+        errors.append(
+            "origin_secret_header.name must be a header name made of letters, digits and '-', at most 40 characters "
+            "(the ALB rules match it in an http-header condition)"
+        )
     elif name.lower() in FORBIDDEN_HEADERS or name.lower().startswith(FORBIDDEN_HEADER_PREFIXES):
-        errors.append(f"origin_secret_header.name {name} is a header CloudFront cannot add; use for example X-Origin-Verify")
+        errors.append(
+            f"origin_secret_header.name {name} is a header CloudFront cannot add; use for example X-Origin-Verify"
+        )
     if not value:
         errors.append("origin_secret_header.value must not be empty")
     elif len(value) > MAX_HEADER_VALUE_LENGTH:
@@ -182,7 +210,8 @@ def validate_distributions(distributions, secret_header, state):
     for alias, labels in owners.items():
         if len(labels) > 1:
             errors.append(
-                f"alias {alias} is declared more than once ({', '.join(labels)}); an alias belongs to one distribution only"
+                f"alias {alias} is declared more than once ({', '.join(labels)}); "
+                "an alias belongs to one distribution only"
             )
     if state == "present":
         errors.extend(validate_secret_header(secret_header))
@@ -464,7 +493,11 @@ def _build_behavior(behavior):
         FunctionAssociations={"Quantity": 0},
         FieldLevelEncryptionId="",
     )
-    for key, option in (("OriginRequestPolicyId", "origin_request_policy_id"), ("ResponseHeadersPolicyId", "response_headers_policy_id")):
+    optional_policies = (
+        ("OriginRequestPolicyId", "origin_request_policy_id"),
+        ("ResponseHeadersPolicyId", "response_headers_policy_id"),
+    )
+    for key, option in optional_policies:
         if behavior[option]:
             result[key] = behavior[option]
     return result
@@ -475,7 +508,9 @@ def _build_origin(origin):
         "Id": origin["id"],
         "DomainName": origin["domain_name"],
         "OriginPath": origin["origin_path"],
-        "CustomHeaders": _quantity([{"HeaderName": h["name"], "HeaderValue": h["value"]} for h in origin["custom_headers"]]),
+        "CustomHeaders": _quantity(
+            [{"HeaderName": h["name"], "HeaderValue": h["value"]} for h in origin["custom_headers"]]
+        ),
         "CustomOriginConfig": {
             "HTTPPort": origin["http_port"],
             "HTTPSPort": origin["https_port"],
@@ -529,7 +564,7 @@ def build_config(desired, current_config=None, caller_reference=None):
     return config
 
 
-# ------------------------------------------------------------------------------------------------ identity and tags
+# ------------------------------------------------------------------------------------------------ identity
 
 
 def index_distributions(summaries):
@@ -561,27 +596,8 @@ def find_distribution(spec, index, label):
         owner = by_alias.get(alias)
         if owner is not None and (found is None or owner["Id"] != found["Id"]):
             errors.append(
-                f"{label}: alias {alias} belongs to distribution {owner['Id']} ({owner.get('Comment') or 'no comment'}), "
+                f"{label}: alias {alias} belongs to distribution {owner['Id']} "
+                f"({owner.get('Comment') or 'no comment'}), "
                 f"which does not hold the first alias {aliases[0]}; remove the alias from that distribution first"
             )
     return found, errors
-
-
-def desired_tags(common_tags, own_tags, name):
-    tags = dict(common_tags or {})
-    tags.update(own_tags or {})
-    tags.update(MANAGED_TAGS)
-    tags[NAME_TAG] = name
-    return {str(k): str(v) for k, v in tags.items()}
-
-
-def is_managed(tags):
-    return all(tags.get(k) == v for k, v in MANAGED_TAGS.items())
-
-
-def plan_tags(current, desired, purge_tags):
-    """``(to_set, to_unset, resulting_tags)``."""
-    to_set, to_unset = compare_aws_tags(current, desired, purge_tags)
-    resulting = {k: v for k, v in current.items() if k not in to_unset}
-    resulting.update(to_set)
-    return to_set, sorted(to_unset), resulting

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 KINDS = {
     "cache": {
@@ -55,8 +55,10 @@ PARAMETERS = {
 }
 CACHE_KEY = "ParametersInCacheKeyAndForwardedToOrigin"
 TTLS = (("min_ttl", "MinTTL"), ("default_ttl", "DefaultTTL"), ("max_ttl", "MaxTTL"))
-ENCODINGS = (("enable_accept_encoding_gzip", "EnableAcceptEncodingGzip"),
-             ("enable_accept_encoding_brotli", "EnableAcceptEncodingBrotli"))
+ENCODINGS = (
+    ("enable_accept_encoding_gzip", "EnableAcceptEncodingGzip"),
+    ("enable_accept_encoding_brotli", "EnableAcceptEncodingBrotli"),
+)
 ITEM_BEHAVIORS = ("whitelist", "allExcept", "allViewerAndWhitelistCloudFront")
 AWS_DEFAULT_TTL = 86400
 AWS_MAX_TTL = 31536000
@@ -97,8 +99,12 @@ def desired_policy(kind, params):
     for field in PARAMETERS:
         policy[field] = _parameter(field, params.get(field))
     if kind == "cache":
-        policy.update(zip(("min_ttl", "default_ttl", "max_ttl"),
-                          resolve_ttls(params.get("min_ttl"), params.get("default_ttl"), params.get("max_ttl"))))
+        policy.update(
+            zip(
+                ("min_ttl", "default_ttl", "max_ttl"),
+                resolve_ttls(params.get("min_ttl"), params.get("default_ttl"), params.get("max_ttl")),
+            )
+        )
         for key, dummy in ENCODINGS:
             # Compression is part of the cache key; a policy that caches nothing cannot have it.
             value = params.get(key)
@@ -158,18 +164,24 @@ def _parameter_errors(kind, where, field, value):
         errors.append(f"{where}: {field}.items lists {', '.join(duplicates)} more than once")
     if field == "headers":
         if kind == "cache" and "accept-encoding" in items:
-            errors.append(f"{where}: do not list Accept-Encoding in headers.items; "
-                          "use enable_accept_encoding_gzip/enable_accept_encoding_brotli")
+            errors.append(
+                f"{where}: do not list Accept-Encoding in headers.items; "
+                "use enable_accept_encoding_gzip/enable_accept_encoding_brotli"
+            )
         if kind == "origin_request" and behavior == "whitelist":
             banned = [name for name in items if name in ("authorization", "accept-encoding")]
             if banned:
-                errors.append(f"{where}: an origin request policy cannot forward {', '.join(banned)}; "
-                              "include it in the cache policy instead")
+                errors.append(
+                    f"{where}: an origin request policy cannot forward {', '.join(banned)}; "
+                    "include it in the cache policy instead"
+                )
         if behavior == "allViewerAndWhitelistCloudFront":
             others = [name for name in items if not name.startswith("cloudfront-")]
             if others:
-                errors.append(f"{where}: with behavior allViewerAndWhitelistCloudFront headers.items may only "
-                              f"name CloudFront-* headers, not {', '.join(others)}")
+                errors.append(
+                    f"{where}: with behavior allViewerAndWhitelistCloudFront headers.items may only "
+                    f"name CloudFront-* headers, not {', '.join(others)}"
+                )
     return errors
 
 
@@ -184,9 +196,11 @@ def _cache_errors(where, policy):
         forwarded = [field for field in PARAMETERS if policy[field]["behavior"] != "none"]
         compressed = [key for key, dummy in ENCODINGS if policy[key]]
         if forwarded or compressed:
-            errors.append(f"{where}: caching is disabled (max_ttl 0), so {', '.join(forwarded + compressed)} cannot be "
-                          "set: a cache policy that caches nothing cannot forward headers, cookies or query strings "
-                          "nor compress; forward them with an origin request policy instead")
+            errors.append(
+                f"{where}: caching is disabled (max_ttl 0), so {', '.join(forwarded + compressed)} cannot be "
+                "set: a cache policy that caches nothing cannot forward headers, cookies or query strings "
+                "nor compress; forward them with an origin request policy instead"
+            )
     return errors
 
 
@@ -196,7 +210,8 @@ def validate_policies(kind, policies, names_only=False):
     ``names_only`` (for deletion) checks only that no name is listed twice.
     """
     option = KINDS[kind]["option"]
-    errors = [f"{option}: name {name} is used more than once" for name in find_duplicates([p["name"] for p in policies])]
+    duplicates = find_duplicates([p["name"] for p in policies])
+    errors = [f"{option}: name {name} is used more than once" for name in duplicates]
     for index, policy in enumerate([] if names_only else policies):
         where = f"{option}[{index}] ({policy['name']})"
         if not NAME_RE.match(policy["name"]):
@@ -253,7 +268,7 @@ def resolve_managed(names, managed):
     for name in names:
         candidates = [name, MANAGED_PREFIX + name]
         if name.startswith(MANAGED_PREFIX):
-            candidates.append(name[len(MANAGED_PREFIX):])
+            candidates.append(name[len(MANAGED_PREFIX) :])
         hit = False
         for kind, by_name in managed.items():
             match = next((by_name[c] for c in candidates if c in by_name), None)

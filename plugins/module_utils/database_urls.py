@@ -7,7 +7,8 @@ A database URL is composed from the cluster endpoint and an application's creden
 know, without reading any secret, whether a URL secret is up to date, the module tags it with a
 *source fingerprint*: the SHA-256 of everything the URL is made of except the secret values, with
 the credentials secret's current ``VersionId`` standing in for the user name and password (a new
-version of the credentials secret is a new fingerprint). Nothing here logs or returns a password.
+version of the credentials secret is a new fingerprint). Nothing here logs or returns a password;
+reading and parsing the credentials is ``secret_values.read_credentials``.
 """
 
 from __future__ import annotations
@@ -18,19 +19,14 @@ import re
 from urllib.parse import quote
 from urllib.parse import urlencode
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import MASK
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import current_version_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 FINGERPRINT_TAG = "platform:source-fingerprint"
-MASK = "********"
-CURRENT_STAGE = "AWSCURRENT"
 DEFAULT_PORT = 5432
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
-
-
-class CredentialsError(Exception):
-    """A credentials secret whose value is unusable. The message never contains the value."""
 
 
 def validate_databases(databases, port=None):
@@ -45,19 +41,14 @@ def validate_databases(databases, port=None):
             if not str(db[key] or "").strip():
                 problems.append(f"databases[{index}].{key}: empty")
         if not _SCHEME.match(db["scheme"] or ""):
-            problems.append(f"databases[{index}].scheme: {db['scheme']!r} is not a URL scheme (e.g. postgresql or postgresql+asyncpg)")
+            problems.append(
+                f"databases[{index}].scheme: {db['scheme']!r} is not a URL scheme "
+                "(e.g. postgresql or postgresql+asyncpg)"
+            )
         for key, value in (db["query"] or {}).items():
             if not str(key) or isinstance(value, (dict, list)):
                 problems.append(f"databases[{index}].query: {key!r} must be a non-empty name with a scalar value")
     return problems
-
-
-def current_version_id(secret):
-    """VersionId of a DescribeSecret response's AWSCURRENT version, or None."""
-    for version_id, stages in (secret.get("VersionIdsToStages") or {}).items():
-        if CURRENT_STAGE in stages:
-            return version_id
-    return None
 
 
 def canonical_query(query):
@@ -77,24 +68,6 @@ def source_fingerprint(credentials_version_id, host, port, database, scheme, que
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def parse_credentials(secret_string, secret_name):
-    """``(username, password)`` from a ``{"username", "password"}`` JSON secret value."""
-    what = f"Credentials secret {secret_name}"
-    expected = 'a JSON object with non-empty string fields "username" and "password"'
-    if secret_string is None:
-        raise CredentialsError(f"{what}: the current version has no SecretString; expected {expected}")
-    try:
-        document = json.loads(secret_string)
-    except ValueError:
-        raise CredentialsError(f"{what}: the value is not valid JSON; expected {expected}") from None
-    if not isinstance(document, dict):
-        raise CredentialsError(f"{what}: the value is JSON but not an object; expected {expected}")
-    missing = [key for key in ("username", "password") if not isinstance(document.get(key), str) or not document[key]]
-    if missing:
-        raise CredentialsError(f"{what}: {' and '.join(missing)} missing, empty or not a string; expected {expected}")
-    return document["username"], document["password"]
 
 
 def _url(scheme, userinfo, host, port, database, query):
@@ -135,7 +108,7 @@ def plan_database(db, endpoint, url_secret, credentials_secret, cluster_identifi
     plan["fingerprint"] = source_fingerprint(
         plan["credentials_version_id"], endpoint["host"], endpoint["port"], db["name"], db["scheme"], db["query"]
     )
-    recorded = boto3_tag_list_to_ansible_dict(url_secret.get("Tags") or []).get(FINGERPRINT_TAG)
+    recorded = as_dict(url_secret.get("Tags")).get(FINGERPRINT_TAG)
     if current_version_id(url_secret) is None:
         return dict(plan, reason="the url secret has no value yet")
     if recorded is None:

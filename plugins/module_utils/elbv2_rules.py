@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Pure helpers for OIDC-authenticated ALB listener rules: normalise, compare, plan and build API params.
+"""OIDC-authenticated ALB listener rules: normalise, compare, plan, build API params, and detect a rotated secret.
 
 A rule is represented by a *state* dict, the same for a desired rule and a normalised existing one::
 
@@ -19,22 +19,36 @@ A rule is represented by a *state* dict, the same for a desired rule and a norma
         "tags": dict,
     }
 
-No client secret is ever part of a state: AWS does not return it. Whether it changed is known only from
-the fingerprint tag ``SECRET_FP_TAG``.
+No client secret is ever part of a state: AWS does not return it. How a rotated client secret is detected is
+the section "client secret rotation" below. Everything here is pure except ``describe_tags_by_arn``, the one
+batched ELBv2 ``DescribeTags`` read of the rule and target group modules.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-MANAGED_BY_TAG = "platform:managed-by"
-MANAGED_BY_VALUE = "rocketclub.platform"
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import fingerprint
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAG_KEY
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAG_VALUE
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import has_managed_tag
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ALB_RULE_PRIORITY
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ALB_SESSION_TIMEOUT
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
+
 APP_TAG = "platform:kinde-app"
 SECRET_FP_TAG = "platform:oidc-secret-fingerprint"
 ORIGIN_FP_TAG = "platform:origin-header-fingerprint"
-RESERVED_TAGS = (MANAGED_BY_TAG, APP_TAG, SECRET_FP_TAG, ORIGIN_FP_TAG)
+# The tags of this module: users cannot set them, and a stale one is removed even with purge_tags=false.
+RESERVED_TAGS = (MANAGED_TAG_KEY, APP_TAG, SECRET_FP_TAG, ORIGIN_FP_TAG)
+# ELBv2 DescribeTags takes at most 20 resource ARNs per call.
+TAGS_BATCH = 20
 
 # (AuthenticateOidcConfig key, state key)
 OIDC_FIELDS = (
@@ -60,7 +74,6 @@ OIDC_AWS_DEFAULTS = {
 
 OIDC_ACTION_ORDER = 1
 FORWARD_ACTION_ORDER = 2
-MAX_PRIORITY = 50000
 MAX_VALUES_PER_CONDITION = 3
 MAX_VALUES_PER_RULE = 5
 
@@ -136,7 +149,8 @@ def normalize_rule(rule, tags, origin_header_name=None):
             field == "http-header"
             and origin_header_name
             and state["origin_header"] is None
-            and (condition.get("HttpHeaderConfig") or {}).get("HttpHeaderName", "").lower() == origin_header_name.lower()
+            and (condition.get("HttpHeaderConfig") or {}).get("HttpHeaderName", "").lower()
+            == origin_header_name.lower()
         ):
             values = _condition_values(condition, "HttpHeaderConfig")
             state["origin_header"] = {
@@ -153,7 +167,12 @@ def normalize_rule(rule, tags, origin_header_name=None):
         kind, order = action.get("Type"), action.get("Order")
         if kind == "authenticate-oidc" and order == OIDC_ACTION_ORDER and state["oidc"] is None:
             state["oidc"] = _normalize_oidc(action.get("AuthenticateOidcConfig") or {})
-        elif kind == "forward" and order == FORWARD_ACTION_ORDER and state["target_group_arn"] is None and _forward_target(action):
+        elif (
+            kind == "forward"
+            and order == FORWARD_ACTION_ORDER
+            and state["target_group_arn"] is None
+            and _forward_target(action)
+        ):
             state["target_group_arn"] = _forward_target(action)
         else:
             state["other_actions"].append(f"{kind}@{order}")
@@ -199,19 +218,15 @@ def normalize_hosts(hosts):
 
 
 def rule_tags(common_tags, app_tags, app_name, secret_fingerprint, origin_fingerprint=None):
-    """User tags (app over common), then the reserved tags on top."""
-    tags = dict(common_tags or {})
-    tags.update(app_tags or {})
-    tags[MANAGED_BY_TAG] = MANAGED_BY_VALUE
-    tags[APP_TAG] = app_name
-    tags[SECRET_FP_TAG] = secret_fingerprint
+    """User tags (app over common), then the reserved tags on top (the managed tag last)."""
+    own = {APP_TAG: app_name, SECRET_FP_TAG: secret_fingerprint}
     if origin_fingerprint:
-        tags[ORIGIN_FP_TAG] = origin_fingerprint
-    return {str(k): str(v) for k, v in tags.items()}
+        own[ORIGIN_FP_TAG] = origin_fingerprint
+    return desired_tags(common_tags, app_tags, own)
 
 
 def is_managed(tags):
-    return (tags or {}).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE and bool((tags or {}).get(APP_TAG))
+    return has_managed_tag(tags) and bool((tags or {}).get(APP_TAG))
 
 
 # ---------------------------------------------------------------------------------------------- validate
@@ -242,17 +257,22 @@ def validate_apps(apps, common_tags=None, with_origin_header=False):
         paths = sorted(set(app.get("path_patterns") or []))
         if not all(paths):
             errors.append(f"{where}: path_patterns must not contain empty strings")
-        if not 1 <= app["priority"] <= MAX_PRIORITY:
-            errors.append(f"{where}: priority {app['priority']} is outside 1..{MAX_PRIORITY}")
-        if not 1 <= app["session_timeout"] <= 604800:
-            errors.append(f"{where}: session_timeout {app['session_timeout']} is outside 1..604800")
+        low, high = ALB_RULE_PRIORITY
+        if not low <= app["priority"] <= high:
+            errors.append(f"{where}: priority {app['priority']} is outside {low}..{high}")
+        low, high = ALB_SESSION_TIMEOUT
+        if not low <= app["session_timeout"] <= high:
+            errors.append(f"{where}: session_timeout {app['session_timeout']} is outside {low}..{high}")
         if "openid" not in (app["scope"] or "").split():
             errors.append(f"{where}: scope must include 'openid'")
         if not app["session_cookie_name"]:
             errors.append(f"{where}: session_cookie_name must not be empty")
         for label, values in (("hosts", hosts), ("path_patterns", paths)):
             if len(values) > MAX_VALUES_PER_CONDITION:
-                errors.append(f"{where}: an ALB rule condition takes at most {MAX_VALUES_PER_CONDITION} {label}, got {len(values)}")
+                errors.append(
+                    f"{where}: an ALB rule condition takes at most {MAX_VALUES_PER_CONDITION} {label}, "
+                    f"got {len(values)}"
+                )
         total = len(hosts) + len(paths) + (1 if with_origin_header else 0)
         if total > MAX_VALUES_PER_RULE:
             errors.append(
@@ -270,7 +290,7 @@ def reserved_tag_conflicts(tags):
     return sorted(
         key
         for key, value in (tags or {}).items()
-        if key in RESERVED_TAGS and not (key == MANAGED_BY_TAG and value == MANAGED_BY_VALUE)
+        if key in RESERVED_TAGS and not (key == MANAGED_TAG_KEY and value == MANAGED_TAG_VALUE)
     )
 
 
@@ -282,6 +302,46 @@ def wildcard_problem(value):
     if not value:
         return "is empty"
     return None
+
+
+# ---------------------------------------------------------------------------------------------- client secret rotation
+#
+# How a rotated Kinde client secret is detected. AWS never returns the ClientSecret of a rule, so the rule
+# cannot be compared with the secret; it carries a keyed fingerprint of the secret instead:
+#
+# 1. kinde_oidc_rules (main) reads the client secret from Secrets Manager (option client_secret_name) and the
+#    HMAC key from the SSM SecureString of option fingerprint_key_parameter (the secrets role generates it,
+#    /<env>/shared/oidc_fingerprint_key, and never rotates it).
+# 2. secret_fingerprint(key, secret) is the value of tag SECRET_FP_TAG a rule should carry (rule_tags).
+# 3. secret_rotation(current tags, desired tags), called by compare_rule: a different (or missing) tag means
+#    the secret in Secrets Manager is not the one the rule holds.
+# 4. Then the module sends the secret (actions_param(client_secret=...) in ModifyRule) to exactly those rules,
+#    and updates the tag after the rule (kinde_oidc_rules.ensure_rule). Otherwise ModifyRule, when other
+#    settings differ, carries UseExistingClientSecret and no secret.
+
+# Shortest HMAC key accepted in fingerprint_key_parameter.
+MIN_FINGERPRINT_KEY_LENGTH = 16
+
+
+def secret_fingerprint(key, value):
+    """The fingerprint tag value of a client secret (or an origin header value): ``secret_values.fingerprint``.
+
+    In check mode the key or the value may not exist yet (an earlier task of the run would create it, ``None``
+    or a ``pending:`` placeholder): the fingerprint is then unknown, a placeholder no live rule carries, so
+    every rule that uses it would be updated.
+    """
+    if key is None or value is None or is_pending(value):
+        return pending_id("fingerprint", "unknown")
+    return fingerprint(key, value)
+
+
+def secret_rotation(current_tags, wanted_tags):
+    """``(send, change)``: whether the client secret must be sent because the rule's fingerprint tag differs
+    from the fingerprint of the current secret, and the ``changes`` entry that says so (None when equal)."""
+    current_fp = (current_tags or {}).get(SECRET_FP_TAG)
+    if current_fp == (wanted_tags or {}).get(SECRET_FP_TAG):
+        return False, None
+    return True, "client_secret rotated" if current_fp else "client_secret set (no fingerprint tag)"
 
 
 # ---------------------------------------------------------------------------------------------- compare
@@ -298,8 +358,8 @@ def compare_rule(current, desired, fingerprint_of=None):
     client secret must be sent: its fingerprint differs, or the rule has no authenticate-oidc action yet, or
     the client ID changes) and ``changes`` (list of
     human readable strings, which never contain a secret or the origin header value). Tags are compared
-    separately with ``plan_tags``. ``fingerprint_of`` turns an origin header value into its fingerprint
-    for the messages.
+    separately (``tags.plan_tags`` with ``always_remove=RESERVED_TAGS``). ``fingerprint_of`` turns an origin
+    header value into its fingerprint for the messages.
     """
     changes = []
     conditions = actions = False
@@ -354,11 +414,9 @@ def compare_rule(current, desired, fingerprint_of=None):
         actions = True
         changes.append(f"unmanaged actions removed: {_show(current['other_actions'])}")
 
-    cur_fp = current["tags"].get(SECRET_FP_TAG)
-    new_fp = desired["tags"].get(SECRET_FP_TAG)
-    secret = cur_fp != new_fp
+    secret, change = secret_rotation(current["tags"], desired["tags"])
     if secret:
-        changes.insert(0, "client_secret rotated" if cur_fp else "client_secret set (no fingerprint tag)")
+        changes.insert(0, change)
     elif current["oidc"] is None or current["oidc"]["client_id"] != desired["oidc"]["client_id"]:
         # There is no existing secret to keep, or it belongs to another client: send it.
         secret = True
@@ -368,20 +426,6 @@ def compare_rule(current, desired, fingerprint_of=None):
         changes.append(f"priority {current['priority']} -> {desired['priority']}")
 
     return {"conditions": conditions, "actions": actions, "priority": priority, "secret": secret, "changes": changes}
-
-
-def plan_tags(current, desired, purge_tags):
-    """``(to_set, to_unset, resulting)``. ``aws:`` tags are never removed; stale reserved tags always are."""
-    current = current or {}
-    to_set = {k: v for k, v in desired.items() if current.get(k) != v}
-    to_unset = sorted(
-        k
-        for k in current
-        if k not in desired and not k.startswith("aws:") and (purge_tags or k in RESERVED_TAGS)
-    )
-    resulting = {k: v for k, v in current.items() if k not in to_unset}
-    resulting.update(desired)
-    return to_set, to_unset, resulting
 
 
 def tag_changes(to_set, to_unset, skip=()):
@@ -512,3 +556,15 @@ def public_view(state, fingerprint_of):
     if state["other_actions"]:
         view["unmanaged_actions"] = list(state["other_actions"])
     return view
+
+
+# ---------------------------------------------------------------------------------------------- reads
+
+
+def describe_tags_by_arn(client, arns):
+    """``{arn: {key: value}}`` of ELBv2 resources (rules, target groups), in batches of ``TAGS_BATCH``."""
+    tags = {}
+    for batch in chunks(arns, TAGS_BATCH):
+        for item in client.describe_tags(ResourceArns=batch, aws_retry=True)["TagDescriptions"]:
+            tags[item["ResourceArn"]] = boto3_tag_list_to_ansible_dict(item.get("Tags") or [])
+    return tags

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Kinde OIDC helpers: endpoint derivation, discovery validation, keyed fingerprints and the client secret check.
+"""Kinde OIDC helpers: endpoint derivation, discovery validation and the client secret check.
 
 Everything here is pure except :func:`fetch_discovery` and :func:`check_client_secret`, which take the URL opener as
 an argument (``ansible.module_utils.urls.open_url``, looked up at call time, by default) so that it can be replaced in
@@ -10,14 +10,15 @@ tests.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import urllib.error
 from urllib.parse import urlencode
 
 from ansible.module_utils import urls
+
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import HOST_NAME
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import HOST_NAME_MAX
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 AUTHORIZATION_PATH = "/oauth2/auth"
@@ -32,12 +33,7 @@ DISCOVERY_FIELDS = (
     ("userinfo_endpoint", "user_info_endpoint"),
 )
 
-FINGERPRINT_LENGTH = 32
-MIN_FINGERPRINT_KEY_LENGTH = 16
-
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 
 
 class KindeError(ValueError):
@@ -57,15 +53,17 @@ def normalize_domain(value):
                 f"kinde_domain must be an HTTPS domain; scheme {match.group(1)}:// is not allowed "
                 "(give the bare domain such as acme.kinde.com, or https://acme.kinde.com)"
             )
-        text = text[match.end():]
+        text = text[match.end() :]
     text = text.rstrip("/")
     if not text:
         raise KindeError("kinde_domain must not be empty")
     if any(c in text for c in "/?#@ "):
-        raise KindeError(f"kinde_domain {value!r} must be a host name with an optional :port, without path, query or user")
+        raise KindeError(
+            f"kinde_domain {value!r} must be a host name with an optional :port, without path, query or user"
+        )
     host, sep, port = text.partition(":")
     host = host.lower()
-    if len(host) > 253 or not _HOST.match(host):
+    if len(host) > HOST_NAME_MAX or not HOST_NAME.match(host):
         raise KindeError(f"kinde_domain {value!r} is not a valid host name")
     if sep:
         if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -140,21 +138,6 @@ def validate_discovery(domain, validate_certs=True, ca_path=None, timeout=10, op
     return document
 
 
-def fingerprint(key, value, length=FINGERPRINT_LENGTH):
-    """HMAC-SHA256 of ``value`` keyed with ``key``, hex, truncated to ``length`` characters.
-
-    Safe to store next to the resource (as a tag): without the key it cannot be used to test guesses
-    of the value, unlike a plain hash.
-    """
-    if not key:
-        raise KindeError("the fingerprint key must not be empty")
-    if isinstance(key, str):
-        key = key.encode("utf-8")
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    return hmac.new(key, value, hashlib.sha256).hexdigest()[:length]
-
-
 # ------------------------------------------------------------------------------------ client secret check
 
 TOKEN_TIMEOUT = 10
@@ -189,7 +172,9 @@ def token_verdict(status, body):
     return NO_VERDICT, f"HTTP {status}, {error or 'no OAuth error in the answer'}"
 
 
-def check_client_secret(domain, client_id, client_secret, validate_certs=True, ca_path=None, timeout=TOKEN_TIMEOUT, opener=None):
+def check_client_secret(
+    domain, client_id, client_secret, validate_certs=True, ca_path=None, timeout=TOKEN_TIMEOUT, opener=None
+):
     """Ask Kinde's token endpoint for a ``client_credentials`` token with ``client_id``/``client_secret``
     (``client_secret_post``); return the verdict detail when Kinde knows the secret.
 
@@ -220,5 +205,7 @@ def check_client_secret(domain, client_id, client_secret, validate_certs=True, c
     if verdict == REJECTED:
         raise KindeSecretRejected(f"Kinde rejected the new client secret for client {client_id} (invalid_client)")
     if verdict == NO_VERDICT:
-        raise KindeError(f"Kinde token endpoint {url} gave no answer about the client secret of client {client_id} ({detail})")
+        raise KindeError(
+            f"Kinde token endpoint {url} gave no answer about the client secret of client {client_id} ({detail})"
+        )
     return detail

@@ -8,13 +8,16 @@ Everything here is pure: it takes what ``DescribeNatGateways`` and ``DescribeAdd
 
 A gateway is identified by its *key* (the ``name`` option), stored in the ``platform:nat-key`` tag on
 both the NAT gateway and its Elastic IP. The EIP outlives the NAT gateway so that the outbound
-address stays the same when a parked NAT gateway is recreated.
+address stays the same when a parked NAT gateway is recreated. While the platform is parked
+(``plan_parked``) nothing is planned: the gateways of the declared keys are only found.
 """
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
 KEY_TAG = "platform:nat-key"
 EIP_NAME_SUFFIX = "-eip"
@@ -29,15 +32,13 @@ ADOPT = "adopt"
 RELEASE = "release"
 
 
-def resource_tags(resource):
+def tags_of(resource):
     """Tags of a boto3 resource description as a dict."""
-    if not resource:
-        return {}
-    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+    return as_dict((resource or {}).get("Tags"))
 
 
 def nat_key(nat):
-    return resource_tags(nat).get(KEY_TAG)
+    return tags_of(nat).get(KEY_TAG)
 
 
 def nat_allocation_ids(nat):
@@ -56,24 +57,18 @@ def is_live(nat):
     return (nat or {}).get("State") in LIVE_STATES
 
 
-def is_managed(resource, managed_tag):
-    tags = resource_tags(resource)
-    return all(tags.get(k) == v for k, v in (managed_tag or {}).items())
+def key_tags(name, tags, managed_tag, eip=False):
+    """Tags a NAT gateway (or, with ``eip=True``, its Elastic IP) of key ``name`` should carry: ``tags``,
+    ``managed_tag``, the key tag and ``Name`` (``<name>-eip`` for the Elastic IP)."""
+    return desired_tags(tags, managed_tag, {KEY_TAG: name}, name=name + EIP_NAME_SUFFIX if eip else name, managed=False)
 
 
-def desired_tags(name, tags, managed_tag, eip=False):
-    """Tags a NAT gateway (or, with ``eip=True``, its Elastic IP) of key ``name`` should carry."""
-    result = dict(tags or {})
-    result.update(managed_tag or {})
-    result["Name"] = name + EIP_NAME_SUFFIX if eip else name
-    result[KEY_TAG] = name
-    return result
+def retag_plan(resource, wanted, purge_tags):
+    """The core ``TagPlan`` that brings ``resource`` to ``wanted``; it never unsets the key tag."""
+    return plan_tags(tags_of(resource), wanted, purge_tags, keep=(KEY_TAG,))
 
 
-def tag_changes(resource, wanted, purge_tags):
-    """(tags_to_set, tag_keys_to_unset) to bring ``resource`` to ``wanted``; never unsets the key tag."""
-    to_set, to_unset = compare_aws_tags(resource_tags(resource), wanted, purge_tags)
-    return to_set, sorted(k for k in to_unset if k != KEY_TAG)
+NO_TAG_CHANGE = plan_tags({}, {})
 
 
 def _eip_label(address):
@@ -91,10 +86,10 @@ def _new_key_plan(name, declared, subnet_id):
         # what to do
         "nat_action": None,  # CREATE, DELETE or None
         "delete_ids": [],  # NAT gateways to delete
-        "nat_tags": ({}, []),  # (set, unset) on the kept NAT gateway
+        "nat_tags": NO_TAG_CHANGE,  # TagPlan of the kept NAT gateway
         "nat_desired_tags": {},
         "eip_action": None,  # ALLOCATE, ADOPT, RELEASE or None
-        "eip_tags": ({}, []),  # (set, unset) on the existing EIP
+        "eip_tags": NO_TAG_CHANGE,  # TagPlan of the existing EIP
         "eip_desired_tags": {},
         "adopt_address": None,  # (allocation_id, public_ip) for ADOPT
         "blocked_by": [],  # deleting NAT gateways still holding the EIP; wait for them first
@@ -122,8 +117,8 @@ def _plan_present_key(
 ):
     name = kp["name"]
     kp["eip"] = eip
-    kp["nat_desired_tags"] = desired_tags(name, tags, managed_tag)
-    kp["eip_desired_tags"] = desired_tags(name, tags, managed_tag, eip=True)
+    kp["nat_desired_tags"] = key_tags(name, tags, managed_tag)
+    kp["eip_desired_tags"] = key_tags(name, tags, managed_tag, eip=True)
 
     live = [n for n in nats_of_key if is_live(n)]
     in_subnet = [n for n in live if n.get("SubnetId") == kp["subnet_id"]]
@@ -141,7 +136,7 @@ def _plan_present_key(
                 warnings.append(
                     f"NAT gateway {extra['NatGatewayId']} also carries {KEY_TAG}={name}; leaving it unchanged"
                 )
-        kp["nat_tags"] = tag_changes(nat, kp["nat_desired_tags"], purge_tags)
+        kp["nat_tags"] = retag_plan(nat, kp["nat_desired_tags"], purge_tags)
         allocation_id, public_ip = nat_address(nat)
         if eip is None:
             owner = addresses_by_alloc.get(allocation_id)
@@ -152,10 +147,10 @@ def _plan_present_key(
             elif owner is not None:
                 warnings.append(
                     f"NAT gateway {nat['NatGatewayId']} for '{name}' uses Elastic IP {_eip_label(owner)} "
-                    f"which is tagged {KEY_TAG}={resource_tags(owner).get(KEY_TAG)}; leaving it unchanged"
+                    f"which is tagged {KEY_TAG}={tags_of(owner).get(KEY_TAG)}; leaving it unchanged"
                 )
         else:
-            kp["eip_tags"] = tag_changes(eip, kp["eip_desired_tags"], purge_tags)
+            kp["eip_tags"] = retag_plan(eip, kp["eip_desired_tags"], purge_tags)
             if eip["AllocationId"] not in nat_allocation_ids(nat):
                 warnings.append(
                     f"NAT gateway {nat['NatGatewayId']} for '{name}' uses Elastic IP {allocation_id} ({public_ip}), "
@@ -168,7 +163,7 @@ def _plan_present_key(
         kp["eip_action"] = ALLOCATE
         return
 
-    kp["eip_tags"] = tag_changes(eip, kp["eip_desired_tags"], purge_tags)
+    kp["eip_tags"] = retag_plan(eip, kp["eip_desired_tags"], purge_tags)
     if not eip.get("AssociationId"):
         return
     holders = [
@@ -209,6 +204,13 @@ def _plan_removal(kp, nats_of_key, all_nats, eip, release_eips):
         ]
 
 
+def duplicate_names(gateways):
+    """The error (a list of at most one) for names declared more than once."""
+    names = [g["name"] for g in gateways]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    return [f"Gateway names must be unique, duplicated: {', '.join(dupes)}"] if dupes else []
+
+
 def plan_nat_gateways(
     nats,
     addresses,
@@ -238,9 +240,7 @@ def plan_nat_gateways(
         errors.append("managed_tag must not be empty when purge=true")
 
     names = [g["name"] for g in gateways]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        errors.append(f"Gateway names must be unique, duplicated: {', '.join(dupes)}")
+    errors.extend(duplicate_names(gateways))
 
     nats_by_key = {}
     for nat in nats:
@@ -251,7 +251,7 @@ def plan_nat_gateways(
     addresses_by_alloc = {}
     for address in addresses:
         addresses_by_alloc[address.get("AllocationId")] = address
-        key = resource_tags(address).get(KEY_TAG)
+        key = tags_of(address).get(KEY_TAG)
         if key is not None:
             eips_by_key.setdefault(key, []).append(address)
 
@@ -278,7 +278,7 @@ def plan_nat_gateways(
         for key in sorted(nats_by_key):
             if key in declared:
                 continue
-            managed_live = [n for n in nats_by_key[key] if is_live(n) and is_managed(n, managed_tag)]
+            managed_live = [n for n in nats_by_key[key] if is_live(n) and carries(tags_of(n), managed_tag)]
             if not managed_live:
                 continue
             kp = _new_key_plan(key, False, None)
@@ -289,17 +289,33 @@ def plan_nat_gateways(
     return {"keys": key_plans, "warnings": warnings, "errors": errors}
 
 
+def plan_parked(nats, addresses, gateways):
+    """The parked platform: what exists for each declared key, and nothing to do.
+
+    Returns the shape of ``plan_nat_gateways`` with key plans that carry no action: ``nat`` the live NAT
+    gateway of the key (the one in the declared subnet first) or None, ``eip`` the Elastic IP tagged for
+    the key or None. Only duplicated names are an error: a parked converge reports, it warns of nothing.
+    """
+    nats = [n for n in nats or [] if is_live(n)]
+    key_plans = []
+    for gateway in gateways:
+        name = gateway["name"]
+        if any(kp["name"] == name for kp in key_plans):
+            continue
+        kp = _new_key_plan(name, True, gateway.get("subnet_id"))
+        live = [n for n in nats if nat_key(n) == name]
+        live.sort(key=lambda n: n.get("SubnetId") != kp["subnet_id"])
+        kp["nat"] = live[0] if live else None
+        candidates = [a for a in addresses or [] if tags_of(a).get(KEY_TAG) == name]
+        kp["eip"] = _pick_eip(name, candidates, live, [], required=False)
+        key_plans.append(kp)
+    return {"keys": key_plans, "warnings": [], "errors": duplicate_names(gateways)}
+
+
 def plan_changes(kp):
     """True when the key plan implies a write call."""
-    return bool(
-        kp["nat_action"]
-        or kp["eip_action"]
-        or kp["delete_ids"]
-        or kp["nat_tags"][0]
-        or kp["nat_tags"][1]
-        or kp["eip_tags"][0]
-        or kp["eip_tags"][1]
-    )
+    actions = kp["nat_action"] or kp["eip_action"] or kp["delete_ids"]
+    return bool(actions or kp["nat_tags"].changed or kp["eip_tags"].changed)
 
 
 def describe_state(nat, eip, subnet_id=None):

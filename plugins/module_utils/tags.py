@@ -55,9 +55,16 @@ def desired_tags(*layers, name=None, managed=True):
     return tags
 
 
+def carries(tags, marker):
+    """True when ``tags`` (any shape ``as_dict`` reads) carry every key and value of ``marker``; an empty
+    marker never matches, so that a purge option can never select everything for deletion."""
+    tags, marker = as_dict(tags), as_dict(marker)
+    return bool(marker) and all(tags.get(k) == v for k, v in marker.items())
+
+
 def has_managed_tag(tags):
     """True when ``tags`` (any shape ``as_dict`` reads) carry the collection's managed tag."""
-    return as_dict(tags).get(MANAGED_TAG_KEY) == MANAGED_TAG_VALUE
+    return carries(tags, MANAGED_TAGS)
 
 
 def plan_tags(current, desired, purge_tags=True, keep=(), always_remove=()):

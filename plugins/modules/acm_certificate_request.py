@@ -210,6 +210,9 @@ validation_records:
   returned: always
   type: list
   elements: dict
+  sample: [{"domain_name": "origin.example.com", "name": "_3639ac514e785e898d2646601fa951d5.origin.example.com.",
+            "type": "CNAME", "value": "_98d2646601fa951d53639ac514e785e8.abcdefghij.acm-validations.aws.",
+            "validation_status": "PENDING_VALIDATION"}]
   contains:
     domain_name:
       description: The name this record validates.
@@ -256,6 +259,8 @@ status_history:
   returned: always
   type: list
   elements: dict
+  sample: [{"elapsed": 0, "status": "PENDING_VALIDATION, 0 of 2 names validated"},
+           {"elapsed": 40, "status": "ISSUED, 2 of 2 names validated"}]
   contains:
     elapsed:
       description: Seconds since the module started.
@@ -267,6 +272,14 @@ status_history:
       returned: always
       type: str
       sample: PENDING_VALIDATION, DNS validation records for 2 of 2 names
+wait_timed_out:
+  description:
+    - V(true) when the module failed because a wait ran out (O(validation_records_timeout) or O(wait_timeout));
+      RV(status_history) shows how far it got.
+    - The certificate has been requested, so running the task again finds it and keeps waiting.
+  returned: when a wait timed out
+  type: bool
+  sample: true
 deleted_arns:
   description: ARNs of the certificates that were (or in check mode would be) deleted by O(state=absent).
   returned: always
@@ -287,13 +300,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import ALL_STATUSES
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import DEAD_STATUSES
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import KEY_TYPES
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import LIVE_STATUSES
-from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import NAME_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import WAIT_FAILURE_STATUSES
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import certificate_view
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import desired_certificate
@@ -302,14 +313,20 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request im
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import idempotency_token
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import issue_status
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import pending_records
-from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import plan_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import preferred_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import predicted_validation_records
-from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import record_status
+from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import preferred_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import request_params
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import select_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import validate_params
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import NAME_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 WAIT_DELAY = 10
 RECORDS_DELAY = 2
@@ -327,12 +344,6 @@ RESULT_KEYS = (
 )
 
 
-@AWSRetry.jittered_backoff()
-def list_certificates(client, **params):
-    paginator = client.get_paginator("list_certificates")
-    return paginator.paginate(**params).build_full_result()["CertificateSummaryList"]
-
-
 # Right after RequestCertificate the new ARN may not be visible yet.
 @AWSRetry.jittered_backoff(retries=5, delay=2, catch_extra_error_codes=["ResourceNotFoundException"])
 def describe_new_certificate(client, arn):
@@ -344,13 +355,18 @@ def describe_certificate(client, arn):
 
 
 def certificate_tags(client, arn):
-    tags = client.list_tags_for_certificate(aws_retry=True, CertificateArn=arn).get("Tags")
-    return boto3_tag_list_to_ansible_dict(tags or [])
+    return as_dict(client.list_tags_for_certificate(aws_retry=True, CertificateArn=arn).get("Tags"))
 
 
 def find_tagged_certificates(client, name_tag, statuses, expected_method):
     """Views of every certificate in one of ``statuses`` whose ``Name`` tag is ``name_tag``."""
-    summaries = list_certificates(client, CertificateStatuses=list(statuses), Includes={"keyTypes": list(KEY_TYPES)})
+    summaries = paginate(
+        client,
+        "list_certificates",
+        "CertificateSummaryList",
+        CertificateStatuses=list(statuses),
+        Includes={"keyTypes": list(KEY_TYPES)},
+    )
     views = []
     for summary in summaries:
         arn = summary["CertificateArn"]
@@ -391,37 +407,46 @@ def ensure_requested(client, name_tag, desired, check_mode, candidates=()):
     return certificate_view(certificate, desired["tags"], desired["validation_method"])
 
 
-def ensure_tags(client, current, wanted_tags, purge_tags, check_mode):
-    to_set, to_unset, result = plan_tags(current["tags"], wanted_tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, current
-    if not check_mode:
-        arn = current["certificate_arn"]
-        if to_unset:
-            client.remove_tags_from_certificate(aws_retry=True, CertificateArn=arn, Tags=[{"Key": k} for k in to_unset])
-        if to_set:
-            client.add_tags_to_certificate(
-                aws_retry=True, CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set)
-            )
-    return True, dict(current, tags=result)
+def apply_certificate_tags(client, current, wanted_tags, purge_tags, check_mode):
+    """Reconcile the tags of a kept certificate; the ``Name`` tag, which identifies it, is never removed."""
+    tags = plan_tags(current["tags"], wanted_tags, purge_tags, keep=(NAME_TAG,))
+    arn = current["certificate_arn"]
+    changed = apply_tags(
+        tags,
+        tag=lambda to_set: client.add_tags_to_certificate(
+            aws_retry=True, CertificateArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set)
+        ),
+        untag=lambda keys: client.remove_tags_from_certificate(
+            aws_retry=True, CertificateArn=arn, Tags=[{"Key": k} for k in keys]
+        ),
+        check_mode=check_mode,
+    )
+    return changed, (dict(current, tags=tags.result) if changed else current)
 
 
 def refresh(client, view, expected_method):
     return certificate_view(describe_certificate(client, view["certificate_arn"]), view["tags"], expected_method)
 
 
-class Progress:
-    """The ``status_history`` of one module run: ``{elapsed, status}`` entries, counted from its start."""
+def wait_for(client, view, expected_method, progress, timeout, delay, probe):
+    """``waiting.poll`` over the certificate's view: ``probe(view) -> (done, status)``, first on ``view`` as it
+    is, then on a fresh ``DescribeCertificate`` after each delay. ``timeout`` counts from the start of this wait.
 
-    def __init__(self):
-        self.started = time.monotonic()
-        self.history = []
+    Returns the last view; raises ``WaitTimedOut`` with ``.view``, the last view seen.
+    """
+    seen = {"view": view, "fresh": True}
 
-    def elapsed(self):
-        return time.monotonic() - self.started
+    def step():
+        if not seen.pop("fresh", False):
+            seen["view"] = refresh(client, seen["view"], expected_method)
+        done, status = probe(seen["view"])
+        return done, status, seen["view"]
 
-    def record(self, status):
-        record_status(self.history, self.elapsed(), status)
+    try:
+        return poll(step, "certificate", progress.elapsed + timeout, progress=progress, delay=delay, sleep=time.sleep)
+    except WaitTimedOut as e:
+        e.view = seen["view"]
+        raise
 
 
 def poll_validation_records(module, client, view, expected_method, progress):
@@ -430,24 +455,27 @@ def poll_validation_records(module, client, view, expected_method, progress):
     ACM assigns them asynchronously after RequestCertificate; fails naming the certificate when they never come.
     """
     timeout = module.params["validation_records_timeout"]
-    deadline = time.monotonic() + timeout
-    while view["records_pending"]:
-        progress.record(view["progress"])
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            module.fail_json(
-                msg=f"ACM has not assigned the DNS validation records of certificate {view['certificate_arn']} "
-                f"({view['domain_name']}) within {timeout}s (validation_records_timeout={timeout}): "
-                f"{view['progress']}. The certificate has been requested: run again to keep waiting for its records, "
-                "or raise validation_records_timeout.",
-                status_history=progress.history,
-                **result_of(view),
-            )
-        time.sleep(min(RECORDS_DELAY, remaining))
-        view = refresh(client, view, expected_method)
-    if progress.history:
-        progress.record(view["progress"])
-    return view
+    try:
+        return wait_for(
+            client,
+            view,
+            expected_method,
+            progress,
+            timeout,
+            RECORDS_DELAY,
+            lambda v: (not v["records_pending"], v["progress"]),
+        )
+    except WaitTimedOut as e:
+        view = e.view
+        module.fail_json(
+            msg=f"ACM has not assigned the DNS validation records of certificate {view['certificate_arn']} "
+            f"({view['domain_name']}) within {timeout}s (validation_records_timeout={timeout}): "
+            f"{view['progress']}. The certificate has been requested: run again to keep waiting for its records, "
+            "or raise validation_records_timeout.",
+            wait_timed_out=True,
+            status_history=progress.history,
+            **result_of(view),
+        )
 
 
 def result_of(view, replaced=None):
@@ -462,31 +490,33 @@ def result_of(view, replaced=None):
 def wait_for_issued(module, client, view, timeout, expected_method, progress):
     """Poll until the certificate is ``ISSUED``; fail the module on a terminal status or timeout."""
     arn = view["certificate_arn"]
-    deadline = time.monotonic() + timeout
-    while True:
-        status = view["status"]
-        progress.record(issue_status(view))
-        if status == "ISSUED":
-            return view
-        pending = format_records(pending_records(view["validation_records"]))
+
+    def issued(current):
+        status = current["status"]
         if status in WAIT_FAILURE_STATUSES:
-            reason = f" ({view['failure_reason']})" if view.get("failure_reason") else ""
+            progress.record(issue_status(current))
+            reason = f" ({current['failure_reason']})" if current.get("failure_reason") else ""
+            pending = format_records(pending_records(current["validation_records"]))
             module.fail_json(
-                msg=f"Certificate {arn} ({view['domain_name']}) has status {status}{reason} and will not be issued; "
-                f"pending validation records: {pending}",
+                msg=f"Certificate {arn} ({current['domain_name']}) has status {status}{reason} and will not be "
+                f"issued; pending validation records: {pending}",
                 status_history=progress.history,
-                **result_of(view),
+                **result_of(current),
             )
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            module.fail_json(
-                msg=f"Timed out after {timeout}s waiting for certificate {arn} ({view['domain_name']}) to be ISSUED, "
-                f"status is {status}; pending validation records: {pending}",
-                status_history=progress.history,
-                **result_of(view),
-            )
-        time.sleep(min(WAIT_DELAY, remaining))
-        view = refresh(client, view, expected_method)
+        return status == "ISSUED", issue_status(current)
+
+    try:
+        return wait_for(client, view, expected_method, progress, timeout, WAIT_DELAY, issued)
+    except WaitTimedOut as e:
+        view = e.view
+        pending = format_records(pending_records(view["validation_records"]))
+        module.fail_json(
+            msg=f"Timed out after {timeout}s waiting for certificate {arn} ({view['domain_name']}) to be ISSUED, "
+            f"status is {view['status']}; pending validation records: {pending}",
+            wait_timed_out=True,
+            status_history=progress.history,
+            **result_of(view),
+        )
 
 
 def ensure_present(module, client):
@@ -500,11 +530,11 @@ def ensure_present(module, client):
     before = diff_view(current or replaced)
 
     if current is not None:
-        changed, view = ensure_tags(client, current, desired["tags"], params["purge_tags"], check_mode)
+        changed, view = apply_certificate_tags(client, current, desired["tags"], params["purge_tags"], check_mode)
     else:
         changed, view = True, ensure_requested(client, params["name_tag"], desired, check_mode, candidates)
 
-    progress = Progress()
+    progress = Progress(clock=time.monotonic)
     if not check_mode:
         # Check mode never waits: it predicts, and a certificate it would request has no records yet.
         if view["records_pending"]:

@@ -171,19 +171,23 @@ listeners:
   returned: always
   type: list
   elements: dict
+  sample: [{"listener_arn": "pending:listener/platform-prod-443", "port": 443, "protocol": "HTTPS"}]
   contains:
     listener_arn:
       description: ARN of the listener, or C(pending:listener/<name>-<port>).
       type: str
       returned: always
+      sample: arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/prod/50dc6c495c0c9188/f2f7dc8efc522ab2
     port:
       description: The port.
       type: int
       returned: always
+      sample: 443
     protocol:
       description: The protocol.
       type: str
       returned: always
+      sample: HTTPS
 """
 
 from copy import deepcopy
@@ -194,7 +198,6 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.elb_utils import AnsibleELBv2Error
 from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import ApplicationLoadBalancer
 from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import ELBListener
@@ -202,10 +205,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import ELBListene
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
 ATTRIBUTE_OPTIONS = (
     "deletion_protection",
@@ -286,6 +290,13 @@ def state_view(alb_elb, attributes, listeners):
     }
 
 
+def tag_plan(alb):
+    """The tag plan of an existing load balancer, None when its tags are not managed (no O(tags))."""
+    if alb.tags is None:
+        return None
+    return plan_tags(alb.elb["tags"], alb.tags, alb.purge_tags)
+
+
 def predicted_listeners(name, current, to_add, to_modify, to_delete):
     """Listeners after the run: current ones (modified), minus deleted, plus added (placeholder ARNs)."""
     modified = {m["ListenerArn"]: m for m in to_modify}
@@ -327,11 +338,8 @@ def predict(module, alb, connection):
         return True, result, {"before": {}, "after": after}
 
     changed = not alb.compare_subnets() or not alb.compare_security_groups() or not alb.compare_elb_attributes()
-    if alb.tags is not None:
-        to_set, to_unset = compare_aws_tags(
-            boto3_tag_list_to_ansible_dict(alb.elb["tags"]), boto3_tag_list_to_ansible_dict(alb.tags), alb.purge_tags
-        )
-        changed = changed or bool(to_set or to_unset)
+    tags = tag_plan(alb)
+    changed = changed or bool(tags and tags.changed)
     listeners_obj = ELBListeners(connection, module, alb.elb["LoadBalancerArn"])
     to_add, to_modify, to_delete = listeners_obj.compare_listeners()
     changed = changed or bool(to_add or to_modify or to_delete)
@@ -353,7 +361,8 @@ def converge(module, alb, connection):
     before = {}
     if alb.elb:
         before = state_view(
-            alb.elb, current_attributes(alb),
+            alb.elb,
+            current_attributes(alb),
             ELBListeners(connection, module, alb.elb["LoadBalancerArn"]).current_listeners,
         )
         if not alb.compare_subnets():
@@ -363,16 +372,10 @@ def converge(module, alb, connection):
         if not alb.compare_elb_attributes():
             alb.update_elb_attributes()
             alb.modify_elb_attributes()
-        if alb.tags is not None:
-            to_set, to_unset = compare_aws_tags(
-                boto3_tag_list_to_ansible_dict(alb.elb["tags"]),
-                boto3_tag_list_to_ansible_dict(alb.tags),
-                alb.purge_tags,
-            )
-            if to_unset:
-                alb.delete_tags(to_unset)
-            if to_set:
-                alb.modify_tags()
+        tags = tag_plan(alb)
+        if tags is not None:
+            # amazon.aws's calls: RemoveTags of the keys to remove, AddTags of every desired tag.
+            apply_tags(tags, tag=lambda _to_set: alb.modify_tags(), untag=alb.delete_tags, check_mode=False)
     else:
         alb.create_elb()
         alb.update_elb_attributes()
@@ -450,8 +453,17 @@ def main():
         certificates=listener_certificates(params["listeners"]),
     )
     # The same module-level settings as amazon.aws.elb_application_lb's ApplicationLoadBalancer reads.
-    for option in ("subnet_mappings", "ip_address_type", "wait", "http2", "http_desync_mitigation_mode",
-                   "http_x_amzn_tls_version_and_cipher_suite", "http_xff_client_port", "waf_fail_open", "wait_timeout"):
+    for option in (
+        "subnet_mappings",
+        "ip_address_type",
+        "wait",
+        "http2",
+        "http_desync_mitigation_mode",
+        "http_x_amzn_tls_version_and_cipher_suite",
+        "http_xff_client_port",
+        "waf_fail_open",
+        "wait_timeout",
+    ):
         params.setdefault(option, None)
 
     connection = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())

@@ -49,6 +49,18 @@ options:
     type: str
     choices: [present, started, stopped, absent]
     default: present
+  parked:
+    description:
+      - Whether the environment is parked (the platform variable C(platform_parked)). With O(state=present) or
+        O(state=started) a parked run only reads. It neither creates nor restores, starts or modifies the cluster,
+        its instances, its DB subnet group or its tags, and returns the cluster as it is in the same result keys
+        (RV(cluster) is V(null) when park took a final snapshot and deleted it). Check mode does the same.
+      - A parked cluster found C(available) (AWS starts a stopped cluster again after seven days) is returned as it
+        is (its RV(status) says so); the C(site.yml) outputs list it under what needs a person, and C(park.yml)
+        stops it again.
+      - No effect with O(state=stopped) or O(state=absent), which are the park itself.
+    type: bool
+    default: false
   engine:
     description:
       - The Aurora engine. It cannot change once the cluster exists.
@@ -246,6 +258,14 @@ EXAMPLES = r"""
       platform:env: dev
   register: aurora
 
+- name: Converge, or only read the cluster while the environment is parked
+  rocketclub.platform.aurora_cluster:
+    cluster_identifier: rocketclub-dev
+    master_credentials_secret: dev/db/admin
+    subnet_ids: "{{ platform_network.private_data_subnet_ids }}"
+    parked: "{{ platform_parked }}"
+  register: aurora
+
 - name: Park - stop the cluster
   rocketclub.platform.aurora_cluster:
     cluster_identifier: rocketclub-dev
@@ -331,7 +351,8 @@ cluster:
       type: bool
       sample: true
     publicly_accessible:
-      description: Whether any instance of the cluster is publicly accessible (V(false) for instances this module created).
+      description: Whether any instance of the cluster is publicly accessible (V(false) for instances this module
+        created).
       returned: success
       type: bool
       sample: false
@@ -413,13 +434,20 @@ cluster:
       returned: success
       type: dict
       sample: {"platform:managed-by": "rocketclub.platform", "platform:env": "dev"}
+parked:
+  description: The O(parked) value this run honoured (V(true) - the cluster was only read).
+  returned: always
+  type: bool
+  sample: false
 restored_from:
-  description: Identifier of the snapshot the cluster was restored from by this run (or would be, in check mode), else V(null).
+  description: Identifier of the snapshot the cluster was restored from by this run (or would be, in check mode),
+    else V(null).
   returned: always
   type: str
   sample: rocketclub-dev-final-20250101220000
 final_snapshot:
-  description: Identifier of the final snapshot taken (or reused, or in check mode to be taken) by O(state=absent), else V(null).
+  description: Identifier of the final snapshot taken (or reused, or in check mode to be taken) by O(state=absent),
+    else V(null).
   returned: always
   type: str
   sample: rocketclub-dev-final-20250101220000
@@ -428,7 +456,8 @@ status_history:
   returned: always
   type: list
   elements: dict
-  sample: [{"elapsed": 0, "status": "creating"}, {"elapsed": 250, "status": "available; instances rocketclub-dev-1 creating"},
+  sample: [{"elapsed": 0, "status": "creating"},
+           {"elapsed": 250, "status": "available; instances rocketclub-dev-1 creating"},
            {"elapsed": 610, "status": "available"}]
 pending:
   description:
@@ -437,7 +466,8 @@ pending:
   returned: always
   type: list
   elements: str
-  sample: ["Final snapshot rocketclub-dev-final-20250101220000 is creating; cluster rocketclub-dev is deleted by a run once it is available"]
+  sample: ["Final snapshot rocketclub-dev-final-20250101220000 is creating; cluster rocketclub-dev is deleted by a run
+           once it is available"]
 target_reached:
   description:
     - Whether nothing is left to wait for - the cluster (and its declared instances) are C(available), or
@@ -447,7 +477,8 @@ target_reached:
   type: bool
   sample: true
 wait_timed_out:
-  description: Set (with C(failed)) when O(wait_timeout) passed before the target status; running the task again continues.
+  description: Set (with C(failed)) when O(wait_timeout) passed before the target status; running the task again
+    continues.
   returned: on wait timeout
   type: bool
   sample: true
@@ -458,7 +489,6 @@ status:
   sample: creating
 """
 
-import json
 import time
 from datetime import datetime
 from datetime import timezone
@@ -470,14 +500,21 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.warnings import warn
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import aurora
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_credentials
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import fail_wait
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 WAIT_DELAY = 10
 SNAPSHOT_FAILED = ("failed", "incompatible-restore")
@@ -485,16 +522,6 @@ SNAPSHOT_FAILED = ("failed", "incompatible-restore")
 
 def utc_now():
     return datetime.now(timezone.utc)
-
-
-def paginate(method, key, **params):
-    items = []
-    while True:
-        page = method(aws_retry=True, **params)
-        items.extend(page.get(key, []))
-        if not page.get("Marker"):
-            return items
-        params["Marker"] = page["Marker"]
 
 
 class AuroraCluster:
@@ -505,12 +532,14 @@ class AuroraCluster:
         self.params = module.params
         self.check_mode = module.check_mode
         self.waiting = module.params["wait"] and not module.check_mode
+        # parked: a present/started run only reads (stopped and absent are the park itself)
+        self.read_only = module.params["parked"] and module.params["state"] in ("present", "started")
         self.cluster_id = module.params["cluster_identifier"].lower()
         self.declared = aurora.instance_ids(self.cluster_id, module.params["reader_count"])
-        self.tags = aurora.desired_tags(module.params["tags"])
+        self.tags = desired_tags(module.params["tags"])
         self.rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
-        self.started = time.monotonic()
-        self.history = []
+        # ``time`` is looked up here (not in waiting.py) so that the unit tests' fake clock drives the waits
+        self.progress = Progress(clock=time.monotonic)
         self.warned = []
         self.pending = []
         self.changed = False
@@ -542,11 +571,13 @@ class AuroraCluster:
 
     def describe_instances(self):
         filters = [{"Name": "db-cluster-id", "Values": [self.cluster_id]}]
-        return paginate(self.rds.describe_db_instances, "DBInstances", Filters=filters)
+        return paginate(self.rds, "describe_db_instances", "DBInstances", Filters=filters)
 
     def describe_subnet_group(self):
         try:
-            return self.rds.describe_db_subnet_groups(DBSubnetGroupName=self.cluster_id, aws_retry=True)["DBSubnetGroups"][0]
+            return self.rds.describe_db_subnet_groups(DBSubnetGroupName=self.cluster_id, aws_retry=True)[
+                "DBSubnetGroups"
+            ][0]
         except is_boto3_error_code("DBSubnetGroupNotFoundFault"):
             return None
 
@@ -563,63 +594,48 @@ class AuroraCluster:
             name = self.params["master_credentials_secret"]
             client = self.module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
             try:
-                text = client.get_secret_value(SecretId=name, aws_retry=True).get("SecretString") or ""
+                self.credentials = read_credentials(client, self.module, name)
             except is_boto3_error_code("ResourceNotFoundException"):
-                self.module.fail_json(msg=f"master_credentials_secret {name!r} does not exist; create it before the cluster")
-            if text:
-                self.module.no_log_values.add(text)
-            try:
-                value = json.loads(text)
-            except ValueError:
-                value = None
-            value = value if isinstance(value, dict) else {}
-            username, password = value.get("username"), value.get("password")
-            if isinstance(password, str) and password:
-                self.module.no_log_values.add(password)
-            if not (isinstance(username, str) and username and isinstance(password, str) and password):
                 self.module.fail_json(
-                    msg=f'master_credentials_secret {name!r} must hold a JSON object with non-empty "username" and "password" strings'
+                    msg=f"master_credentials_secret {name!r} does not exist; create it before the cluster"
                 )
-            self.credentials = (username, password)
         return self.credentials
 
-    def write_tags(self, cluster, to_set, to_unset):
-        """Change the cluster's tags (unless check mode); return the cluster shape with them applied."""
-        if not to_set and not to_unset:
-            return cluster
-        self.changed = True
-        if not self.check_mode:
-            if to_unset:
-                self.rds.remove_tags_from_resource(ResourceName=cluster["DBClusterArn"], TagKeys=list(to_unset), aws_retry=True)
-            if to_set:
-                self.rds.add_tags_to_resource(ResourceName=cluster["DBClusterArn"], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-        return aurora.apply_tags(cluster, to_set, to_unset)
+    def write_tags(self, cluster, plan):
+        """Apply a ``TagPlan`` to the cluster (unless check mode); return the cluster shape carrying it."""
+        arn = cluster.get("DBClusterArn")
+        if apply_tags(
+            plan,
+            tag=lambda to_set: self.rds.add_tags_to_resource(
+                ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True
+            ),
+            untag=lambda keys: self.rds.remove_tags_from_resource(ResourceName=arn, TagKeys=keys, aws_retry=True),
+            check_mode=self.check_mode,
+        ):
+            self.changed = True
+            return aurora.with_tags(cluster, plan)
+        return cluster
+
+    def edit_tags(self, cluster, to_set=None, to_unset=()):
+        """Set ``to_set`` and remove ``to_unset`` on the cluster, leaving its other tags alone."""
+        return self.write_tags(cluster, aurora.edit_tags(aurora.resource_tags(cluster), to_set, to_unset))
 
     # -- waiting ------------------------------------------------------------------------------
 
     def wait_for(self, what, probe):
         """Poll ``probe() -> (done, status, state)`` until done; fail with wait_timed_out at the deadline."""
-        timeout = self.params["wait_timeout"]
-        while True:
-            done, status, state = probe()
-            aurora.record_status(self.history, time.monotonic() - self.started, status)
-            if done:
-                return state
-            remaining = self.started + timeout - time.monotonic()
-            if remaining <= 0:
-                self.module.fail_json(
-                    msg=(
-                        f"Timed out after wait_timeout={timeout} seconds waiting for {what} (status: {status}). "
-                        "The change is under way: running the task again continues it safely."
-                    ),
-                    wait_timed_out=True,
-                    status=status,
-                    changed=self.changed,
-                    status_history=self.history,
-                    restored_from=self.restored_from,
-                    final_snapshot=self.final_snapshot,
-                )
-            time.sleep(min(WAIT_DELAY, remaining))
+        try:
+            return poll(probe, what, self.params["wait_timeout"], self.progress, delay=WAIT_DELAY, sleep=time.sleep)
+        except WaitTimedOut as e:
+            fail_wait(
+                self.module,
+                e,
+                self.progress,
+                changed=self.changed,
+                restored_from=self.restored_from,
+                final_snapshot=self.final_snapshot,
+                parked=self.params["parked"],
+            )
 
     def wait_cluster(self, target):
         """Wait until the cluster is ``target`` (``absent`` for gone) and, when available, its declared
@@ -633,12 +649,20 @@ class AuroraCluster:
                 self.module.fail_json(msg=f"Cluster {self.cluster_id} disappeared while waiting for it to be {target}")
             status = cluster["Status"]
             if aurora.cluster_failed(status):
-                self.module.fail_json(msg=f"Cluster {self.cluster_id} is {status} (waiting for {target})", status=status)
+                self.module.fail_json(
+                    msg=f"Cluster {self.cluster_id} is {status} (waiting for {target})", status=status
+                )
             instances = self.describe_instances() if status == aurora.AVAILABLE else []
-            pending = [i for i in instances if i["DBInstanceIdentifier"] in self.declared and i["DBInstanceStatus"] != aurora.AVAILABLE]
+            pending = [
+                i
+                for i in instances
+                if i["DBInstanceIdentifier"] in self.declared and i["DBInstanceStatus"] != aurora.AVAILABLE
+            ]
             for instance in pending:
                 if aurora.cluster_failed(instance["DBInstanceStatus"]):
-                    self.module.fail_json(msg=f"Instance {instance['DBInstanceIdentifier']} is {instance['DBInstanceStatus']}")
+                    self.module.fail_json(
+                        msg=f"Instance {instance['DBInstanceIdentifier']} is {instance['DBInstanceStatus']}"
+                    )
             done = status == target and not pending
             return done, aurora.progress_status(cluster, pending), (cluster, instances)
 
@@ -660,7 +684,7 @@ class AuroraCluster:
         snapshot = None
         if params["restore_mode"] == "from_final_snapshot":
             prefix = aurora.final_snapshot_prefix(params)
-            snapshots = paginate(self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", SnapshotType="manual")
+            snapshots = paginate(self.rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual")
             snapshot = aurora.newest_final_snapshot(snapshots, prefix)
             if snapshot is None:
                 self.warn(
@@ -671,9 +695,13 @@ class AuroraCluster:
         tags = dict(self.tags)
         if snapshot:
             self.restored_from = snapshot["DBClusterSnapshotIdentifier"]
-            tags.update({aurora.RESTORED_FROM_TAG: self.restored_from, aurora.PASSWORD_SYNC_TAG: aurora.PASSWORD_SYNC_PENDING})
+            tags.update(
+                {aurora.RESTORED_FROM_TAG: self.restored_from, aurora.PASSWORD_SYNC_TAG: aurora.PASSWORD_SYNC_PENDING}
+            )
             if not snapshot.get("StorageEncrypted") and not params["kms_key_id"]:
-                self.warn(f"Snapshot {self.restored_from} is not encrypted: set kms_key_id to restore an encrypted cluster")
+                self.warn(
+                    f"Snapshot {self.restored_from} is not encrypted: set kms_key_id to restore an encrypted cluster"
+                )
         snapshot_version = (snapshot or {}).get("EngineVersion")
         if snapshot:
             warning = aurora.restore_engine_version(params["engine_version"], snapshot_version)[1]
@@ -687,15 +715,21 @@ class AuroraCluster:
         if snapshot:
             if username != snapshot.get("MasterUsername"):
                 self.warn(
-                    f"The master user of the restored cluster is {snapshot.get('MasterUsername')!r} (from the snapshot), not "
+                    f"The master user of the restored cluster is {snapshot.get('MasterUsername')!r} "
+                    "(from the snapshot), not "
                     f"{username!r} (from master_credentials_secret); AWS cannot rename it"
                 )
             return self.rds.restore_db_cluster_from_snapshot(aws_retry=True, **api)["DBCluster"]
-        return self.rds.create_db_cluster(MasterUsername=username, MasterUserPassword=password, aws_retry=True, **api)["DBCluster"]
+        return self.rds.create_db_cluster(MasterUsername=username, MasterUserPassword=password, aws_retry=True, **api)[
+            "DBCluster"
+        ]
 
     def ensure_subnet_group(self, cluster):
         if cluster is not None and cluster.get("DBSubnetGroup") != self.cluster_id:
-            self.warn(f"Cluster {self.cluster_id} uses DB subnet group {cluster.get('DBSubnetGroup')}; subnet_ids are not applied to it")
+            self.warn(
+                f"Cluster {self.cluster_id} uses DB subnet group {cluster.get('DBSubnetGroup')}; "
+                "subnet_ids are not applied to it"
+            )
             return
         wanted = sorted(set(self.params["subnet_ids"]))
         group = self.subnet_group
@@ -708,11 +742,18 @@ class AuroraCluster:
             if group is None:
                 tags = ansible_dict_to_boto3_tag_list(self.tags)
                 self.rds.create_db_subnet_group(
-                    DBSubnetGroupName=self.cluster_id, DBSubnetGroupDescription=description, SubnetIds=wanted, Tags=tags, aws_retry=True
+                    DBSubnetGroupName=self.cluster_id,
+                    DBSubnetGroupDescription=description,
+                    SubnetIds=wanted,
+                    Tags=tags,
+                    aws_retry=True,
                 )
             else:
                 self.rds.modify_db_subnet_group(
-                    DBSubnetGroupName=self.cluster_id, DBSubnetGroupDescription=description, SubnetIds=wanted, aws_retry=True
+                    DBSubnetGroupName=self.cluster_id,
+                    DBSubnetGroupDescription=description,
+                    SubnetIds=wanted,
+                    aws_retry=True,
                 )
         self.subnet_group = {"DBSubnetGroupName": self.cluster_id, "Subnets": [{"SubnetIdentifier": s} for s in wanted]}
 
@@ -740,7 +781,10 @@ class AuroraCluster:
         keeps a stopped cluster stopped), else a pending step."""
         status = cluster["Status"]
         if self.params["state"] == "present" and status in (aurora.STOPPED, aurora.STOPPING):
-            self.warn(f"Cluster {self.cluster_id} is {status}: {what} once it is available (state=present never starts it; state=started does)")
+            self.warn(
+                f"Cluster {self.cluster_id} is {status}: {what} once it is available "
+                "(state=present never starts it; state=started does)"
+            )
         else:
             self.defer(f"Cluster {self.cluster_id} is {status}: {what} by a run once it is available")
 
@@ -776,17 +820,30 @@ class AuroraCluster:
             api = dict(changes)
             if sync:
                 api["MasterUserPassword"] = self.read_credentials()[1]
-            self.rds.modify_db_cluster(DBClusterIdentifier=self.cluster_id, ApplyImmediately=True, aws_retry=True, **api)
+            self.rds.modify_db_cluster(
+                DBClusterIdentifier=self.cluster_id, ApplyImmediately=True, aws_retry=True, **api
+            )
         cluster = aurora.apply_modify(cluster, changes)
         if sync:
-            cluster = self.write_tags(cluster, {}, [aurora.PASSWORD_SYNC_TAG])
+            cluster = self.edit_tags(cluster, to_unset=[aurora.PASSWORD_SYNC_TAG])
         return cluster, True
+
+    def read_parked(self):
+        """The cluster of a parked environment, only read: nothing is created, started or modified."""
+        cluster = self.describe_cluster()
+        self.subnet_group = self.describe_subnet_group()
+        instances = self.describe_instances() if cluster else []
+        view = (cluster, instances, self.subnet_group)
+        return view, view
 
     def present(self):
         cluster = self.describe_cluster()
         if cluster is not None and cluster["Status"] == aurora.DELETING:
             if not self.waiting:
-                self.module.fail_json(msg=f"Cluster {self.cluster_id} is being deleted; run again once it is gone (wait=true waits for it)")
+                self.module.fail_json(
+                    msg=f"Cluster {self.cluster_id} is being deleted; run again once it is gone "
+                    "(wait=true waits for it)"
+                )
             cluster, _instances = self.wait_cluster(aurora.ABSENT)
         if cluster is not None:
             problem = aurora.plan_engine_version(cluster, self.params)[2]
@@ -801,8 +858,8 @@ class AuroraCluster:
             instances = self.describe_instances()
             before = (cluster, instances, self.subnet_group)
             self.ensure_subnet_group(cluster)
-            to_set, to_unset = aurora.plan_cluster_tags(aurora.resource_tags(cluster), self.params["tags"], self.params["purge_tags"])
-            cluster = self.write_tags(cluster, to_set, to_unset)
+            plan = aurora.plan_cluster_tags(aurora.resource_tags(cluster), self.tags, self.params["purge_tags"])
+            cluster = self.write_tags(cluster, plan)
         if self.params["state"] == "started":
             cluster, instances = self.ensure_started(cluster, instances)
         instances = self.ensure_instances(cluster, instances)
@@ -820,12 +877,15 @@ class AuroraCluster:
         cluster = self.describe_cluster()
         if cluster is None or cluster["Status"] == aurora.DELETING:
             state = "is being deleted" if cluster else "does not exist"
-            self.module.fail_json(msg=f"Cluster {self.cluster_id} {state}: state=stopped needs an existing cluster (create it with state=present)")
+            self.module.fail_json(
+                msg=f"Cluster {self.cluster_id} {state}: state=stopped needs an existing cluster "
+                "(create it with state=present)"
+            )
         self.subnet_group = self.describe_subnet_group()
         instances = self.describe_instances()
         before = (cluster, instances, self.subnet_group)
         if aurora.FINAL_SNAPSHOT_TAG in aurora.resource_tags(cluster):
-            cluster = self.write_tags(cluster, {}, [aurora.FINAL_SNAPSHOT_TAG])
+            cluster = self.edit_tags(cluster, to_unset=[aurora.FINAL_SNAPSHOT_TAG])
         if cluster["Status"] not in (aurora.STOPPED, aurora.STOPPING, aurora.AVAILABLE):
             if not self.waiting:
                 self.defer(f"Cluster {self.cluster_id} is {cluster['Status']}; a run once it is available stops it")
@@ -874,12 +934,14 @@ class AuroraCluster:
         if snapshot is not None and snapshot.get("Status") in SNAPSHOT_FAILED:
             snapshot = None
         if snapshot is None:
-            name = self.params["final_snapshot_identifier"] or aurora.final_snapshot_name(aurora.final_snapshot_prefix(self.params), utc_now())
+            name = self.params["final_snapshot_identifier"] or aurora.final_snapshot_name(
+                aurora.final_snapshot_prefix(self.params), utc_now()
+            )
             name = name.lower()
             if self.params["final_snapshot_identifier"] and self.describe_snapshot(name) is not None:
                 self.module.fail_json(
-                    msg=f"final_snapshot_identifier {name!r} already exists (and was not taken by an interrupted state=absent run of "
-                    f"cluster {self.cluster_id}); choose another identifier"
+                    msg=f"final_snapshot_identifier {name!r} already exists (and was not taken by an interrupted "
+                    f"state=absent run of cluster {self.cluster_id}); choose another identifier"
                 )
             self.changed = True
             snapshot = {"DBClusterSnapshotIdentifier": name, "Status": "creating"}
@@ -888,20 +950,25 @@ class AuroraCluster:
                 snapshot = self.rds.create_db_cluster_snapshot(
                     DBClusterSnapshotIdentifier=name, DBClusterIdentifier=self.cluster_id, Tags=tags, aws_retry=True
                 )["DBClusterSnapshot"]
-                self.write_tags(cluster, {aurora.FINAL_SNAPSHOT_TAG: name}, [])
+                self.edit_tags(cluster, {aurora.FINAL_SNAPSHOT_TAG: name})
         name = snapshot["DBClusterSnapshotIdentifier"]
         self.final_snapshot = name
         if snapshot.get("Status") == aurora.AVAILABLE or self.check_mode:
             return snapshot
         if not self.waiting:
-            self.defer(f"Final snapshot {name} is {snapshot.get('Status')}; cluster {self.cluster_id} is deleted by a run once it is available")
+            self.defer(
+                f"Final snapshot {name} is {snapshot.get('Status')}; cluster {self.cluster_id} is deleted by a run "
+                "once it is available"
+            )
             return None
 
         def probe():
             current = self.describe_snapshot(name)
             status = current.get("Status") if current else aurora.ABSENT
             if status in SNAPSHOT_FAILED or current is None:
-                self.module.fail_json(msg=f"Final snapshot {name} of cluster {self.cluster_id} is {status}; nothing was deleted")
+                self.module.fail_json(
+                    msg=f"Final snapshot {name} of cluster {self.cluster_id} is {status}; nothing was deleted"
+                )
             return status == aurora.AVAILABLE, f"final snapshot {name} {status}", current
 
         return self.wait_for(f"final snapshot {name} to be available", probe)
@@ -924,7 +991,11 @@ class AuroraCluster:
             if not self.check_mode:
                 for instance in self.describe_instances():
                     if instance["DBInstanceStatus"] != aurora.DELETING:
-                        self.rds.delete_db_instance(DBInstanceIdentifier=instance["DBInstanceIdentifier"], SkipFinalSnapshot=True, aws_retry=True)
+                        self.rds.delete_db_instance(
+                            DBInstanceIdentifier=instance["DBInstanceIdentifier"],
+                            SkipFinalSnapshot=True,
+                            aws_retry=True,
+                        )
                 self.rds.delete_db_cluster(DBClusterIdentifier=self.cluster_id, SkipFinalSnapshot=True, aws_retry=True)
             cluster = None if self.check_mode else dict(cluster, Status=aurora.DELETING)
         if cluster is not None and self.waiting:
@@ -946,6 +1017,8 @@ class AuroraCluster:
         state = self.params["state"]
         if self.pending:
             return False
+        if self.read_only:
+            return True  # a parked run waits for nothing
         if state == "absent":
             return cluster is None and self.subnet_group is None
         status = (cluster or {}).get("Status")
@@ -956,6 +1029,8 @@ class AuroraCluster:
 
     def run(self):
         handler = {"absent": self.absent, "stopped": self.stopped}.get(self.params["state"], self.present)
+        if self.read_only:
+            handler = self.read_parked
         before, after = handler()
         if self.changed and not self.check_mode:
             cluster = self.describe_cluster()
@@ -964,10 +1039,11 @@ class AuroraCluster:
         before_view, after_view = aurora.cluster_view(*before), aurora.cluster_view(*after)
         return {
             "changed": self.changed,
+            "parked": self.params["parked"],
             "cluster": after_view,
             "restored_from": self.restored_from,
             "final_snapshot": self.final_snapshot,
-            "status_history": self.history,
+            "status_history": self.progress.history,
             "pending": self.pending,
             "target_reached": self.target_reached(*after[:2]),
             "diff": {"before": aurora.diff_view(before_view), "after": aurora.diff_view(after_view)},
@@ -978,6 +1054,7 @@ def main():
     argument_spec = dict(
         cluster_identifier=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "started", "stopped", "absent"], default="present"),
+        parked=dict(type="bool", default=False),
         engine=dict(type="str", choices=["aurora-postgresql", "aurora-mysql"], default="aurora-postgresql"),
         engine_version=dict(type="str"),
         allow_major_version_upgrade=dict(type="bool", default=False),

@@ -135,6 +135,7 @@ databases:
       url: postgresql://backstage:********@rocketclub-prod.cluster-abcdefghijkl.eu-west-2.rds.amazonaws.com:5432/backstage?sslmode=require
       changed: true
       reason: a source changed (credentials version, endpoint, port, database, scheme or query)
+      has_value: true
   contains:
     name:
       description: The database name.
@@ -161,10 +162,19 @@ databases:
       type: bool
       sample: true
     reason:
-      description: Why the URL was written or left alone, for example V(up to date) or V(the url secret has no value yet).
+      description: Why the URL was written or left alone, for example V(up to date) or
+        V(the url secret has no value yet).
       returned: always
       type: str
       sample: up to date
+    has_value:
+      description:
+        - Whether the URL secret holds a current (C(AWSCURRENT)) value after this run (in check mode, would hold).
+        - A run that succeeds leaves every URL secret with a value, so a secret listed here no longer needs one
+          even when an earlier task of the same run (the secrets role) found it empty.
+      returned: always
+      type: bool
+      sample: true
 cluster_endpoint:
   description: The host name used, V(null) when the cluster does not exist yet.
   returned: always
@@ -186,24 +196,20 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import DEFAULT_PORT
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG
-from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import CredentialsError
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import build_url
-from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import current_version_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import masked_url
-from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import parse_credentials
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import plan_database
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import validate_databases
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
-
-
-def protect(module, *values):
-    """Register secret values with the module's output masking (a safety net: nothing prints them)."""
-    module.no_log_values.update(v for v in values if v)
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_credentials
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import current_version_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
 
 
 def describe_endpoint(module, client):
@@ -213,7 +219,9 @@ def describe_endpoint(module, client):
     if module.params["endpoint"]:
         return {"host": module.params["endpoint"], "port": module.params["port"] or DEFAULT_PORT}
     try:
-        cluster = client.describe_db_clusters(DBClusterIdentifier=module.params["cluster_identifier"], aws_retry=True)["DBClusters"][0]
+        cluster = client.describe_db_clusters(DBClusterIdentifier=module.params["cluster_identifier"], aws_retry=True)[
+            "DBClusters"
+        ][0]
     except is_boto3_error_code("DBClusterNotFoundFault"):
         return None
     if not cluster.get("Endpoint"):
@@ -231,10 +239,7 @@ class SecretDescriber:
 
     def describe(self, name):
         if name not in self.cache:
-            try:
-                secret = self.client.describe_secret(SecretId=name, aws_retry=True)
-            except is_boto3_error_code("ResourceNotFoundException"):
-                secret = None
+            secret = describe_secret(self.client, name)
             self.cache[name] = None if secret is None or "DeletedDate" in secret else secret
         return self.cache[name]
 
@@ -256,23 +261,13 @@ class SecretDescriber:
         return secret
 
 
-def read_credentials(module, client, secret_name, version_id):
-    """``(username, password)`` of one version of a credentials secret; the password is registered as no_log."""
-    response = client.get_secret_value(SecretId=secret_name, VersionId=version_id, aws_retry=True)
-    protect(module, response.get("SecretString"))
-    try:
-        username, password = parse_credentials(response.get("SecretString"), secret_name)
-    except CredentialsError as e:
-        module.fail_json(msg=str(e))
-    protect(module, password)
-    return username, password
-
-
 def write_url(module, client, url_secret, value, fingerprint):
     if module.check_mode:
         return
     client.put_secret_value(SecretId=url_secret["ARN"], SecretString=value, aws_retry=True)
-    client.tag_resource(SecretId=url_secret["ARN"], Tags=ansible_dict_to_boto3_tag_list({FINGERPRINT_TAG: fingerprint}), aws_retry=True)
+    client.tag_resource(
+        SecretId=url_secret["ARN"], Tags=ansible_dict_to_boto3_tag_list({FINGERPRINT_TAG: fingerprint}), aws_retry=True
+    )
 
 
 def main():
@@ -308,7 +303,9 @@ def main():
         rds = None if module.params["endpoint"] else module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
         endpoint = describe_endpoint(module, rds)
         if endpoint is None and not module.check_mode:
-            module.fail_json(msg=f"DB cluster {cluster_id} does not exist (or has no endpoint yet); create it first or set endpoint")
+            module.fail_json(
+                msg=f"DB cluster {cluster_id} does not exist (or has no endpoint yet); create it first or set endpoint"
+            )
 
         # Every read and check before the first write.
         describer = SecretDescriber(module, client)
@@ -316,25 +313,49 @@ def main():
         for db in databases:
             step = f"describe the secrets of database {db['name']}"
             url_secret = describer.url_secret(db["url_secret"])
-            plan = plan_database(db, endpoint, url_secret, describer.credentials_secret(db["credentials_secret"]), cluster_id)
+            plan = plan_database(
+                db, endpoint, url_secret, describer.credentials_secret(db["credentials_secret"]), cluster_id
+            )
             username = value = None
             if plan["changed"] and plan["fingerprint"]:
                 step = f"read credentials secret {db['credentials_secret']}"
-                username, password = read_credentials(module, client, db["credentials_secret"], plan["credentials_version_id"])
-                value = build_url(db["scheme"], username, password, endpoint["host"], endpoint["port"], db["name"], db["query"])
+                username, password = read_credentials(
+                    client, module, db["credentials_secret"], version_id=plan["credentials_version_id"]
+                )
+                value = build_url(
+                    db["scheme"], username, password, endpoint["host"], endpoint["port"], db["name"], db["query"]
+                )
                 protect(module, value)
             entries.append((db, url_secret, plan, username, value))
 
         for db, url_secret, plan, username, value in entries:
-            url = masked_url(db["scheme"], username, endpoint["host"], endpoint["port"], db["name"], db["query"]) if endpoint else None
+            url = (
+                masked_url(db["scheme"], username, endpoint["host"], endpoint["port"], db["name"], db["query"])
+                if endpoint
+                else None
+            )
             if value:
                 step = f"write url secret {db['url_secret']}"
                 write_url(module, client, url_secret, value, plan["fingerprint"])
             if plan["changed"]:
-                tags = boto3_tag_list_to_ansible_dict((url_secret or {}).get("Tags") or [])
-                before_diff[db["url_secret"]] = {"fingerprint": tags.get(FINGERPRINT_TAG), "has_value": bool(url_secret and current_version_id(url_secret))}
+                tags = as_dict((url_secret or {}).get("Tags"))
+                before_diff[db["url_secret"]] = {
+                    "fingerprint": tags.get(FINGERPRINT_TAG),
+                    "has_value": bool(url_secret and current_version_id(url_secret)),
+                }
                 after_diff[db["url_secret"]] = {"fingerprint": plan["fingerprint"], "url": url}
-            results.append({"name": db["name"], "url_secret": db["url_secret"], "url": url, "changed": plan["changed"], "reason": plan["reason"]})
+            # up to date (it has a value), written now, or (check mode only) written by the real run
+            has_value = not plan["changed"] or value is not None or module.check_mode
+            results.append(
+                {
+                    "name": db["name"],
+                    "url_secret": db["url_secret"],
+                    "url": url,
+                    "changed": plan["changed"],
+                    "reason": plan["reason"],
+                    "has_value": has_value,
+                }
+            )
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to {step}", databases=results, changed=any(r["changed"] for r in results))
 

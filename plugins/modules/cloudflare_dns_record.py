@@ -81,7 +81,8 @@ options:
     description:
       - Make this record the only one of its kind at the name.
       - With O(solo=true) the other records at the name that the record replaces are deleted (before it is written),
-        that is other records of the same type, plus for a CNAME every A and AAAA record, and for an A or AAAA record a CNAME.
+        that is other records of the same type, plus for a CNAME every A and AAAA record, and for an A or AAAA record
+        a CNAME.
         A record of the same type is updated in place rather than deleted and created again.
       - With O(solo=false) an A or AAAA record is added next to the existing ones of the same type (round robin), a
         CNAME (there can be only one at a name) is updated in place, and the module fails, before any write, when
@@ -240,10 +241,10 @@ deleted:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare_dns as dns
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareClient
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareError
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import cloudflare_argument_spec
-from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare_dns as dns
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
@@ -282,9 +283,9 @@ class DnsRecords:
             # A retried POST whose first attempt went through: the record exists now, with our content.
             if e.attempts > 1 and 81057 in e.codes:
                 for record in self.describe():
-                    if record.get("type") == desired["type"] and dns.content_key(desired["type"], record.get("content")) == dns.content_key(
-                        desired["type"], desired["content"]
-                    ):
+                    if record.get("type") == desired["type"] and dns.content_key(
+                        desired["type"], record.get("content")
+                    ) == dns.content_key(desired["type"], desired["content"]):
                         return record
             raise
 
@@ -322,7 +323,9 @@ class DnsRecords:
 def fail_cloudflare(module, what, error, **kwargs):
     kwargs.setdefault("changed", False)
     hint = error.hint
-    module.fail_json(msg=f"{what}: {error}" + (f". {hint}" if hint else ""), status=error.status, errors=error.errors, **kwargs)
+    module.fail_json(
+        msg=f"{what}: {error}" + (f". {hint}" if hint else ""), status=error.status, errors=error.errors, **kwargs
+    )
 
 
 def validate(module):
@@ -330,7 +333,10 @@ def validate(module):
     params = module.params
     fail_if_pending(module, name=params["name"], content=params["content"])
     if not params["api_token"]:
-        module.fail_json(msg="api_token: no Cloudflare API token given; set api_token or the CLOUDFLARE_API_TOKEN environment variable")
+        module.fail_json(
+            msg="api_token: no Cloudflare API token given; set api_token or the CLOUDFLARE_API_TOKEN "
+            "environment variable"
+        )
     try:
         if params["state"] == "present":
             return dns.desired_record(params)
@@ -349,7 +355,9 @@ def lookup_zone(module, client):
         return client.zone(name)
     except CloudflareError as e:
         if e.status is None:  # the lookup worked and found no (or several) zones of that name
-            module.fail_json(msg=f"zone: {e.errors[0]['message']}; check the zone name and the zones the API token may read")
+            module.fail_json(
+                msg=f"zone: {e.errors[0]['message']}; check the zone name and the zones the API token may read"
+            )
         fail_cloudflare(module, f"Could not look up the zone {name!r}", e)
 
 
@@ -367,7 +375,9 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     argument_spec.update(cloudflare_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, required_if=[("state", "present", ["content"])])
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True, required_if=[("state", "present", ["content"])]
+    )
 
     desired = validate(module)
     client = CloudflareClient.from_module(module)
@@ -384,7 +394,13 @@ def main():
         else:
             result = records.ensure_absent(desired["type"], desired["content"])
     except CloudflareError as e:
-        fail_cloudflare(module, f"Failed to manage the {desired['type']} record {desired['name']}", e, changed=records.wrote, zone_id=zone["id"])
+        fail_cloudflare(
+            module,
+            f"Failed to manage the {desired['type']} record {desired['name']}",
+            e,
+            changed=records.wrote,
+            zone_id=zone["id"],
+        )
     changed, record, deleted, before, after = result
 
     module.exit_json(

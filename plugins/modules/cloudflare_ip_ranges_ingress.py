@@ -223,6 +223,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareClient
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareError
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import cloudflare_argument_spec
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 
@@ -360,7 +361,9 @@ def plan_sync(rules, desired, ports, protocol, description):
             current[key] = rule
     to_remove.extend(rule for key, rule in current.items() if key not in desired)
     to_add = sorted((key for key in desired if key not in current), key=lambda k: (k[0],) + cidr_sort_key(k[1]))
-    to_describe = [current[key] for key in sorted(desired, key=lambda k: (k[0],) + cidr_sort_key(k[1])) if key in current]
+    to_describe = [
+        current[key] for key in sorted(desired, key=lambda k: (k[0],) + cidr_sort_key(k[1])) if key in current
+    ]
     to_describe = [rule for rule in to_describe if rule.get("Description", "") != description]
     return current, to_add, to_remove, to_describe
 
@@ -392,11 +395,10 @@ def ip_permissions(entries, protocol, description):
     return [by_port[port] for port in sorted(by_port)]
 
 
-@AWSRetry.jittered_backoff()
 def describe_group_rules(client, group_id):
-    paginator = client.get_paginator("describe_security_group_rules")
-    result = paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}]).build_full_result()
-    return [r for r in result["SecurityGroupRules"] if r.get("GroupId", group_id) == group_id]
+    filters = [{"Name": "group-id", "Values": [group_id]}]
+    rules = paginate(client, "describe_security_group_rules", "SecurityGroupRules", Filters=filters)
+    return [r for r in rules if r.get("GroupId", group_id) == group_id]
 
 
 def prefix_list_weights(module, client, rules):
@@ -407,7 +409,10 @@ def prefix_list_weights(module, client, rules):
     try:
         lists = client.describe_managed_prefix_lists(aws_retry=True, PrefixListIds=ids)["PrefixLists"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.warn(f"Could not read the managed prefix lists {', '.join(ids)} ({e}); each counts as one rule per address family")
+        module.warn(
+            f"Could not read the managed prefix lists {', '.join(ids)} ({e}); "
+            "each counts as one rule per address family"
+        )
         return {}
     weights = {}
     for item in lists:
@@ -422,7 +427,8 @@ def quota_problems(group_id, before, after, added, removed, max_rules):
         if after[family] > max_rules:
             problems.append(
                 f"security group {group_id} would have {after[family]} inbound {FAMILY_LABELS[family]} rules "
-                f"(now {before[family]}, {added[family]} to add, {removed[family]} to remove), more than max_rules={max_rules}"
+                f"(now {before[family]}, {added[family]} to add, {removed[family]} to remove), "
+                f"more than max_rules={max_rules}"
             )
     if not problems:
         return None
@@ -461,7 +467,9 @@ def main():
     ports = sorted(set(module.params["ports"]))
     bad_ports = [p for p in ports if not 0 <= p <= 65535]
     if not ports or bad_ports:
-        module.fail_json(msg=f"ports must be a non-empty list of ports between 0 and 65535, got {module.params['ports']}")
+        module.fail_json(
+            msg=f"ports must be a non-empty list of ports between 0 and 65535, got {module.params['ports']}"
+        )
     if max_rules < 1:
         module.fail_json(msg=f"max_rules must be at least 1, got {max_rules}")
 
@@ -472,7 +480,9 @@ def main():
     try:
         ips = cloudflare.ips()
     except CloudflareError as e:
-        module.fail_json(msg=f"Could not read Cloudflare's IP ranges: {e}", changed=False, status=e.status, errors=e.errors)
+        module.fail_json(
+            msg=f"Could not read Cloudflare's IP ranges: {e}", changed=False, status=e.status, errors=e.errors
+        )
     try:
         ipv4_cidrs, ipv6_cidrs, etag = published_ranges(ips)
     except ValueError as e:
@@ -480,7 +490,9 @@ def main():
     allowed = ipv4_cidrs + (ipv6_cidrs if module.params["ipv6"] else [])
     if not ipv4_cidrs:
         # Never turn a broken answer into "revoke everything".
-        module.fail_json(msg="Cloudflare's GET /ips returned no IPv4 range; refusing to revoke every managed rule", etag=etag)
+        module.fail_json(
+            msg="Cloudflare's GET /ips returned no IPv4 range; refusing to revoke every managed rule", etag=etag
+        )
     desired = {(port, cidr) for port in ports for cidr in allowed}
 
     if is_pending(group_id):
@@ -488,11 +500,13 @@ def main():
         # about a group that does not exist.
         to_add = sorted(desired, key=lambda k: (k[0],) + cidr_sort_key(k[1]))
         after_counts = family_counts(to_add)
-        problem = quota_problems(group_id, dict.fromkeys(FAMILIES, 0), after_counts, after_counts,
-                                 dict.fromkeys(FAMILIES, 0), max_rules)
+        problem = quota_problems(
+            group_id, dict.fromkeys(FAMILIES, 0), after_counts, after_counts, dict.fromkeys(FAMILIES, 0), max_rules
+        )
         if problem:
-            module.fail_json(msg=problem, changed=False, predicted_rule_count=after_counts, added=as_items(to_add),
-                             etag=etag)
+            module.fail_json(
+                msg=problem, changed=False, predicted_rule_count=after_counts, added=as_items(to_add), etag=etag
+            )
         module.exit_json(
             changed=True,
             group_id=group_id,
@@ -515,7 +529,8 @@ def main():
             low, high = rule.get("FromPort"), rule.get("ToPort")
             what = "all traffic" if str(rule.get("IpProtocol")) == "-1" else f"{rule.get('IpProtocol')} {low}-{high}"
             module.warn(
-                f"Ingress rule {rule.get('SecurityGroupRuleId')} of {group_id} ({what} from {rule_cidr(rule)}) also admits "
+                f"Ingress rule {rule.get('SecurityGroupRuleId')} of {group_id} ({what} from {rule_cidr(rule)}) "
+                "also admits "
                 f"port(s) {', '.join(map(str, ports))} from outside Cloudflare's ranges; it is left unchanged"
             )
 
@@ -549,7 +564,9 @@ def main():
                 )
             if to_add:
                 wrote = True
-                client.authorize_security_group_ingress(aws_retry=True, GroupId=group_id, IpPermissions=ip_permissions(to_add, protocol, description))
+                client.authorize_security_group_ingress(
+                    aws_retry=True, GroupId=group_id, IpPermissions=ip_permissions(to_add, protocol, description)
+                )
             if to_describe:
                 wrote = True
                 # The rules' own CIDR text, as AWS matches it literally.
@@ -558,7 +575,9 @@ def main():
                     aws_retry=True, GroupId=group_id, IpPermissions=ip_permissions(entries, protocol, description)
                 )
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to sync Cloudflare's IP ranges into the ingress rules of {group_id}", changed=wrote)
+        module.fail_json_aws(
+            e, msg=f"Failed to sync Cloudflare's IP ranges into the ingress rules of {group_id}", changed=wrote
+        )
 
     module.exit_json(
         changed=bool(to_add or to_remove or to_describe),

@@ -201,7 +201,12 @@ def main():
         module.fail_json(
             msg=f"The zone setting {setting} of {zone['name']} is {before!r} and not editable on this zone's plan "
             f"({plan}); it cannot become {wanted!r}. Nothing was changed.",
-            changed=False, zone_id=zone_id, setting=setting, value=before, previous_value=before, editable=False,
+            changed=False,
+            zone_id=zone_id,
+            setting=setting,
+            value=before,
+            previous_value=before,
+            editable=False,
         )
     result = current
     if changed and not module.check_mode:
@@ -214,7 +219,11 @@ def main():
             module.fail_json(
                 msg=f"Cloudflare accepted the change of the zone setting {setting} of {zone['name']} to {wanted!r} but "
                 f"answered with {result.get('value')!r}; check the setting in the dashboard",
-                changed=True, zone_id=zone_id, setting=setting, value=result.get("value"), previous_value=before,
+                changed=True,
+                zone_id=zone_id,
+                setting=setting,
+                value=result.get("value"),
+                previous_value=before,
             )
 
     module.exit_json(

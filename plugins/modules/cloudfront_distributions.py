@@ -69,7 +69,8 @@ options:
         description:
           - Minimum TLS version between viewers and CloudFront (with O(distributions[].certificate_arn)).
         type: str
-        choices: ['SSLv3', 'TLSv1', 'TLSv1_2016', 'TLSv1.1_2016', 'TLSv1.2_2018', 'TLSv1.2_2019', 'TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025']
+        choices: ['SSLv3', 'TLSv1', 'TLSv1_2016', 'TLSv1.1_2016', 'TLSv1.2_2018', 'TLSv1.2_2019', 'TLSv1.2_2021',
+                  'TLSv1.2_2025', 'TLSv1.3_2025']
         default: TLSv1.2_2021
       ssl_support_method:
         description:
@@ -338,7 +339,10 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to wait in total.
+      - How many seconds to wait in total, counted from the start of the task.
+      - When it passes, the task fails with C(wait_timed_out=true), the last C(status) seen (the distribution's id
+        and its C(Status)) and C(status_history); CloudFront carries on with the change, and running the task
+        again continues it.
     type: int
     default: 1800
 notes:
@@ -405,9 +409,20 @@ EXAMPLES = r"""
 
 RETURN = r"""
 distributions:
-  description: The distributions of O(distributions), keyed by name, as they are after the run (or would be in check mode).
+  description:
+    - The distributions of O(distributions), keyed by name, as they are after the run (or would be in check mode).
   returned: always
   type: dict
+  sample:
+    portal:
+      id: E2QWRUHAPOMQZL
+      arn: arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL
+      domain_name: d111111abcdef8.cloudfront.net
+      status: Deployed
+      aliases: [portal.example.com]
+      origin_domain_name: internal-prod-alb-123456789.eu-west-2.elb.amazonaws.com
+      changed: false
+      changes: []
   contains:
     id:
       description:
@@ -458,7 +473,6 @@ distributions:
       sample: ["origin secret header value", "behavior /static/* cache_policy_id"]
 """
 
-import math
 import time
 import uuid
 
@@ -471,25 +485,36 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudfront as cf
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import has_managed_tag
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
+# Seconds between two GetDistribution reads while waiting for Deployed (CloudFront takes minutes).
 WAIT_DELAY = 30
 
 
 class Run:
     """State of one module run: the results, the diff and the secrets to keep out of error messages."""
 
-    def __init__(self, module, client):
+    def __init__(self, module, client, clock=time.monotonic, sleep=time.sleep):
         self.module = module
         self.client = client
         self.check_mode = module.check_mode
+        self.progress = Progress(clock)
+        self.sleep = sleep
         self.results = {}
         self.before = {}
         self.after = {}
@@ -507,7 +532,8 @@ class Run:
         self.after[name] = after
 
     def output(self):
-        return {"changed": self.changed, "distributions": self.results, "diff": {"before": self.before, "after": self.after}}
+        diff = {"before": self.before, "after": self.after}
+        return {"changed": self.changed, "distributions": self.results, "diff": diff}
 
     def fail(self, msg, **extra):
         self.module.fail_json(msg=msg, **dict(self.output(), **extra))
@@ -516,10 +542,10 @@ class Run:
 # ------------------------------------------------------------------------------------------------ reads
 
 
-@AWSRetry.jittered_backoff()
 def list_distributions(client):
-    paginator = client.get_paginator("list_distributions")
-    return paginator.paginate().build_full_result().get("DistributionList", {}).get("Items", [])
+    """Every distribution summary of the account (ListDistributions nests its items in DistributionList)."""
+    listed = paginate(client, "list_distributions", "DistributionList") or {}
+    return listed.get("Items") or []
 
 
 def read_distribution(run, summary):
@@ -535,7 +561,7 @@ def read_distribution(run, summary):
         "config": got["DistributionConfig"],
         "current": current,
         "etag": got["ETag"],
-        "tags": boto3_tag_list_to_ansible_dict(tags.get("Items") or []),
+        "tags": as_dict(tags.get("Items")),
     }
 
 
@@ -553,9 +579,10 @@ def plan(run, summaries, state):
     items = []
     for spec, summary, label in found:
         existing = read_distribution(run, summary) if summary else None
-        if state == "absent" and existing and not cf.is_managed(existing["tags"]):
+        if state == "absent" and existing and not has_managed_tag(existing["tags"]):
             errors.append(
-                f"{label}: distribution {summary['Id']} holding alias(es) {', '.join(existing['current']['aliases']) or '-'} "
+                f"{label}: distribution {summary['Id']} holding alias(es) "
+                f"{', '.join(existing['current']['aliases']) or '-'} "
                 "is not tagged platform:managed-by=rocketclub.platform; delete it by hand or tag it first"
             )
         items.append((spec, existing))
@@ -588,19 +615,12 @@ def view(comparable, tags, rotated_header=None):
     return result
 
 
-def ensure_tags(run, arn, current, desired):
-    """Reconcile the tags. Returns ``(changes, resulting_tags)``."""
-    to_set, to_unset, resulting = cf.plan_tags(current, desired, run.module.params["purge_tags"])
-    changes = []
-    if to_unset:
-        changes.append("tags removed: " + ", ".join(to_unset))
-        if not run.check_mode:
-            run.client.untag_resource(Resource=arn, TagKeys={"Items": to_unset}, aws_retry=True)
-    if to_set:
-        changes.append("tags set: " + ", ".join(sorted(to_set)))
-        if not run.check_mode:
-            run.client.tag_resource(Resource=arn, Tags={"Items": ansible_dict_to_boto3_tag_list(to_set)}, aws_retry=True)
-    return changes, resulting
+def tag_changes(plan):
+    """The ``changes`` entries of a tag plan (keys only)."""
+    changes = ["tags removed: " + ", ".join(plan.to_unset)] if plan.to_unset else []
+    if plan.to_set:
+        changes.append("tags set: " + ", ".join(sorted(plan.to_set)))
+    return changes
 
 
 def ensure_created(run, spec, desired, tags):
@@ -610,7 +630,10 @@ def ensure_created(run, spec, desired, tags):
         created = call_with_secrets(
             run.client.create_distribution_with_tags,
             run.secrets,
-            DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": ansible_dict_to_boto3_tag_list(tags)}},
+            DistributionConfigWithTags={
+                "DistributionConfig": config,
+                "Tags": {"Items": ansible_dict_to_boto3_tag_list(tags)},
+            },
         )
         distribution = created["Distribution"]
     status = distribution.get("Status", "InProgress")
@@ -620,7 +643,7 @@ def ensure_created(run, spec, desired, tags):
 def ensure_present(run, spec, existing):
     params = run.module.params
     desired = cf.desired_config(spec, params["origin_secret_header"])
-    tags = cf.desired_tags(params["tags"], spec["tags"], spec["name"])
+    tags = desired_tags(params["tags"], spec["tags"], {cf.DISTRIBUTION_TAG: spec["name"]})
     if existing is None:
         ensure_created(run, spec, desired, tags)
         return
@@ -638,13 +661,22 @@ def ensure_present(run, spec, existing):
                 DistributionConfig=cf.build_config(desired, existing["config"]),
             )
             status = updated["Distribution"].get("Status", status)
-    tag_changes, resulting = ensure_tags(run, summary["ARN"], existing["tags"], tags)
+    arn = summary["ARN"]
+    tag_plan = plan_tags(existing["tags"], tags, purge_tags=params["purge_tags"])
+    apply_tags(
+        tag_plan,
+        tag=lambda to_set: run.client.tag_resource(
+            Resource=arn, Tags={"Items": ansible_dict_to_boto3_tag_list(to_set)}, aws_retry=True
+        ),
+        untag=lambda keys: run.client.untag_resource(Resource=arn, TagKeys={"Items": keys}, aws_retry=True),
+        check_mode=run.check_mode,
+    )
     rotated = run.secret_name if cf.SECRET_CHANGE in changes else None
     run.record(
         spec["name"],
-        entry(summary, desired, status, changes + tag_changes),
+        entry(summary, desired, status, changes + tag_changes(tag_plan)),
         view(current, existing["tags"]),
-        view(desired, resulting, rotated),
+        view(desired, tag_plan.result, rotated),
     )
 
 
@@ -691,21 +723,33 @@ def ensure_absent(run, items):
 
 
 def wait_deployed(run, ids):
-    """Wait until every distribution of ``ids`` is Deployed, O(wait_timeout) seconds in all."""
+    """Wait until every distribution of ``ids`` is Deployed, O(wait_timeout) seconds in all (counted from the
+    start of the run), reading them one after the other. A timeout fails with the sliced-wait keys
+    (``wait_timed_out``, ``status``, ``status_history``; statuses are ``<id>: <Status>``)."""
     if run.check_mode or not ids:
         return
     timeout = run.module.params["wait_timeout"]
-    deadline = time.monotonic() + timeout
-    waiter = run.client.get_waiter("distribution_deployed")
-    for distribution_id in ids:
-        attempts = max(1, math.ceil((deadline - time.monotonic()) / WAIT_DELAY))
-        try:
-            waiter.wait(Id=distribution_id, WaiterConfig={"Delay": WAIT_DELAY, "MaxAttempts": attempts})
-        except botocore.exceptions.WaiterError as e:
-            run.fail(
-                f"Distribution {distribution_id} is not Deployed after {timeout} seconds ({e.kwargs.get('reason')}); "
-                "CloudFront carries on with the change: run again later, or raise wait_timeout"
-            )
+    waiting = list(ids)
+
+    def probe():
+        for distribution_id in list(waiting):
+            status = run.client.get_distribution(Id=distribution_id, aws_retry=True)["Distribution"]["Status"]
+            if status != "Deployed":
+                return False, f"{distribution_id}: {status}", None
+            waiting.remove(distribution_id)
+        return True, "Deployed", None
+
+    try:
+        poll(probe, "the distributions to be Deployed", timeout, run.progress, delay=WAIT_DELAY, sleep=run.sleep)
+    except WaitTimedOut as e:
+        distribution_id, dummy, status = e.status.partition(": ")
+        run.fail(
+            f"Distribution {distribution_id} is not Deployed after {timeout} seconds (status {status}); "
+            "CloudFront carries on with the change: run again later, or raise wait_timeout",
+            wait_timed_out=True,
+            status=e.status,
+            status_history=run.progress.history,
+        )
     for result in run.results.values():
         if result["id"] in ids:
             result["status"] = "Deployed"
@@ -714,15 +758,28 @@ def wait_deployed(run, ids):
 # ------------------------------------------------------------------------------------------------ main
 
 
+class _Answered:
+    """An SSM client whose GetParameter returns an answer already read, so that ``read_secure_parameter``
+    checks it (SecureString, not empty) and protects its value without a second read."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def get_parameter(self, **kwargs):
+        return self.answer
+
+
 def read_header_value(module, ssm, name):
-    """The origin secret from SSM. In check mode a parameter that does not exist yet (an earlier task of the
-    run would create it) reads as a placeholder: it differs from the value any distribution holds."""
-    if module.check_mode:
-        try:
-            ssm.get_parameter(Name=name, WithDecryption=False, aws_retry=True)
-        except is_boto3_error_code("ParameterNotFound"):
-            return pending_id("ssm-parameter", name.strip("/"))
-    return read_secure_parameter(module, ssm, name, "origin_secret_header.parameter")
+    """The origin secret from SSM, read once. In check mode a parameter that does not exist yet (an earlier
+    task of the run would create it) reads as a placeholder: it differs from the value any distribution holds."""
+    option = "origin_secret_header.parameter"
+    if not module.check_mode:
+        return read_secure_parameter(module, ssm, name, option)
+    try:
+        answer = ssm.get_parameter(Name=name, WithDecryption=True, aws_retry=True)
+    except is_boto3_error_code("ParameterNotFound"):
+        return pending_id("ssm-parameter", name.strip("/"))
+    return read_secure_parameter(module, _Answered(answer), name, option)
 
 
 def argument_spec():
@@ -731,7 +788,9 @@ def argument_spec():
         cache_policy_id=dict(type="str", required=True),
         origin_request_policy_id=dict(type="str"),
         response_headers_policy_id=dict(type="str"),
-        viewer_protocol_policy=dict(type="str", choices=["redirect-to-https", "https-only", "allow-all"], default="redirect-to-https"),
+        viewer_protocol_policy=dict(
+            type="str", choices=["redirect-to-https", "https-only", "allow-all"], default="redirect-to-https"
+        ),
         allowed_methods=dict(type="list", elements="str", choices=list(cf.ALL_METHODS), default=list(cf.ALL_METHODS)),
         cached_methods=dict(type="list", elements="str", choices=["GET", "HEAD", "OPTIONS"], default=["GET", "HEAD"]),
         compress=dict(type="bool", default=True),
@@ -740,7 +799,9 @@ def argument_spec():
         domain_name=dict(type="str", required=True),
         id=dict(type="str", default="alb"),
         protocol_policy=dict(type="str", choices=["https-only", "http-only", "match-viewer"], default="https-only"),
-        ssl_protocols=dict(type="list", elements="str", choices=["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"], default=["TLSv1.2"]),
+        ssl_protocols=dict(
+            type="list", elements="str", choices=["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"], default=["TLSv1.2"]
+        ),
         read_timeout=dict(type="int", default=30),
         keepalive_timeout=dict(type="int", default=5),
         http_port=dict(type="int", default=80),
@@ -754,16 +815,33 @@ def argument_spec():
         certificate_arn=dict(type="str"),
         minimum_protocol_version=dict(
             type="str",
-            choices=["SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"],
+            choices=[
+                "SSLv3",
+                "TLSv1",
+                "TLSv1_2016",
+                "TLSv1.1_2016",
+                "TLSv1.2_2018",
+                "TLSv1.2_2019",
+                "TLSv1.2_2021",
+                "TLSv1.2_2025",
+                "TLSv1.3_2025",
+            ],
             default="TLSv1.2_2021",
         ),
         ssl_support_method=dict(type="str", choices=["sni-only", "vip", "static-ip"], default="sni-only"),
         origin=dict(type="dict", options=origin),
         default_behavior=dict(type="dict", options=behavior),
-        behaviors=dict(type="list", elements="dict", default=[], options=dict(behavior, path_pattern=dict(type="str", required=True))),
+        behaviors=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(behavior, path_pattern=dict(type="str", required=True)),
+        ),
         http_version=dict(type="str", choices=["http1.1", "http2", "http3", "http2and3"], default="http2and3"),
         ipv6=dict(type="bool", default=True),
-        price_class=dict(type="str", choices=["PriceClass_100", "PriceClass_200", "PriceClass_All"], default="PriceClass_100"),
+        price_class=dict(
+            type="str", choices=["PriceClass_100", "PriceClass_200", "PriceClass_All"], default="PriceClass_100"
+        ),
         web_acl_id=dict(type="str"),
         logging=dict(
             type="dict",
@@ -818,10 +896,14 @@ def main():
         try:
             header["value"] = read_header_value(module, ssm, header["parameter"])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to read SSM parameter {header['parameter']} (origin_secret_header.parameter)")
+            module.fail_json_aws(
+                e, msg=f"Failed to read SSM parameter {header['parameter']} (origin_secret_header.parameter)"
+            )
         errors = cf.validate_secret_header(header)
         if errors:
-            module.fail_json(msg="Invalid input: " + "; ".join(errors) + f" (value of {header['parameter']})", errors=errors)
+            module.fail_json(
+                msg="Invalid input: " + "; ".join(errors) + f" (value of {header['parameter']})", errors=errors
+            )
 
     run = Run(module, module.client("cloudfront", retry_decorator=AWSRetry.jittered_backoff()))
     step = "list the distributions"

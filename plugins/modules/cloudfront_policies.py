@@ -303,7 +303,8 @@ cache_policies:
       type: str
       sample: 2e6a8d40-6b7f-4a0c-9a40-3c64ee3d4c1a
     config:
-      description: The normalised configuration, in the form of O(cache_policies) (items sorted, header names in lower case).
+      description:
+        - The normalised configuration, in the form of O(cache_policies) (items sorted, header names in lower case).
       returned: always
       type: dict
       sample: {"name": "platform-static-long", "min_ttl": 86400}
@@ -338,7 +339,9 @@ managed_cache_policies:
   description: Ids of the AWS managed cache policies among O(managed_policy_names), by the name as given.
   returned: always
   type: dict
-  sample: {"CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+  sample:
+    CachingDisabled: 4135ea2d-6df8-44a3-9df3-4b5a84be39ad
+    CachingOptimized: 658327ea-f89d-4fab-a63d-7e88639e58f6
 managed_origin_request_policies:
   description: Ids of the AWS managed origin request policies among O(managed_policy_names), by the name as given.
   returned: always
@@ -363,6 +366,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_pol
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import resolve_managed
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import to_api
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import validate_policies
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import follow_markers
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 
 # CloudFront's API is global and served from us-east-1.
@@ -376,14 +380,11 @@ def call(client, template, kind, **params):
 
 
 def list_policies(client, kind, policy_type):
-    """Every summary of ``List*Policies`` with ``Type=policy_type`` (following NextMarker)."""
-    items, params = [], {"Type": policy_type}
-    while True:
-        page = call(client, "list_{plural}", kind, **params)[KINDS[kind]["noun"] + "List"]
-        items.extend(page.get("Items") or [])
-        if not page.get("NextMarker"):
-            return items
-        params["Marker"] = page["NextMarker"]
+    """Every summary of ``List*Policies`` with ``Type=policy_type`` (boto3 has no paginator for
+    ListCachePolicies or ListOriginRequestPolicies: the core's ``follow_markers`` follows NextMarker)."""
+    return follow_markers(
+        lambda **params: call(client, "list_{plural}", kind, **params)[KINDS[kind]["noun"] + "List"], Type=policy_type
+    )
 
 
 def current_etag(client, kind, policy_id):
@@ -416,8 +417,10 @@ def in_use_errors(client, kind, deletions):
         params = {KINDS[kind]["noun"] + "Id": current["id"]}
         ids = call(client, "list_distributions_by_{kind}_id", kind, **params)["DistributionIdList"].get("Items") or []
         if ids:
-            errors.append(f"{KINDS[kind]['label']} {policy['name']} ({current['id']}) is attached to cache behaviours "
-                          f"of distribution(s) {', '.join(ids)}; attach another policy to them first")
+            errors.append(
+                f"{KINDS[kind]['label']} {policy['name']} ({current['id']}) is attached to cache behaviours "
+                f"of distribution(s) {', '.join(ids)}; attach another policy to them first"
+            )
     return errors
 
 
@@ -427,8 +430,11 @@ def ensure_absent(module, client, kind, policy, current, changed):
         try:
             call(client, "delete_{kind}", kind, Id=current["id"], IfMatch=current_etag(client, kind, current["id"]))
         except is_boto3_error_code(KINDS[kind]["noun"] + "InUse"):
-            module.fail_json(msg=f"{KINDS[kind]['label']} {policy['name']} ({current['id']}) was attached to a "
-                             "distribution meanwhile; attach another policy to its cache behaviours first", changed=changed)
+            module.fail_json(
+                msg=f"{KINDS[kind]['label']} {policy['name']} ({current['id']}) was attached to a "
+                "distribution meanwhile; attach another policy to its cache behaviours first",
+                changed=changed,
+            )
 
 
 def read_input(module):
@@ -444,25 +450,40 @@ def read_input(module):
 
 def main():
     def parameter(choices):
-        return dict(type="dict", apply_defaults=True, options=dict(
-            behavior=dict(type="str", choices=list(choices), default="none"),
-            items=dict(type="list", elements="str", default=[]),
-        ))
+        return dict(
+            type="dict",
+            apply_defaults=True,
+            options=dict(
+                behavior=dict(type="str", choices=list(choices), default="none"),
+                items=dict(type="list", elements="str", default=[]),
+            ),
+        )
 
     common = dict(name=dict(type="str", required=True), comment=dict(type="str", default=""))
     argument_spec = dict(
-        cache_policies=dict(type="list", elements="dict", default=[], options=dict(
-            common,
-            min_ttl=dict(type="int", default=0),
-            default_ttl=dict(type="int"),
-            max_ttl=dict(type="int"),
-            enable_accept_encoding_gzip=dict(type="bool"),
-            enable_accept_encoding_brotli=dict(type="bool"),
-            **{field: parameter(choices) for field, choices in KINDS["cache"]["behaviors"].items()},
-        )),
-        origin_request_policies=dict(type="list", elements="dict", default=[], options=dict(
-            common, **{field: parameter(choices) for field, choices in KINDS["origin_request"]["behaviors"].items()},
-        )),
+        cache_policies=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                common,
+                min_ttl=dict(type="int", default=0),
+                default_ttl=dict(type="int"),
+                max_ttl=dict(type="int"),
+                enable_accept_encoding_gzip=dict(type="bool"),
+                enable_accept_encoding_brotli=dict(type="bool"),
+                **{field: parameter(choices) for field, choices in KINDS["cache"]["behaviors"].items()},
+            ),
+        ),
+        origin_request_policies=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                common,
+                **{field: parameter(choices) for field, choices in KINDS["origin_request"]["behaviors"].items()},
+            ),
+        ),
         managed_policy_names=dict(type="list", elements="str", default=[]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
     )
@@ -485,13 +506,16 @@ def main():
             step = "list the AWS managed policies"
             for kind, spec in KINDS.items():
                 summaries = list_policies(client, kind, "managed")
-                managed[kind] = {item[spec["noun"]][spec["noun"] + "Config"]["Name"]: item[spec["noun"]]["Id"]
-                                 for item in summaries}
+                managed[kind] = {
+                    item[spec["noun"]][spec["noun"] + "Config"]["Name"]: item[spec["noun"]]["Id"] for item in summaries
+                }
         found, missing = resolve_managed(module.params["managed_policy_names"], managed or {kind: {} for kind in KINDS})
         if missing:
             available = sorted(name for by_name in managed.values() for name in by_name)
-            module.fail_json(msg=f"managed_policy_names: no AWS managed policy named {', '.join(missing)}; "
-                             f"available: {', '.join(available)}")
+            module.fail_json(
+                msg=f"managed_policy_names: no AWS managed policy named {', '.join(missing)}; "
+                f"available: {', '.join(available)}"
+            )
         result["managed_cache_policies"] = found["cache"]
         result["managed_origin_request_policies"] = found["origin_request"]
 

@@ -160,23 +160,36 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import find_missing
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import order_by_requested
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
 
 
-@AWSRetry.jittered_backoff()
 def describe_managed_prefix_lists(client, filters):
-    paginator = client.get_paginator("describe_managed_prefix_lists")
-    return paginator.paginate(Filters=filters).build_full_result().get("PrefixLists", [])
+    return paginate(client, "describe_managed_prefix_lists", "PrefixLists", Filters=filters)
 
 
-@AWSRetry.jittered_backoff()
 def get_managed_prefix_list_entries(client, prefix_list_id):
-    paginator = client.get_paginator("get_managed_prefix_list_entries")
-    return paginator.paginate(PrefixListId=prefix_list_id).build_full_result().get("Entries", [])
+    return paginate(client, "get_managed_prefix_list_entries", "Entries", PrefixListId=prefix_list_id)
+
+
+def find_missing(requested, found):
+    """Requested values (input order, de-duplicated) that are not in ``found``."""
+    found = set(found)
+    missing = []
+    for value in requested or []:
+        if value not in found and value not in missing:
+            missing.append(value)
+    return missing
+
+
+def order_by_requested(items, field, requested):
+    """Order ``items`` by the position of ``item[field]`` in ``requested``; unrequested items go last, by field."""
+    position = {}
+    for index, value in enumerate(requested or []):
+        position.setdefault(value, index)
+    return sorted(items, key=lambda item: (position.get(item.get(field), len(position)), str(item.get(field))))
 
 
 def normalize_prefix_list(prefix_list):
@@ -189,7 +202,7 @@ def normalize_prefix_list(prefix_list):
         "owner_id": prefix_list.get("OwnerId"),
         "state": prefix_list.get("State"),
         "version": prefix_list.get("Version"),
-        "tags": boto3_tag_list_to_ansible_dict(prefix_list.get("Tags") or []),
+        "tags": as_dict(prefix_list.get("Tags")),
     }
 
 

@@ -63,15 +63,16 @@ options:
   wait:
     description:
       - With O(state=unparked), wait until every service is ready - status C(ACTIVE), one deployment (C(PRIMARY)),
-        running count equal to the desired count and, with O(wait_healthy_targets), at least the desired count of healthy
-        targets in each of its target groups.
+        running count equal to the desired count and, with O(wait_healthy_targets), at least the desired count of
+        healthy targets in each of its target groups.
       - Ignored with O(state=parked) (the tasks stop on their own).
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to wait, for the whole run. On timeout the module fails with RV(wait_timed_out=true) and a message naming
-        O(wait_timeout) and what is not ready yet; the capacity is restored by then, running the task again just waits again.
+      - Seconds to wait, for the whole run. On timeout the module fails with RV(wait_timed_out=true) and a message
+        naming O(wait_timeout) and what is not ready yet; the capacity is restored by then, running the task again just
+        waits again.
     type: int
     default: 600
   wait_healthy_targets:
@@ -83,9 +84,10 @@ options:
 notes:
   - Supports C(check_mode) (the predicted capacities and records are returned) and C(diff) mode (per service the
     desired count, minimum, maximum and record before and after). Records hold no secret.
-  - Required permissions - C(ecs:DescribeServices), C(ecs:UpdateService), C(application-autoscaling:DescribeScalableTargets),
-    C(application-autoscaling:RegisterScalableTarget), C(ssm:GetParameters), C(ssm:PutParameter), C(ssm:AddTagsToResource),
-    C(ssm:DeleteParameter) and, with O(wait_healthy_targets), C(elasticloadbalancing:DescribeTargetHealth).
+  - Required permissions - C(ecs:DescribeServices), C(ecs:UpdateService),
+    C(application-autoscaling:DescribeScalableTargets), C(application-autoscaling:RegisterScalableTarget),
+    C(ssm:GetParameters), C(ssm:PutParameter), C(ssm:AddTagsToResource), C(ssm:DeleteParameter) and, with
+    O(wait_healthy_targets), C(elasticloadbalancing:DescribeTargetHealth).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -160,7 +162,8 @@ status_history:
 target_reached:
   description:
     - Whether nothing is left to wait for - always V(true) with O(state=parked); with O(state=unparked) whether every
-      service is ready (see O(wait); in check mode for the predicted desired counts). The action plugin uses it to skip waiting.
+      service is ready (see O(wait); in check mode for the predicted desired counts). The action plugin uses it to skip
+      waiting.
   returned: always
   type: bool
   sample: true
@@ -185,31 +188,29 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible.module_utils.common.warnings import warn
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_capacity as logic
-from ansible_collections.rocketclub.platform.plugins.module_utils.aurora import record_status
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import MANAGED_TAGS
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import SCALABLE_DIMENSION
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import SERVICE_NAMESPACE
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import resource_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import capacity as logic
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import readiness
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.autoscaling import SCALABLE_DIMENSION
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.autoscaling import SERVICE_NAMESPACE
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.autoscaling import resource_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import REGISTER_SCALABLE_TARGET
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import fail_wait
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 WAIT_DELAY = 15
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices limit
 GET_PARAMETERS_BATCH = 10  # GetParameters limit
-
-
-@AWSRetry.jittered_backoff()
-def paginate(client, operation, result_key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result().get(result_key, [])
 
 
 class EcsCapacity:
@@ -222,8 +223,8 @@ class EcsCapacity:
         self.cluster = module.params["cluster"]
         self.cluster_name = self.cluster.rsplit("/", 1)[-1]  # a name, or the name in an ARN
         self.names = module.params["services"]
-        self.started = time.monotonic()
-        self.history = []
+        # The clock is read through this module's ``time`` at each call (tests replace it).
+        self.progress = Progress(lambda: time.monotonic())  # pylint: disable=unnecessary-lambda
         self.changed = False
         retry = AWSRetry.jittered_backoff()
         self.ecs = module.client("ecs", retry_decorator=retry)
@@ -248,8 +249,12 @@ class EcsCapacity:
         """``{name: DescribeScalableTargets entry}`` of the services that have a scalable target."""
         ids = {resource_id(self.cluster_name, n): n for n in self.names}
         targets = paginate(
-            self.scaling, "describe_scalable_targets", "ScalableTargets",
-            ServiceNamespace=SERVICE_NAMESPACE, ResourceIds=sorted(ids), ScalableDimension=SCALABLE_DIMENSION,
+            self.scaling,
+            "describe_scalable_targets",
+            "ScalableTargets",
+            ServiceNamespace=SERVICE_NAMESPACE,
+            ResourceIds=sorted(ids),
+            ScalableDimension=SCALABLE_DIMENSION,
         )
         return {ids[t["ResourceId"]]: t for t in targets if t["ResourceId"] in ids}
 
@@ -264,12 +269,16 @@ class EcsCapacity:
 
     def healthy_targets(self, services):
         """``{target group ARN: healthy targets}`` of the target groups of ``services``."""
-        groups = sorted({lb["targetGroupArn"] for s in services for lb in s.get("loadBalancers") or [] if lb.get("targetGroupArn")})
+        groups = sorted(
+            {lb["targetGroupArn"] for s in services for lb in s.get("loadBalancers") or [] if lb.get("targetGroupArn")}
+        )
         if groups and self.elbv2 is None:
             self.elbv2 = self.module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
         healthy = {}
         for arn in groups:
-            descriptions = self.elbv2.describe_target_health(TargetGroupArn=arn, aws_retry=True)["TargetHealthDescriptions"]
+            descriptions = self.elbv2.describe_target_health(TargetGroupArn=arn, aws_retry=True)[
+                "TargetHealthDescriptions"
+            ]
             healthy[arn] = sum(1 for d in descriptions if (d.get("TargetHealth") or {}).get("State") == "healthy")
         return healthy
 
@@ -285,7 +294,8 @@ class EcsCapacity:
             problems.append(f"services: {', '.join(draining)} being deleted (not ACTIVE) in ECS cluster {self.cluster}")
         if problems:
             self.module.fail_json(
-                msg="; ".join(problems) + "; nothing was changed. Remove them from services, or create them first (ecs_services)"
+                msg="; ".join(problems)
+                + "; nothing was changed. Remove them from services, or create them first (ecs_services)"
             )
         targets = self.describe_targets() if self.names else {}
         records = {}
@@ -295,8 +305,9 @@ class EcsCapacity:
                 problems.append(f"record {logic.record_name(self.params['record_prefix'], name)} {problem}")
         if problems:
             self.module.fail_json(
-                msg="; ".join(problems) + "; nothing was changed. Put the capacity from before the park back in the record "
-                "(JSON {\"desired_count\": n, \"min_capacity\": a, \"max_capacity\": b}, null min/max without autoscaling) "
+                msg="; ".join(problems)
+                + "; nothing was changed. Put the capacity from before the park back in the record "
+                '(JSON {"desired_count": n, "min_capacity": a, "max_capacity": b}, null min/max without autoscaling) '
                 "or delete it if the current capacity is the real one"
             )
         return services, targets, records
@@ -304,27 +315,40 @@ class EcsCapacity:
     # -------------------------------------------------------------------------------------------- writes
 
     def apply(self, name, plan, target_exists):
-        """The writes of one service's plan, in the safe order: record, scalable target, desired count, record deletion."""
+        """The writes of one service's plan, in the safe order: record, scalable target, desired count, record
+        deletion."""
         if self.check_mode or not logic.plan_changes(plan):
             return
         parameter = logic.record_name(self.params["record_prefix"], name)
         if plan["put_record"]:
             self.ssm.put_parameter(
-                Name=parameter, Type="String", Tier="Standard", Value=logic.encode_record(plan["put_record"]),
-                Description=f"Capacity of ECS service {name} of cluster {self.cluster} before it was parked (deleted by unpark)",
-                Tags=ansible_dict_to_boto3_tag_list(merge_tags(MANAGED_TAGS, self.params["tags"])), aws_retry=True,
+                Name=parameter,
+                Type="String",
+                Tier="Standard",
+                Value=logic.encode_record(plan["put_record"]),
+                Description=(
+                    f"Capacity of ECS service {name} of cluster {self.cluster} before it was parked (deleted by unpark)"
+                ),
+                Tags=ansible_dict_to_boto3_tag_list(desired_tags(self.params["tags"])),
+                aws_retry=True,
             )
         if plan["register"]:
-            extra = {} if target_exists else {"Tags": merge_tags(MANAGED_TAGS, self.params["tags"])}
+            extra = {} if target_exists else {"Tags": desired_tags(self.params["tags"])}
             # A service created moments ago may not be visible to Application Auto Scaling yet.
             target = f"scalable target {resource_id(self.cluster_name, name)}"
             retry_propagation(self.module, REGISTER_SCALABLE_TARGET, target)(self.scaling.register_scalable_target)(
-                ServiceNamespace=SERVICE_NAMESPACE, ResourceId=resource_id(self.cluster_name, name),
-                ScalableDimension=SCALABLE_DIMENSION, MinCapacity=plan["register"][0], MaxCapacity=plan["register"][1],
-                aws_retry=True, **extra
+                ServiceNamespace=SERVICE_NAMESPACE,
+                ResourceId=resource_id(self.cluster_name, name),
+                ScalableDimension=SCALABLE_DIMENSION,
+                MinCapacity=plan["register"][0],
+                MaxCapacity=plan["register"][1],
+                aws_retry=True,
+                **extra,
             )
         if plan["desired_count"] is not None:
-            self.ecs.update_service(cluster=self.cluster, service=name, desiredCount=plan["desired_count"], aws_retry=True)
+            self.ecs.update_service(
+                cluster=self.cluster, service=name, desiredCount=plan["desired_count"], aws_retry=True
+            )
         if plan["delete_record"]:
             try:
                 self.ssm.delete_parameter(Name=parameter, aws_retry=True)
@@ -334,7 +358,8 @@ class EcsCapacity:
     # -------------------------------------------------------------------------------------------- waiting
 
     def probe(self, predicted=None):
-        """``(ready, status)`` of the services, read now (or, with ``predicted`` desired counts, from the run's reads)."""
+        """``(ready, status)`` of the services, read now (or, with ``predicted`` desired counts, from the run's
+        reads)."""
         problems = []
         if predicted is None:
             found = self.describe_services()
@@ -344,26 +369,28 @@ class EcsCapacity:
             services = [dict(service, desiredCount=count) for service, count in predicted]
         check_targets = self.params["wait_healthy_targets"]
         healthy = self.healthy_targets(services) if check_targets else {}
-        problems = [p for s in services for p in logic.service_problems(s, healthy, check_targets)] + problems
-        return not problems, logic.readiness_status(problems)
+        problems = [p for s in services for p in readiness.service_problems(s, healthy, check_targets)] + problems
+        return not problems, readiness.readiness_status(problems)
 
     def wait_ready(self, result):
-        timeout = self.params["wait_timeout"]
-        while True:
+        """Wait (``waiting.poll``) until every service is ready; at ``wait_timeout`` fail with the sliced-wait keys."""
+
+        def probe():
             ready, status = self.probe()
-            record_status(self.history, time.monotonic() - self.started, status)
-            if ready:
-                return
-            remaining = self.started + timeout - time.monotonic()
-            if remaining <= 0:
-                self.module.fail_json(
-                    msg=(
-                        f"Timed out after wait_timeout={timeout} seconds waiting for the services of ECS cluster {self.cluster} "
-                        f"to be ready; not ready: {status}. The capacity is restored: running the task again waits again."
-                    ),
-                    wait_timed_out=True, status=status, status_history=self.history, **result
-                )
-            time.sleep(min(WAIT_DELAY, remaining))
+            return ready, status, None
+
+        what = f"the services of ECS cluster {self.cluster} to be ready (the capacity is restored)"
+        try:
+            poll(
+                probe,
+                what,
+                self.params["wait_timeout"],
+                progress=self.progress,
+                delay=WAIT_DELAY,
+                sleep=lambda seconds: time.sleep(seconds),  # pylint: disable=unnecessary-lambda
+            )
+        except WaitTimedOut as e:
+            fail_wait(self.module, e, self.progress, **result)
 
     # -------------------------------------------------------------------------------------------- run
 
@@ -391,8 +418,8 @@ class EcsCapacity:
             self.wait_ready(result)
         elif unpark:
             target_reached, status = self.probe()
-            record_status(self.history, time.monotonic() - self.started, status)
-        return dict(result, status_history=self.history, target_reached=target_reached)
+            self.progress.record(status)
+        return dict(result, status_history=self.progress.history, target_reached=target_reached)
 
 
 def main():
@@ -413,7 +440,13 @@ def main():
     try:
         result = EcsCapacity(module).run()
     except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to set the capacity of the ECS services of cluster {module.params['cluster']} to {module.params['state']}")
+        module.fail_json_aws(
+            e,
+            msg=(
+                f"Failed to set the capacity of the ECS services of cluster {module.params['cluster']} "
+                f"to {module.params['state']}"
+            ),
+        )
     module.exit_json(**result)
 
 

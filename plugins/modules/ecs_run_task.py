@@ -175,13 +175,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_tasks
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import MANAGED_TAGS
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import arn_family
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import tasks as ecs_tasks
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import arn_family
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
 
 
 class TaskRunner:
@@ -196,9 +196,14 @@ class TaskRunner:
         try:
             found = self.ecs.describe_task_definition(taskDefinition=ref, aws_retry=True)["taskDefinition"]
         except is_boto3_error_code("ClientException"):
-            self.module.fail_json(msg=f"task_definition {ref} not found: register it first, or give an existing family, family:revision or ARN")
+            self.module.fail_json(
+                msg=f"task_definition {ref} not found: register it first, or give an existing family, "
+                "family:revision or ARN"
+            )
         if found.get("status") == "INACTIVE":
-            self.module.fail_json(msg=f"task_definition {found['taskDefinitionArn']} is INACTIVE (deregistered): run an ACTIVE revision")
+            self.module.fail_json(
+                msg=f"task_definition {found['taskDefinitionArn']} is INACTIVE (deregistered): run an ACTIVE revision"
+            )
         return found
 
     def describe_tasks(self, arns):
@@ -210,16 +215,12 @@ class TaskRunner:
     def running_task(self, family):
         """The task of the family this module (same started_by) started and that has not stopped, or None."""
         # ListTasks rejects startedBy together with any other filter: match the family in DescribeTasks.
-        params, arns = dict(cluster=self.cluster, startedBy=self.params["started_by"]), []
-        while True:
-            try:
-                page = self.ecs.list_tasks(aws_retry=True, **params)
-            except is_boto3_error_code("ClusterNotFoundException"):
-                return None  # no cluster, no task (check mode before the cluster exists; RunTask names the problem)
-            arns.extend(page.get("taskArns", []))
-            if not page.get("nextToken"):
-                break
-            params["nextToken"] = page["nextToken"]
+        try:
+            arns = paginate(
+                self.ecs, "list_tasks", "taskArns", cluster=self.cluster, startedBy=self.params["started_by"]
+            )
+        except is_boto3_error_code("ClusterNotFoundException"):
+            return None  # no cluster, no task (check mode before the cluster exists; RunTask names the problem)
         return ecs_tasks.find_running(self.describe_tasks(arns), family, self.params["started_by"])
 
     def run_task(self, task_definition_arn):
@@ -231,12 +232,19 @@ class TaskRunner:
             launchType="FARGATE",
             count=1,
             startedBy=p["started_by"],
-            networkConfiguration=ecs_tasks.network_configuration(p["subnets"], p["security_groups"], p["assign_public_ip"]),
-            tags=ansible_dict_to_boto3_tag_list(merge_tags(MANAGED_TAGS, p["tags"]), "key", "value"),
+            networkConfiguration=ecs_tasks.network_configuration(
+                p["subnets"], p["security_groups"], p["assign_public_ip"]
+            ),
+            tags=ansible_dict_to_boto3_tag_list(desired_tags(p["tags"]), "key", "value"),
         )
         if not response.get("tasks"):
-            failures = "; ".join(f"{f.get('arn', '')} {f.get('reason', '')} {f.get('detail', '')}".strip() for f in response.get("failures", []))
-            self.module.fail_json(msg=f"ECS did not start a task of {task_definition_arn}: {failures or 'no reason given'}", changed=False)
+            failures = "; ".join(
+                f"{f.get('arn', '')} {f.get('reason', '')} {f.get('detail', '')}".strip()
+                for f in response.get("failures", [])
+            )
+            self.module.fail_json(
+                msg=f"ECS did not start a task of {task_definition_arn}: {failures or 'no reason given'}", changed=False
+            )
         return response["tasks"][0]
 
     def describe_one(self, arn):
@@ -255,26 +263,36 @@ class TaskRunner:
         started = task is None
         result = dict(changed=started, started=started, waited_seconds=0)
         if task is not None and task["taskDefinitionArn"] != td_arn:
-            self.module.warn(f"Waiting for task {task['taskArn']} of {task['taskDefinitionArn']} already running instead of starting {td_arn}")
+            self.module.warn(
+                f"Waiting for task {task['taskArn']} of {task['taskDefinitionArn']} already running "
+                f"instead of starting {td_arn}"
+            )
         if self.module.check_mode:
             return dict(result, **ecs_tasks.task_view(task or {"taskDefinitionArn": td_arn}))
         if started:
             task = self.run_task(td_arn)
         arn = task["taskArn"]
-        stopped, result["waited_seconds"] = ecs_tasks.wait_until_stopped(lambda: self.describe_one(arn), self.params["wait_timeout"])
+        stopped, result["waited_seconds"] = ecs_tasks.wait_until_stopped(
+            lambda: self.describe_one(arn), self.params["wait_timeout"]
+        )
         result.update(ecs_tasks.task_view(stopped or task))
         if stopped is None:
-            self.module.fail_json(msg=f"ECS no longer reports task {arn} of cluster {self.cluster}: its result is unknown", **result)
+            self.module.fail_json(
+                msg=f"ECS no longer reports task {arn} of cluster {self.cluster}: its result is unknown", **result
+            )
         if stopped.get("lastStatus") != ecs_tasks.STOPPED:
             self.module.fail_json(
-                msg=f"Task {arn} did not stop within wait_timeout={self.params['wait_timeout']} seconds (last status {stopped.get('lastStatus')}) "
-                f"and keeps running. Run this again to wait for it (no second task is started while it runs), or stop it with "
+                msg=f"Task {arn} did not stop within wait_timeout={self.params['wait_timeout']} seconds "
+                f"(last status {stopped.get('lastStatus')}) and keeps running. Run this again to wait for it "
+                "(no second task is started while it runs), or stop it with "
                 f"'aws ecs stop-task --cluster {self.cluster} --task {arn}'",
                 **result,
             )
         if stopped["taskDefinitionArn"] != td_arn:
             task_definition = self.describe_task_definition(stopped["taskDefinitionArn"])
-        problems = ecs_tasks.task_problems(stopped, ecs_tasks.essential_names(task_definition), self.params["succeed_exit_codes"])
+        problems = ecs_tasks.task_problems(
+            stopped, ecs_tasks.essential_names(task_definition), self.params["succeed_exit_codes"]
+        )
         if problems:
             self.module.fail_json(msg=ecs_tasks.failure_message(stopped, problems), **result)
         return result
@@ -302,7 +320,13 @@ def main():
     try:
         result = TaskRunner(module).run()
     except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to run task definition {module.params['task_definition']} in cluster {module.params['cluster']}")
+        module.fail_json_aws(
+            e,
+            msg=(
+                f"Failed to run task definition {module.params['task_definition']} "
+                f"in cluster {module.params['cluster']}"
+            ),
+        )
     module.exit_json(**result)
 
 

@@ -37,8 +37,8 @@ description:
     check mode too, naming each secret and the command that fills it
     (C(aws secretsmanager put-secret-value --secret-id <name> --secret-string ...)). On AWS such a task fails with
     C(ResourceInitializationError) and the service never gets a running task. Exempt, with a warning, is a parked
-    service (O(capacity=preserve) and desired count 0) - nothing starts until unpark, which converges with
-    O(capacity=enforce) and checks again. For O(task_definitions) an empty secret is a warning, as registering a
+    service (O(parked=true) and desired count 0) - nothing starts until unpark, which converges with
+    O(parked=false) and checks again. For O(task_definitions) an empty secret is a warning, as registering a
     definition starts nothing.
   - B(A changed secret value redeploys the services that read it.) ECS reads secrets only when a task starts. Each
     service carries the tag C(platform:secret-versions) - per secret a short hash of its ARN and the version id its
@@ -69,20 +69,22 @@ options:
       - A cluster with C(enhanced) observability counts as enabled.
     type: bool
     default: true
-  capacity:
+  parked:
     description:
-      - V(enforce) sets the minimum and maximum capacity of the scalable target of every service to
-        O(services[].autoscaling.min_capacity) and O(services[].autoscaling.max_capacity).
-      - V(preserve) leaves the minimum and maximum capacity of the scalable targets of B(existing) services as they
-        are (the desired count is never changed anyway). Everything else still converges, including the scaling
-        policy. New services are created and registered as with V(enforce). An existing service without a scalable
-        target keeps having none (with a warning).
-      - For the park runbook - park sets desired counts and scalable target minimum and maximum to 0 and the role
-        converges a parked environment with V(preserve), so a converge never unparks it; unpark restores the recorded
-        values and later converges use V(enforce) again.
-    type: str
-    choices: [enforce, preserve]
-    default: enforce
+      - Whether the environment is parked (the park runbook set the desired counts and the scalable targets of the
+        services to 0 and recorded what they were). The role passes C(platform_parked).
+      - V(true) leaves the minimum and maximum capacity of the scalable targets of B(existing) services as park set
+        them (the desired count is never changed anyway), so a converge never unparks. Everything else still
+        converges, including the scaling policy. New services are created and registered as with V(false). An
+        existing service without a scalable target keeps having none (with a warning). A parked service (desired count
+        0) reading a secret without a value is a warning, not an error.
+      - V(false) sets the minimum and maximum capacity of the scalable target of every service to
+        O(services[].autoscaling.min_capacity) and O(services[].autoscaling.max_capacity); unpark converges with
+        V(false) after it restored the recorded capacity.
+      - Replaces the former option C(capacity) - V(true) is C(capacity=preserve), V(false) C(capacity=enforce); no
+        other value was ever needed, so C(capacity) is gone.
+    type: bool
+    default: false
   services:
     description:
       - The Fargate services, each with its own task definition family and log group.
@@ -106,8 +108,8 @@ options:
         type: raw
       memory:
         description:
-          - Task memory in MiB, as a number (V(512)) or a string (V('512'), V('1 GB')); must be valid with O(services[].cpu)
-            on Fargate. Required with O(state=present).
+          - Task memory in MiB, as a number (V(512)) or a string (V('512'), V('1 GB')); must be valid with
+            O(services[].cpu) on Fargate. Required with O(state=present).
         type: raw
       cpu_architecture:
         description:
@@ -235,7 +237,8 @@ options:
         type: str
       container_port:
         description:
-          - Container port registered in the target group. Defaults to O(services[].container.port), which it must equal.
+          - Container port registered in the target group. Defaults to O(services[].container.port), which it must
+            equal.
         type: int
       health_check_grace_period:
         description:
@@ -271,12 +274,12 @@ options:
         suboptions:
           min_capacity:
             description:
-              - Minimum desired count. See O(capacity).
+              - Minimum desired count. See O(parked).
             type: int
             required: true
           max_capacity:
             description:
-              - Maximum desired count. See O(capacity).
+              - Maximum desired count. See O(parked).
             type: int
             required: true
           cpu_target:
@@ -528,7 +531,7 @@ EXAMPLES = r"""
           secrets:
             GITHUB_TOKEN: prod/github/pat/blog_data_ci
         execution_role_arn: arn:aws:iam::123456789012:role/prod-prefect-execution
-    capacity: "{{ 'preserve' if park_mode == 'parked' else 'enforce' }}"
+    parked: "{{ platform_parked }}"
     wait: true
   register: ecs
 
@@ -577,7 +580,8 @@ services:
         min_capacity: 1
         max_capacity: 4
         policy_name: backstage-cpu-target-tracking
-        policy_arn: arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:...:policyName/backstage-cpu-target-tracking
+        policy_arn: "arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:...:\
+          policyName/backstage-cpu-target-tracking"
   contains:
     arn:
       description: ARN of the service (in check mode C(pending:ecs-service/<cluster>/<name>) when it is to be created).
@@ -593,7 +597,9 @@ services:
       type: str
       sample: arn:aws:ecs:eu-west-2:123456789012:task-definition/prod-platform-backstage:3
     desired_count:
-      description: Desired count of the service as found (O(services[].desired_count) for a new service, 0 with O(state=absent)).
+      description:
+        - Desired count of the service as found (O(services[].desired_count) for a new service, 0 with
+          O(state=absent)).
       returned: always
       type: int
       sample: 2
@@ -612,7 +618,10 @@ services:
       returned: always
       type: list
       elements: dict
-      sample: [{"target_group_arn": "arn:aws:elasticloadbalancing:...", "container_name": "backstage", "container_port": 7007}]
+      sample:
+        - target_group_arn: "arn:aws:elasticloadbalancing:..."
+          container_name: backstage
+          container_port: 7007
     subnets:
       description: Subnets of the tasks, sorted.
       returned: always
@@ -633,10 +642,14 @@ services:
     autoscaling:
       description:
         - Scalable target and CPU policy, V(null) without O(services[].autoscaling) (or when it was left unregistered
-          with O(capacity=preserve)). O(capacity=preserve) reports the minimum and maximum as found.
+          with O(parked=true)). O(parked=true) reports the minimum and maximum as found.
       returned: always
       type: dict
-      sample: {"min_capacity": 1, "max_capacity": 4, "policy_name": "backstage-cpu-target-tracking", "policy_arn": "arn:aws:autoscaling:..."}
+      sample:
+        min_capacity: 1
+        max_capacity: 4
+        policy_name: backstage-cpu-target-tracking
+        policy_arn: "arn:aws:autoscaling:..."
     new_deployment_for_secrets:
       description:
         - Names of the secrets whose version changed since the service was last deployed, which made this run (or,
@@ -645,6 +658,11 @@ services:
       type: list
       elements: str
       sample: [prod/circleci/pat/backstage]
+parked:
+  description: The value of O(parked) the run honoured.
+  returned: always
+  type: bool
+  sample: false
 task_definitions:
   description:
     - ARN of the task definition of each O(task_definitions) entry, keyed by name (check mode - see
@@ -657,39 +675,24 @@ task_definitions:
 try:
     from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ClientError
-    from botocore.exceptions import WaiterError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs as plan
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_validation as validation
-from ansible_collections.rocketclub.platform.plugins.module_utils import eventual_consistency as consistency
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.pending import PENDING_PREFIX
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import autoscaling
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import cluster as clusters
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import log_groups
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import services
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import task_definitions
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import validation
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.context import EcsContext
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.context import dependency_problem
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.secret_versions import SecretReferences
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
-from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-
-WAIT_DELAY = 15
-DESCRIBE_SERVICES_BATCH = 10
-
-
-def ecs_tags(tag_list):
-    return boto3_tag_list_to_ansible_dict(tag_list or [], "key", "value")
-
-
-@AWSRetry.jittered_backoff()
-def paginate(client, operation, result_key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result().get(result_key, [])
-
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
 
 # Options of a service or task definition that hold ids of other roles' resources: check-mode placeholders there.
 ID_OPTIONS = ("execution_role_arn", "task_role_arn", "subnets", "security_groups", "target_group_arn")
@@ -708,384 +711,69 @@ def placeholder_inputs(params):
     return found
 
 
-def dependency_problem(module, errors, message):
-    """A missing dependency: an error, except in check mode where another role may be predicting it (warning)."""
-    if module.check_mode:
-        module.warn(message + " (check mode: predicting the result anyway)")
-    else:
-        errors.append(message)
-
-
 class EcsServices:
-    """Reads, plans and writes of one module run. Every ``ensure_*`` returns whether it changed something."""
+    """One run: every read first (problems collected), then the writes, resource by resource (module_utils/ecs/)."""
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.check_mode = module.check_mode
         self.cluster = module.params["cluster"]
-        self.common_tags = merge_tags(plan.MANAGED_TAGS, module.params["tags"])
-        retry = AWSRetry.jittered_backoff()
-        self.ecs = module.client("ecs", retry_decorator=retry)
-        self.logs = module.client("logs", retry_decorator=retry)
-        self.scaling = module.client("application-autoscaling", retry_decorator=retry)
-        self.errors = []
-        self.secret_metadata = {}
-        self.secret_versions = {}
-
-    def problem(self, message):
-        dependency_problem(self.module, self.errors, message)
-
-    # -------------------------------------------------------------------------------------------- reads
-
-    def describe_cluster(self):
-        found = self.ecs.describe_clusters(clusters=[self.cluster], include=["TAGS", "SETTINGS"], aws_retry=True)["clusters"]
-        return next((c for c in found if c.get("status") != "INACTIVE"), None)
-
-    def describe_services(self, names):
-        services = {}
-        for batch in chunks(names, DESCRIBE_SERVICES_BATCH):
-            found = self.ecs.describe_services(cluster=self.cluster, services=batch, include=["TAGS"], aws_retry=True)["services"]
-            services.update((s["serviceName"], s) for s in found if s.get("status") != "INACTIVE")
-        return services
-
-    def describe_task_definition(self, family):
-        """The latest ACTIVE revision of a family (with its ``tags``), or None."""
-        try:
-            found = self.ecs.describe_task_definition(taskDefinition=family, include=["TAGS"], aws_retry=True)
-            if found["taskDefinition"].get("status") == "ACTIVE":
-                return dict(found["taskDefinition"], tags=ecs_tags(found.get("tags")))
-        except is_boto3_error_code("ClientException"):
-            pass
-        # Not found, or (moto) the latest revision is INACTIVE: look for the latest ACTIVE one.
-        arns = paginate(self.ecs, "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status="ACTIVE")
-        arns = [a for a in arns if plan.arn_family(a) == family]
-        if not arns:
-            return None
-        found = self.ecs.describe_task_definition(taskDefinition=max(arns, key=plan.arn_revision), include=["TAGS"], aws_retry=True)
-        return dict(found["taskDefinition"], tags=ecs_tags(found.get("tags")))
-
-    def next_revision(self, family, current):
-        """The revision RegisterTaskDefinition will create (revisions are never reused, INACTIVE ones count)."""
-        inactive = self.ecs.list_task_definitions(familyPrefix=family, status="INACTIVE", sort="DESC", aws_retry=True)["taskDefinitionArns"]
-        revisions = [plan.arn_revision(a) for a in inactive if plan.arn_family(a) == family]
-        return max(revisions + [(current or {}).get("revision") or 0]) + 1
-
-    def describe_log_group(self, name):
-        groups = paginate(self.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
-        group = next((g for g in groups if g["logGroupName"] == name), None)
-        if group is None:
-            return None
-        arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
-        tags = self.logs.list_tags_for_resource(resourceArn=arn, aws_retry=True).get("tags") or {}
-        return {"arn": arn, "name": name, "retention_days": group.get("retentionInDays"), "tags": tags}
-
-    def describe_autoscaling(self, names):
-        """``({service: scalable target}, {service: CPU policy})`` of the services ``names``."""
-        if not names:
-            return {}, {}
-        ids = {plan.resource_id(self.cluster, n): n for n in names}
-        targets = paginate(
-            self.scaling, "describe_scalable_targets", "ScalableTargets",
-            ServiceNamespace=plan.SERVICE_NAMESPACE, ResourceIds=sorted(ids), ScalableDimension=plan.SCALABLE_DIMENSION,
-        )
-        policies = paginate(
-            self.scaling, "describe_scaling_policies", "ScalingPolicies",
-            ServiceNamespace=plan.SERVICE_NAMESPACE, PolicyNames=sorted(plan.policy_name_of(n) for n in names),
-        )
-        by_target = {ids[t["ResourceId"]]: t for t in targets if t["ResourceId"] in ids}
-        by_policy = {
-            ids[p["ResourceId"]]: p
-            for p in policies
-            if p["ResourceId"] in ids and p["PolicyName"] == plan.policy_name_of(ids[p["ResourceId"]])
-            and p.get("ScalableDimension") == plan.SCALABLE_DIMENSION
-        }
-        return by_target, by_policy
-
-    def check_target_groups(self, services):
-        """Fail (before any write) when a target group is missing or does not match its service."""
-        # A placeholder (check mode) is a target group an earlier task would create: nothing to describe.
-        wanted = {s.get("target_group_arn") for s in services} - {None, ""}
-        wanted = {arn for arn in wanted if not is_pending(arn)}
-        if not wanted:
-            return
-        elbv2 = self.module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
-        found = {}
-        for arn in sorted(wanted):
-            try:
-                group = elbv2.describe_target_groups(TargetGroupArns=[arn], aws_retry=True)["TargetGroups"][0]
-                found[arn] = group
-            except is_boto3_error_code("TargetGroupNotFound"):
-                found[arn] = None
-        for item in services:
-            group = found.get(item.get("target_group_arn"), False)
-            if group is None:
-                self.problem(f"services[{item['name']}].target_group_arn: target group {item['target_group_arn']} does not exist")
-            elif group:
-                self.errors.extend(validation.target_group_problems(item, group))
-
-    def resolve_secrets(self, items):
-        """``{item name: {ENV: valueFrom}}``: Secrets Manager names become ARNs; missing secrets are errors."""
-        client = None
-        resolved = {}
-        result = {}
-        for kind, item in items:
-            result[item["name"]] = values = {}
-            for key, ref in sorted(plan.text_map(item["container"].get("secrets")).items()):
-                kind_of_ref, lookup = validation.secret_reference(ref)
-                values[key] = ref
-                if kind_of_ref == "ssm":
-                    continue
-                if kind_of_ref == "pending":
-                    self.record_pending_secret(item["name"], ref)
-                    continue
-                if lookup not in resolved:
-                    client = client or self.module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-                    try:
-                        secret = client.describe_secret(SecretId=lookup, aws_retry=True)
-                        resolved[lookup] = None if secret.get("DeletedDate") else secret["ARN"]
-                        self.secret_metadata[lookup] = secret
-                    except is_boto3_error_code("ResourceNotFoundException"):
-                        resolved[lookup] = None
-                if resolved[lookup] is None:
-                    self.problem(
-                        f"{kind}[{item['name']}].container.secrets.{key}: Secrets Manager secret {lookup} does not exist "
-                        f"(or is scheduled for deletion) in {self.module.region}"
-                    )
-                    continue
-                if kind_of_ref == "name":
-                    values[key] = resolved[lookup]
-                self.record_secret_version(item["name"], key, values[key], self.secret_metadata[lookup])
-        return result
-
-    def record_pending_secret(self, item_name, ref):
-        """Check mode: a secret an earlier task would create (its ARN is a placeholder). It is not described;
-        its first version counts as new, so an existing service reading it would be redeployed."""
-        found = self.secret_versions.setdefault(item_name, {"pairs": {}, "names": {}, "empty": []})
-        found["pairs"][ref] = ref
-        found["names"][ref] = ref[len(PENDING_PREFIX):].split("/", 1)[-1]
-
-    def record_secret_version(self, item_name, key, value_from, secret):
-        """Remember the version a task of ``item_name`` would read from ``secret`` (DescribeSecret, never the value)."""
-        stage, version_id = plan.secret_selector(value_from)
-        version = plan.selected_version(secret.get("VersionIdsToStages"), stage, version_id)
-        pending = {secret["Name"], secret["ARN"]} & set(self.params.get("pending_secret_values") or [])
-        if self.check_mode and pending:
-            # Check mode: an earlier task of this run would have written a new value by now.
-            version = f"pending:{version}"
-        pair_key = secret["ARN"] if stage == "AWSCURRENT" else f"{secret['ARN']}|{stage or version_id}"
-        found = self.secret_versions.setdefault(item_name, {"pairs": {}, "names": {}, "empty": []})
-        found["pairs"][pair_key] = version
-        found["names"][pair_key] = secret["Name"]
-        if version is None:
-            found["empty"].append((key, secret["Name"], stage, version_id))
-
-    # -------------------------------------------------------------------------------------------- writes
-
-    def sync_tags(self, current, desired, untag, tag):
-        """Tag changes through ``untag(keys)`` and ``tag(dict)``. Returns (changed, tags after)."""
-        to_set, to_unset, resulting = plan_tags(current, desired, self.params["purge_tags"])
-        if not self.check_mode:
-            if to_unset:
-                untag(to_unset)
-            if to_set:
-                tag(to_set)
-        return bool(to_set or to_unset), resulting
-
-    def ensure_ecs_tags(self, arn, current, desired):
-        return self.sync_tags(
-            current,
-            desired,
-            lambda keys: self.ecs.untag_resource(resourceArn=arn, tagKeys=keys, aws_retry=True),
-            lambda tags: self.ecs.tag_resource(resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(tags, "key", "value"), aws_retry=True),
-        )
-
-    def ensure_cluster(self, cluster):
-        insights = "enabled" if self.params["container_insights"] else "disabled"
-        settings = [{"name": "containerInsights", "value": insights}]
-        if cluster is None:
-            predicted = {
-                "clusterArn": pending_id("ecs-cluster", self.cluster),
-                "clusterName": self.cluster,
-                "settings": settings,
-                "tags": self.common_tags,
-            }
-            if not self.check_mode:
-                predicted = self.ecs.create_cluster(
-                    clusterName=self.cluster, settings=settings, tags=ansible_dict_to_boto3_tag_list(self.common_tags, "key", "value"),
-                    aws_retry=True,
-                )["cluster"]
-            return True, dict(predicted, tags=self.common_tags)
-        current = {s["name"]: s["value"] for s in cluster.get("settings") or []}.get("containerInsights", "disabled")
-        changed = (current != "disabled") != self.params["container_insights"]
-        if changed and not self.check_mode:
-            self.ecs.update_cluster(cluster=self.cluster, settings=settings, aws_retry=True)
-        tags_changed, tags = self.ensure_ecs_tags(cluster["clusterArn"], ecs_tags(cluster.get("tags")), self.common_tags)
-        return changed or tags_changed, dict(cluster, settings=settings if changed else cluster.get("settings"), tags=tags)
-
-    def ensure_log_group(self, current, name, retention, tags):
-        if current is None:
-            if not self.check_mode:
-                self.logs.create_log_group(logGroupName=name, tags=tags, aws_retry=True)
-                self.logs.put_retention_policy(logGroupName=name, retentionInDays=retention, aws_retry=True)
-            return True, {"name": name, "retention_days": retention, "tags": tags}
-        changed = current["retention_days"] != retention
-        if changed and not self.check_mode:
-            self.logs.put_retention_policy(logGroupName=name, retentionInDays=retention, aws_retry=True)
-        tags_changed, resulting = self.sync_tags(
-            current["tags"],
-            tags,
-            lambda keys: self.logs.untag_resource(resourceArn=current["arn"], tagKeys=keys, aws_retry=True),
-            lambda to_set: self.logs.tag_resource(resourceArn=current["arn"], tags=to_set, aws_retry=True),
-        )
-        return changed or tags_changed, {"name": name, "retention_days": retention, "tags": resulting}
-
-    def ensure_task_definition(self, entry):
-        """Register a revision when the desired definition differs from the latest ACTIVE one. Returns (changed, arn)."""
-        current, desired, tags = entry["current_td"], entry["desired_td"], entry["td_tags"]
-        if not entry["register"]:
-            changed, entry["td_tags_after"] = self.ensure_ecs_tags(current["taskDefinitionArn"], current["tags"], tags)
-            return changed, current["taskDefinitionArn"]
-        entry["td_tags_after"] = tags
-        if self.check_mode:
-            return True, entry["predicted_td_arn"]
-        registered = self.ecs.register_task_definition(tags=ansible_dict_to_boto3_tag_list(tags, "key", "value"), aws_retry=True, **desired)
-        return True, registered["taskDefinition"]["taskDefinitionArn"]
-
-    def ensure_service(self, entry, td_arn):
-        item, current = entry["item"], entry["service"]
-        desired = plan.service_params(item, self.cluster, td_arn)
-        if current is None:
-            created = None
-            if not self.check_mode:
-                # Right after CreateCluster, ECS may not find the cluster yet (eventual consistency).
-                create = consistency.retry_propagation(
-                    self.module, consistency.CREATE_SERVICE, f"service {item['name']} of ECS cluster {self.cluster}"
-                )(self.ecs.create_service)
-                created = create(
-                    desiredCount=item["desired_count"], tags=ansible_dict_to_boto3_tag_list(entry["tags"], "key", "value"),
-                    aws_retry=True, **desired
-                )["service"]
-            return True, created, desired, entry["tags"]
-        update, dummy = plan.service_update(current, desired)
-        if entry.get("redeploy"):  # a secret changed: only a new deployment's tasks read the new value
-            update = dict(update or {"cluster": self.cluster, "service": item["name"]}, forceNewDeployment=True)
-        if update and not self.check_mode:
-            current = self.ecs.update_service(aws_retry=True, **update)["service"]
-        tags_changed, tags = self.ensure_ecs_tags(current["serviceArn"], ecs_tags(entry["service"].get("tags")), entry["tags"])
-        return bool(update) or tags_changed, current, desired if update else current, tags
-
-    def ensure_autoscaling(self, entry):
-        """Scalable target and CPU policy. Returns (changed, result entry, policy configuration after)."""
-        item, scaling = entry["item"], entry["item"].get("autoscaling")
-        if not scaling:
-            return False, None, None
-        target, policy = entry["target"], entry["policy"]
-        decided = plan.plan_autoscaling(scaling, target, policy, entry["service"] is not None, self.params["capacity"])
-        if decided["warning"]:
-            self.module.warn(f"services[{item['name']}]: {decided['warning']}")
-            return False, None, None
-        resource = plan.resource_id(self.cluster, item["name"])
-        common = {"ServiceNamespace": plan.SERVICE_NAMESPACE, "ResourceId": resource, "ScalableDimension": plan.SCALABLE_DIMENSION}
-        register = decided["register"]
-        if register and not self.check_mode:
-            extra = {"Tags": entry["tags"]} if register["create"] else {}
-            # Right after CreateService, Application Auto Scaling may not see the service yet.
-            consistency.retry_propagation(
-                self.module, consistency.REGISTER_SCALABLE_TARGET, f"scalable target {resource}"
-            )(self.scaling.register_scalable_target)(
-                MinCapacity=register["MinCapacity"], MaxCapacity=register["MaxCapacity"], aws_retry=True, **common, **extra
-            )
-        name = plan.policy_name_of(item["name"])
-        configuration = plan.policy_configuration(scaling)
-        policy_arn = (policy or {}).get("PolicyARN")
-        if policy_arn is None and self.check_mode:
-            policy_arn = pending_id("scaling-policy", f"{resource}/{name}")
-        if decided["put_policy"] and not self.check_mode:
-            # Right after RegisterScalableTarget, the target may not be found yet.
-            policy_arn = consistency.retry_propagation(
-                self.module, consistency.PUT_SCALING_POLICY, f"scaling policy {name} of {resource}"
-            )(self.scaling.put_scaling_policy)(
-                PolicyName=name, PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration=configuration,
-                aws_retry=True, **common
-            )["PolicyARN"]
-        result = {"min_capacity": decided["min_capacity"], "max_capacity": decided["max_capacity"], "policy_name": name, "policy_arn": policy_arn}
-        return bool(register or decided["put_policy"]), result, configuration
-
-    def wait(self, waiter_name, names):
-        if not names or self.check_mode or not self.params["wait"]:
-            return
-        timeout = self.params["wait_timeout"]
-        config = {"Delay": WAIT_DELAY, "MaxAttempts": max(1, -(-timeout // max(WAIT_DELAY, 1)))}
-        try:
-            for batch in chunks(sorted(names), DESCRIBE_SERVICES_BATCH):
-                self.ecs.get_waiter(waiter_name).wait(cluster=self.cluster, services=batch, WaiterConfig=config)
-        except WaiterError as e:
-            what = "stable" if waiter_name == "services_stable" else "deleted"
-            self.module.fail_json(msg=f"Timeout after {timeout} seconds waiting for services {', '.join(sorted(names))} to be {what}: {e}")
-
-    # -------------------------------------------------------------------------------------------- runs
+        self.parked = module.params["parked"]
+        self.ctx = EcsContext(module)
+        self.secrets = SecretReferences(self.ctx)
 
     def item_tags(self, item):
-        return merge_tags(self.common_tags, item.get("tags"))
+        return desired_tags(self.params["tags"], item.get("tags"))
 
-    def plan_items(self, items, services):
+    def plan_items(self, items, found_services):
         """Everything known before the first write, one entry per service / task definition."""
-        value_froms = self.resolve_secrets(items)
-        region = self.module.region
+        ctx = self.ctx
+        value_froms = self.secrets.resolve(items)
         entries = []
         for kind, item in items:
-            desired_td = plan.task_definition_params(item, self.cluster, region, value_froms[item["name"]])
-            current_td = self.describe_task_definition(desired_td["family"])
-            register = plan.task_definition_view(current_td) != plan.task_definition_view(desired_td)
+            desired_td = task_definitions.task_definition_params(
+                item, self.cluster, self.module.region, value_froms[item["name"]]
+            )
+            current_td = task_definitions.describe_task_definition(ctx, desired_td["family"])
+            register = task_definitions.task_definition_view(current_td) != task_definitions.task_definition_view(
+                desired_td
+            )
             entry = {
-                "kind": kind, "item": item, "tags": self.item_tags(item), "desired_td": desired_td, "current_td": current_td,
-                "register": register, "td_tags": self.item_tags(item), "predicted_td_arn": None,
-                "service": services.get(item["name"]) if kind == "services" else None, "target": None, "policy": None,
-                "log_group_name": plan.log_group_of(item, self.cluster),
+                "kind": kind,
+                "item": item,
+                "tags": self.item_tags(item),
+                "desired_td": desired_td,
+                "current_td": current_td,
+                "register": register,
+                "predicted_td_arn": None,
+                "service": found_services.get(item["name"]) if kind == "services" else None,
+                "target": None,
+                "policy": None,
+                "log_group_name": log_groups.log_group_of(item, self.cluster),
             }
-            entry["log_group"] = self.describe_log_group(entry["log_group_name"])
+            entry["log_group"] = log_groups.describe_log_group(ctx, entry["log_group_name"])
             if register and self.check_mode:
-                revision = self.next_revision(desired_td["family"], current_td)
+                revision = task_definitions.next_revision(ctx, desired_td["family"], current_td)
                 entry["predicted_td_arn"] = pending_id("task-definition", f"{desired_td['family']}:{revision}")
-            if entry["service"] is not None:
-                if entry["service"].get("status") == "DRAINING":
-                    self.errors.append(f"services[{item['name']}]: the service is being deleted (DRAINING); converge again once it is INACTIVE")
-                self.errors.extend(plan.service_update(entry["service"], plan.service_params(item, self.cluster, None))[1])
+            service = entry["service"]
+            if service is not None:
+                if service.get("status") == "DRAINING":
+                    ctx.errors.append(
+                        f"services[{item['name']}]: the service is being deleted (DRAINING); "
+                        "converge again once it is INACTIVE"
+                    )
+                ctx.errors.extend(
+                    services.service_update(service, services.service_params(item, self.cluster, None))[1]
+                )
             if kind == "services":
-                self.plan_secret_versions(entry)
+                entry["service_tags"], entry["redeploy"] = self.secrets.plan_service(
+                    item, service, entry["tags"], self.parked
+                )
             else:
-                for key, name, stage, version_id in self.secret_versions.get(item["name"], {}).get("empty", []):
-                    message = validation.empty_secret_message(f"task_definitions[{item['name']}]", key, name, stage, version_id)
-                    self.module.warn(message.replace("so ECS could not start its tasks", "so a task run from it would not start"))
+                self.secrets.warn_empty_for_task_definition(item)
             entries.append(entry)
         return entries
-
-    def plan_secret_versions(self, entry):
-        """Refuse a service reading a secret without a value; decide whether it needs a new deployment.
-
-        ECS reads ``valueFrom`` secrets only when a task starts: a task whose secret has no ``AWSCURRENT`` version
-        never starts (``ResourceInitializationError``), and a changed value reaches running tasks only through a
-        new deployment. The versions a service was deployed with are recorded as a tag (hashes of the secret ARN
-        and version id, never a value); when they differ from the current ones the service gets
-        ``forceNewDeployment``. A parked service (capacity=preserve, desired count 0) starts nothing, so an
-        empty secret is only a warning for it; unpark (capacity=enforce) checks again.
-        """
-        item, service = entry["item"], entry["service"]
-        found = self.secret_versions.get(item["name"]) or {"pairs": {}, "names": {}, "empty": []}
-        parked = service is not None and self.params["capacity"] == "preserve" and not service.get("desiredCount")
-        for key, name, stage, version_id in found["empty"]:
-            message = validation.empty_secret_message(f"services[{item['name']}]", key, name, stage, version_id)
-            if parked:
-                self.module.warn(message + " (the service is parked at desired count 0: nothing starts until unpark, which checks again)")
-            else:
-                self.errors.append(message)
-        wanted = plan.secret_versions_tag(found["pairs"])
-        entry["service_tags"] = dict(entry["tags"], **{plan.SECRET_VERSIONS_TAG: wanted}) if wanted else dict(entry["tags"])
-        entry["redeploy"] = []
-        if service is not None and wanted is not None:
-            recorded = ecs_tags(service.get("tags")).get(plan.SECRET_VERSIONS_TAG)
-            entry["redeploy"] = sorted({found["names"][k] for k in plan.changed_secret_keys(recorded, found["pairs"])})
 
     def converge_entry(self, entry):
         """Log group, task definition and (for a service) service and autoscaling of one entry.
@@ -1093,51 +781,87 @@ class EcsServices:
         Returns ``(changed, diff before, diff after, result)``; the result is the task definition ARN of a
         standalone task definition, the ``services`` entry of a service.
         """
-        item, name = entry["item"], entry["item"]["name"]
-        log_changed, log_after = self.ensure_log_group(entry["log_group"], entry["log_group_name"], item["log_retention_days"], entry["tags"])
-        td_changed, td_arn = self.ensure_task_definition(entry)
-        before = {"task_definition": td_before(entry["current_td"]), "log_group": log_group_before(entry["log_group"])}
+        ctx, item, name = self.ctx, entry["item"], entry["item"]["name"]
+        log_changed, log_after = log_groups.ensure_log_group(
+            ctx, entry["log_group"], entry["log_group_name"], item["log_retention_days"], entry["tags"]
+        )
+        td_changed, td_arn, td_tags = task_definitions.ensure_task_definition(
+            ctx, entry["current_td"], entry["desired_td"], entry["tags"], entry["register"], entry["predicted_td_arn"]
+        )
+        before = {
+            "task_definition": task_definitions.task_definition_before(entry["current_td"]),
+            "log_group": log_groups.log_group_before(entry["log_group"]),
+        }
         after = {
-            "task_definition": dict(plan.task_definition_view(entry["desired_td"]), arn=td_arn, tags=entry["td_tags_after"]),
+            "task_definition": dict(
+                task_definitions.task_definition_view(entry["desired_td"]), arn=td_arn, tags=td_tags
+            ),
             "log_group": log_after,
         }
         if entry["kind"] == "task_definitions":
             return log_changed or td_changed, before, after, td_arn
 
-        service_changed, service, service_after, tags = self.ensure_service(dict(entry, tags=entry["service_tags"]), td_arn)
-        scaling_changed, scaling, configuration = self.ensure_autoscaling(entry)
         current = entry["service"]
-        before["service"] = dict(plan.service_view(current), tags=ecs_tags(current.get("tags"))) if current else None
-        before["autoscaling"] = autoscaling_before(entry)
-        after["service"] = dict(plan.service_view(service_after), tags=tags)
+        service_changed, service, service_after, tags = services.ensure_service(
+            ctx, item, current, td_arn, entry["service_tags"], entry["redeploy"]
+        )
+        scaling_changed, scaling, configuration = autoscaling.ensure_autoscaling(
+            ctx, item, entry["target"], entry["policy"], current is not None, entry["tags"], self.parked
+        )
+        before["service"] = dict(services.service_view(current), tags=as_dict(current.get("tags"))) if current else None
+        before["autoscaling"] = autoscaling.autoscaling_before(entry["target"], entry["policy"])
+        after["service"] = dict(services.service_view(service_after), tags=tags)
         if entry["redeploy"]:
             after["service"]["new_deployment_for_secrets"] = entry["redeploy"]
-        after["autoscaling"] = plan.autoscaling_view((scaling or {}).get("min_capacity"), (scaling or {}).get("max_capacity"), configuration)
+        after["autoscaling"] = autoscaling.autoscaling_view(
+            (scaling or {}).get("min_capacity"), (scaling or {}).get("max_capacity"), configuration
+        )
         if service is None:  # check mode: a service to be created
             service = {"serviceArn": pending_id("ecs-service", f"{self.cluster}/{name}")}
-        result = plan.service_result(service, plan.service_view(service_after), item["desired_count"], entry["log_group_name"], scaling)
+        result = services.service_result(
+            service, services.service_view(service_after), item["desired_count"], entry["log_group_name"], scaling
+        )
         result["new_deployment_for_secrets"] = entry["redeploy"]
         entry["service_changed"] = service_changed
         return log_changed or td_changed or service_changed or scaling_changed, before, after, result
 
-    def run_present(self):
-        params = self.params
-        items = [("services", s) for s in params["services"]] + [("task_definitions", t) for t in params["task_definitions"]]
-        cluster = self.describe_cluster()
-        services = self.describe_services([s["name"] for s in params["services"]]) if cluster else {}
-        self.check_target_groups(params["services"])
-        entries = self.plan_items(items, services)
-        if cluster:
-            targets, policies = self.describe_autoscaling([s["name"] for s in params["services"] if s.get("autoscaling")])
-            for entry in entries:
-                entry["target"], entry["policy"] = targets.get(entry["item"]["name"]), policies.get(entry["item"]["name"])
-        if self.errors:
-            self.module.fail_json(msg="Invalid input: " + "; ".join(self.errors), errors=self.errors)
+    def wait(self, waiter_name, names):
+        if not self.check_mode and self.params["wait"]:
+            services.wait_for(self.ctx, waiter_name, names, self.params["wait_timeout"])
 
-        changed, cluster_after = self.ensure_cluster(cluster)
-        before = {"cluster": cluster_view(cluster), "services": {}, "task_definitions": {}}
-        after = {"cluster": cluster_view(cluster_after), "services": {}, "task_definitions": {}}
-        result = {"cluster_arn": cluster_after.get("clusterArn"), "cluster_name": self.cluster, "services": {}, "task_definitions": {}}
+    def run_present(self):
+        ctx, params = self.ctx, self.params
+        items = [("services", s) for s in params["services"]] + [
+            ("task_definitions", t) for t in params["task_definitions"]
+        ]
+        cluster = clusters.describe_cluster(ctx)
+        found_services = services.describe_services(ctx, [s["name"] for s in params["services"]]) if cluster else {}
+        services.check_target_groups(ctx, params["services"])
+        entries = self.plan_items(items, found_services)
+        if cluster:
+            targets, policies = autoscaling.describe_autoscaling(
+                ctx, [s["name"] for s in params["services"] if s.get("autoscaling")]
+            )
+            for entry in entries:
+                entry["target"], entry["policy"] = (
+                    targets.get(entry["item"]["name"]),
+                    policies.get(entry["item"]["name"]),
+                )
+        if ctx.errors:
+            self.module.fail_json(msg="Invalid input: " + "; ".join(ctx.errors), errors=ctx.errors)
+
+        changed, cluster_after = clusters.ensure_cluster(
+            ctx, cluster, params["container_insights"], desired_tags(params["tags"])
+        )
+        before = {"cluster": clusters.cluster_view(cluster), "services": {}, "task_definitions": {}}
+        after = {"cluster": clusters.cluster_view(cluster_after), "services": {}, "task_definitions": {}}
+        result = {
+            "cluster_arn": cluster_after.get("clusterArn"),
+            "cluster_name": self.cluster,
+            "services": {},
+            "task_definitions": {},
+            "parked": self.parked,
+        }
         for entry in entries:
             kind, name = entry["kind"], entry["item"]["name"]
             entry_changed, before[kind][name], after[kind][name], result[kind][name] = self.converge_entry(entry)
@@ -1146,50 +870,29 @@ class EcsServices:
         return dict(result, changed=changed, diff={"before": before, "after": after})
 
     def run_absent(self):
-        names = [s["name"] for s in self.params["services"]]
-        cluster = self.describe_cluster()
-        services = self.describe_services(names) if cluster else {}
-        result = {"cluster_arn": (cluster or {}).get("clusterArn"), "cluster_name": self.cluster, "services": {}, "task_definitions": {}}
+        ctx, names = self.ctx, [s["name"] for s in self.params["services"]]
+        cluster = clusters.describe_cluster(ctx)
+        found = services.describe_services(ctx, names) if cluster else {}
+        result = {
+            "cluster_arn": (cluster or {}).get("clusterArn"),
+            "cluster_name": self.cluster,
+            "services": {},
+            "task_definitions": {},
+            "parked": self.parked,
+        }
         before, after = {"services": {}}, {"services": {}}
         for name in names:
-            service = services.get(name)
-            before["services"][name] = plan.service_view(service)
+            service = found.get(name)
+            before["services"][name] = services.service_view(service)
             after["services"][name] = None
             if service is not None and not self.check_mode:
-                if service.get("desiredCount"):
-                    self.ecs.update_service(cluster=self.cluster, service=name, desiredCount=0, aws_retry=True)
-                service = self.ecs.delete_service(cluster=self.cluster, service=name, force=True, aws_retry=True)["service"]
-            entry = plan.service_result(service, plan.service_view(service or {}), 0, None, None)
+                service = services.delete_service(ctx, name, service)
+            entry = services.service_result(service, services.service_view(service or {}), 0, None, None)
             status = "INACTIVE" if service is None else "DRAINING" if self.check_mode else service.get("status")
             result["services"][name] = dict(entry, desired_count=0, status=status)
-        deleted = [n for n in names if services.get(n) is not None]
+        deleted = [n for n in names if found.get(n) is not None]
         self.wait("services_inactive", deleted)
         return dict(result, changed=bool(deleted), diff={"before": before, "after": after})
-
-
-def cluster_view(cluster):
-    if not cluster:
-        return None
-    settings = {s["name"]: s["value"] for s in cluster.get("settings") or []}
-    tags = cluster["tags"] if isinstance(cluster.get("tags"), dict) else ecs_tags(cluster.get("tags"))
-    return {"name": cluster.get("clusterName"), "container_insights": settings.get("containerInsights", "disabled"), "tags": tags}
-
-
-def td_before(current):
-    if current is None:
-        return None
-    return dict(plan.task_definition_view(current), arn=current["taskDefinitionArn"], tags=current["tags"])
-
-
-def log_group_before(group):
-    return {k: v for k, v in group.items() if k != "arn"} if group else None
-
-
-def autoscaling_before(entry):
-    target, policy = entry["target"], entry["policy"]
-    return plan.autoscaling_view(
-        (target or {}).get("MinCapacity"), (target or {}).get("MaxCapacity"), (policy or {}).get("TargetTrackingScalingPolicyConfiguration")
-    )
 
 
 def main():
@@ -1237,7 +940,9 @@ def main():
         deployment=dict(
             type="dict",
             apply_defaults=True,
-            options=dict(minimum_healthy_percent=dict(type="int", default=100), maximum_percent=dict(type="int", default=200)),
+            options=dict(
+                minimum_healthy_percent=dict(type="int", default=100), maximum_percent=dict(type="int", default=200)
+            ),
         ),
         autoscaling=dict(
             type="dict",
@@ -1256,7 +961,7 @@ def main():
         container_insights=dict(type="bool", default=True),
         services=dict(type="list", elements="dict", default=[], options=service_options),
         task_definitions=dict(type="list", elements="dict", default=[], options=task_options),
-        capacity=dict(type="str", choices=["enforce", "preserve"], default="enforce"),
+        parked=dict(type="bool", default=False),
         pending_secret_values=dict(type="list", elements="str", default=[], no_log=False),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),

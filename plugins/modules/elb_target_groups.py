@@ -199,6 +199,8 @@ target_groups:
   returned: always
   type: list
   elements: dict
+  sample: [{"name": "platform-prod-backstage", "target_group_arn": "pending:target-group/platform-prod-backstage",
+            "changed": true, "changes": ["created"]}]
   contains:
     name:
       description: Name of the group.
@@ -235,8 +237,6 @@ deleted:
   sample: []
 """
 
-import re
-
 try:
     import botocore
 except ImportError:
@@ -246,15 +246,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import describe_tags_by_arn
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ELB_NAME
 
-TAGS_BATCH = 20
-NAME_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,32}(?<!-)$")
 DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
 # (module option, DescribeTargetGroups / ModifyTargetGroup key)
 HEALTH_CHECK_FIELDS = (
@@ -281,7 +283,7 @@ def validate(params):
         errors.append(f"target group {name!r} is listed more than once")
     for group in params["target_groups"]:
         where = f"target group {group['name']!r}"
-        if not NAME_RE.match(group["name"] or ""):
+        if not ELB_NAME.match(group["name"] or ""):
             errors.append(
                 f"{where}: a name has 1 to 32 letters, digits and hyphens and neither begins nor ends with a hyphen"
             )
@@ -307,8 +309,10 @@ def validate(params):
         if str(key).startswith("aws:"):
             errors.append(f"tag key {key!r} is reserved by AWS")
     if params["purge"] and not params["purge_match_tags"]:
-        errors.append("purge=true needs purge_match_tags (the tags that mark a group as managed), so that no "
-                      "foreign target group is deleted")
+        errors.append(
+            "purge=true needs purge_match_tags (the tags that mark a group as managed), so that no "
+            "foreign target group is deleted"
+        )
     if params["only_purge"] and not params["purge"]:
         errors.append("only_purge=true needs purge=true")
     needs_vpc = any(g["target_type"] != "lambda" for g in params["target_groups"])
@@ -318,8 +322,6 @@ def validate(params):
 
 
 def desired_state(group, vpc_id, common_tags):
-    tags = dict(common_tags or {})
-    tags.update(group.get("tags") or {})
     state = {
         "name": group["name"],
         "protocol": group["protocol"],
@@ -328,7 +330,8 @@ def desired_state(group, vpc_id, common_tags):
         "vpc_id": vpc_id if group["target_type"] != "lambda" else None,
         "successful_response_codes": str(group["successful_response_codes"]),
         "deregistration_delay_timeout": int(group["deregistration_delay_timeout"]),
-        "tags": {str(k): str(v) for k, v in tags.items()},
+        # The group's tags over the common ones; the role's common tags carry the managed tag.
+        "tags": desired_tags(common_tags, group.get("tags"), managed=False),
     }
     for option, _key in HEALTH_CHECK_FIELDS:
         state[option] = group.get(option)
@@ -383,21 +386,17 @@ def compare(current, desired):
             changes.append(f"{option} {current[option]} -> {wanted}")
     if current["successful_response_codes"] != desired["successful_response_codes"]:
         modify["Matcher"] = {"HttpCode": desired["successful_response_codes"]}
-        changes.append(f"successful_response_codes {current['successful_response_codes']} -> "
-                       f"{desired['successful_response_codes']}")
+        changes.append(
+            f"successful_response_codes {current['successful_response_codes']} -> "
+            f"{desired['successful_response_codes']}"
+        )
     if current["deregistration_delay_timeout"] != desired["deregistration_delay_timeout"]:
         attributes[DEREGISTRATION_DELAY] = str(desired["deregistration_delay_timeout"])
-        changes.append(f"deregistration_delay_timeout {current['deregistration_delay_timeout']} -> "
-                       f"{desired['deregistration_delay_timeout']}")
+        changes.append(
+            f"deregistration_delay_timeout {current['deregistration_delay_timeout']} -> "
+            f"{desired['deregistration_delay_timeout']}"
+        )
     return modify, attributes, changes
-
-
-def plan_tags(current, desired, purge_tags):
-    to_set, to_unset = compare_aws_tags(current or {}, desired, purge_tags)
-    to_unset = sorted(k for k in to_unset if not k.startswith("aws:"))
-    result = {k: v for k, v in (current or {}).items() if k not in to_unset}
-    result.update(to_set)
-    return to_set, to_unset, result
 
 
 def create_params(desired):
@@ -423,27 +422,20 @@ def view(state):
     """Diff view of a state (no ARN of the load balancers)."""
     if state is None:
         return None
-    keys = ["target_group_arn", "protocol", "port", "target_type", "vpc_id", "successful_response_codes",
-            "deregistration_delay_timeout", "tags"] + [option for option, _key in HEALTH_CHECK_FIELDS]
+    keys = [
+        "target_group_arn",
+        "protocol",
+        "port",
+        "target_type",
+        "vpc_id",
+        "successful_response_codes",
+        "deregistration_delay_timeout",
+        "tags",
+    ] + [option for option, _key in HEALTH_CHECK_FIELDS]
     return {k: state.get(k) for k in keys}
 
 
 # ------------------------------------------------------------------------------------------------ AWS
-
-
-@AWSRetry.jittered_backoff()
-def describe_target_groups(client):
-    paginator = client.get_paginator("describe_target_groups")
-    return paginator.paginate().build_full_result()["TargetGroups"]
-
-
-def describe_tags(client, arns):
-    tags = {}
-    for start in range(0, len(arns), TAGS_BATCH):
-        batch = arns[start:start + TAGS_BATCH]
-        for item in client.describe_tags(ResourceArns=batch, aws_retry=True)["TagDescriptions"]:
-            tags[item["ResourceArn"]] = boto3_tag_list_to_ansible_dict(item.get("Tags") or [])
-    return tags
 
 
 def describe_attributes(client, arn):
@@ -467,24 +459,28 @@ def ensure_created(module, client, desired):
 def ensure_updated(module, client, current, desired):
     """Returns ``(changed, changes, resulting tags)``."""
     modify, attributes, changes = compare(current, desired)
-    to_set, to_unset, tags = plan_tags(current["tags"], desired["tags"], module.params["purge_tags"])
-    if to_set:
-        changes.append("tags set " + ", ".join(sorted(to_set)))
-    if to_unset:
-        changes.append("tags removed " + ", ".join(to_unset))
+    tags = plan_tags(current["tags"], desired["tags"], module.params["purge_tags"])
+    if tags.to_set:
+        changes.append("tags set " + ", ".join(sorted(tags.to_set)))
+    if tags.to_unset:
+        changes.append("tags removed " + ", ".join(tags.to_unset))
+    arn = current["target_group_arn"]
     if not module.check_mode:
-        arn = current["target_group_arn"]
         if modify:
             client.modify_target_group(TargetGroupArn=arn, aws_retry=True, **modify)
         if attributes:
             client.modify_target_group_attributes(
                 TargetGroupArn=arn, Attributes=[{"Key": k, "Value": v} for k, v in attributes.items()], aws_retry=True
             )
-        if to_unset:
-            client.remove_tags(ResourceArns=[arn], TagKeys=to_unset, aws_retry=True)
-        if to_set:
-            client.add_tags(ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-    return bool(changes), changes, tags
+    apply_tags(
+        tags,
+        tag=lambda to_set: client.add_tags(
+            ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True
+        ),
+        untag=lambda keys: client.remove_tags(ResourceArns=[arn], TagKeys=keys, aws_retry=True),
+        check_mode=module.check_mode,
+    )
+    return bool(changes), changes, tags.result
 
 
 def ensure_deleted(module, client, groups):
@@ -542,11 +538,11 @@ def main():
     any_changed = False
     step = "read the target groups"
     try:
-        existing = describe_target_groups(client)
+        existing = paginate(client, "describe_target_groups", "TargetGroups")
         wanted_names = {d["name"] for d in desired}
         # Tags only of the listed groups and, for purge, of every other group (the managed ones are found by tag).
         to_tag = [g["TargetGroupArn"] for g in existing if params["purge"] or g["TargetGroupName"] in wanted_names]
-        tags_by_arn = describe_tags(client, to_tag)
+        tags_by_arn = describe_tags_by_arn(client, to_tag)
         by_name = {g["TargetGroupName"]: g for g in existing}
 
         current = {}
@@ -574,7 +570,7 @@ def main():
                 for g in existing
                 if g["TargetGroupName"] not in wanted_names
                 and g["TargetGroupName"].startswith(params["purge_name_prefix"] or "")
-                and has_managed_tag(tags_by_arn.get(g["TargetGroupArn"]), params["purge_match_tags"])
+                and carries(tags_by_arn.get(g["TargetGroupArn"]), params["purge_match_tags"])
             ]
 
         for wanted in desired:

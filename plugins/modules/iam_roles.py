@@ -188,15 +188,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import Propagation
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 _TPA_ROLE = "terraform-provider-aws internal/service/iam/role.go"
 # retryCreateRole and the assume-role-policy update: "Invalid principal in policy" for propagationTimeout (2 min).
@@ -301,14 +303,12 @@ class IamRoles:
             role = self.client.get_role(RoleName=name, aws_retry=True)["Role"]
         except is_boto3_error_code("NoSuchEntity"):
             return None
-        paginator = self.client.get_paginator("list_role_policies")
-        names = paginator.paginate(RoleName=name).build_full_result()["PolicyNames"]
+        names = paginate(self.client, "list_role_policies", "PolicyNames", RoleName=name)
         policies = {}
         for policy_name in names:
             doc = self.client.get_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)["PolicyDocument"]
             policies[policy_name] = parse_policy(doc)
-        paginator = self.client.get_paginator("list_attached_role_policies")
-        attached = paginator.paginate(RoleName=name).build_full_result()["AttachedPolicies"]
+        attached = paginate(self.client, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
         return {
             "name": role["RoleName"],
             "arn": role["Arn"],
@@ -316,7 +316,7 @@ class IamRoles:
             "description": role.get("Description", ""),
             "max_session_duration": role.get("MaxSessionDuration", 3600),
             "assume_role_policy_document": parse_policy(role.get("AssumeRolePolicyDocument")),
-            "tags": boto3_tag_list_to_ansible_dict(role.get("Tags") or []),
+            "tags": as_dict(role.get("Tags")),
             "inline_policies": policies,
             "managed_policies": sorted(p["PolicyArn"] for p in attached),
         }
@@ -378,14 +378,16 @@ class IamRoles:
                 changes.append(f"detach {arn}")
                 if not self.check:
                     self.client.detach_role_policy(RoleName=name, PolicyArn=arn, aws_retry=True)
-        to_set, to_unset, dummy = plan_tags(current["tags"], tags, purge_tags)
-        if to_set or to_unset:
+        tagged = apply_tags(
+            plan_tags(current["tags"], tags, purge_tags),
+            tag=lambda to_set: self.client.tag_role(
+                RoleName=name, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True
+            ),
+            untag=lambda keys: self.client.untag_role(RoleName=name, TagKeys=keys, aws_retry=True),
+            check_mode=self.check,
+        )
+        if tagged:
             changes.append("tags")
-            if not self.check:
-                if to_unset:
-                    self.client.untag_role(RoleName=name, TagKeys=to_unset, aws_retry=True)
-                if to_set:
-                    self.client.tag_role(RoleName=name, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
         return changes
 
 
@@ -395,7 +397,7 @@ def desired_state(spec, tags, current, purge_tags, purge_policies, purge_managed
     if current is not None and not purge_policies:
         policies = dict(current["inline_policies"], **policies)
     managed = current["managed_policies"] if current is not None and not purge_managed else []
-    resulting_tags = plan_tags(current["tags"], tags, purge_tags)[2] if current is not None else tags
+    resulting_tags = plan_tags(current["tags"], tags, purge_tags).result if current is not None else tags
     return {
         "path": current["path"] if current is not None else spec["path"],
         "description": spec["description"],
@@ -477,7 +479,8 @@ def main():
     try:
         for spec in specs:
             name = spec["name"]
-            tags = merge_tags(module.params["tags"], spec["tags"])
+            # IAM roles carry only the tags given (the role passes the platform's tags, managed tag included).
+            tags = desired_tags(module.params["tags"], spec["tags"], managed=False)
             current = roles.read(name)
             if current is None:
                 arn = pending_id("iam-role", name) if module.check_mode else roles.create(spec, tags)

@@ -129,7 +129,6 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -137,10 +136,12 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import K
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import KindeSecretRejected
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import check_client_secret
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import normalize_domain
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import CURRENT_STAGE as CURRENT
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secret_string
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
 
-CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
 
 
@@ -156,9 +157,8 @@ def stage_holders(version_ids_to_stages):
 
 
 def describe_versions(module, client, name):
-    try:
-        secret = client.describe_secret(SecretId=name, aws_retry=True)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    secret = describe_secret(client, name)
+    if secret is None:
         module.fail_json(
             msg=f"Secrets Manager secret {name} does not exist in {module.region}; converge the platform first "
             "(site.yml creates it). Nothing was changed"
@@ -166,20 +166,14 @@ def describe_versions(module, client, name):
     return dict(stage_holders(secret.get("VersionIdsToStages")), arn=secret["ARN"])
 
 
-def current_value(module, client, arn):
-    """The AWSCURRENT string, registered as a no_log value (None for a binary value)."""
-    value = client.get_secret_value(SecretId=arn, VersionStage=CURRENT, aws_retry=True).get("SecretString")
-    if value:
-        module.no_log_values.add(value)
-    return value
-
-
 def ensure_stored(module, client, state, new_secret):
-    if state["current"] is not None and current_value(module, client, state["arn"]) == new_secret:
+    if state["current"] is not None and read_secret_string(client, module, state["arn"]) == new_secret:
         return False, state
     after = dict(state, current=None, previous=state["current"] or state["previous"])
     if not module.check_mode:
-        written = call_with_secrets(client.put_secret_value, [new_secret], SecretId=state["arn"], SecretString=new_secret)
+        written = call_with_secrets(
+            client.put_secret_value, [new_secret], SecretId=state["arn"], SecretString=new_secret
+        )
         after["current"] = written["VersionId"]
     return True, after
 
@@ -223,7 +217,11 @@ def check_with_kinde(module):
         module.fail_json(msg="Invalid input (nothing was changed): " + "; ".join(errors), errors=errors)
     try:
         check_client_secret(
-            domain, params["client_id"], params["new_secret"], validate_certs=params["validate_certs"], ca_path=params["ca_path"]
+            domain,
+            params["client_id"],
+            params["new_secret"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
         )
     except KindeSecretRejected as e:
         module.fail_json(msg=f"{e}; nothing was changed")

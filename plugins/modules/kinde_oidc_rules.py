@@ -209,8 +209,8 @@ notes:
   - O(validate_certs) and O(aws_ca_bundle) apply to the AWS API; O(validate_certs) also applies to the
     discovery request, O(ca_path) only to the discovery request.
   - Supports check mode (the result predicts the rules, rules that would be created have
-    RV(rules[].rule_arn=pending:listener-rule/<name>)) and diff mode (before/after keyed by application name, the client secret and
-    the origin header value only as fingerprints).
+    RV(rules[].rule_arn=pending:listener-rule/<name>)) and diff mode (before/after keyed by application name, the client
+    secret and the origin header value only as fingerprints).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -263,6 +263,8 @@ rules:
   returned: always
   type: list
   elements: dict
+  sample: [{"name": "backstage", "rule_arn": "pending:listener-rule/backstage", "priority": 10,
+            "hosts": ["backstage.example.com"], "path_patterns": [], "changed": true, "changes": ["created"]}]
   contains:
     name:
       description: The application name.
@@ -273,7 +275,8 @@ rules:
       description: ARN of the rule; C(pending:listener-rule/<name>) for a rule that check mode would create.
       returned: always
       type: str
-      sample: arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
+      sample: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/alb/50dc6c495c0c9188/\
+        f2f7dc8efc522ab2/9683b2d02a6cabee"
     priority:
       description: Priority of the rule.
       returned: always
@@ -317,7 +320,8 @@ rules:
       type: bool
       sample: true
     changes:
-      description: What was (or would be) changed, for example V(created), V(client_secret rotated) or V(priority 10 -> 20).
+      description: What was (or would be) changed, for example V(created), V(client_secret rotated) or
+        V(priority 10 -> 20).
       returned: always
       type: list
       elements: str
@@ -327,7 +331,8 @@ deleted:
   returned: always
   type: list
   elements: str
-  sample: ["arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2/0123456789abcdef"]
+  sample: ["arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/alb/50dc6c495c0c9188/\
+           f2f7dc8efc522ab2/0123456789abcdef"]
 """
 
 try:
@@ -339,36 +344,40 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import APP_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import MIN_FINGERPRINT_KEY_LENGTH
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import RESERVED_TAGS
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import SECRET_FP_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import actions_param
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import compare_rule
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import conditions_param
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import describe_tags_by_arn
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import desired_rule
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import normalize_rule
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import plan_listener
-from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import plan_tags
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import public_view
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import rule_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import secret_fingerprint
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import tag_changes
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import validate_apps
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import wildcard_problem
-from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import MIN_FINGERPRINT_KEY_LENGTH
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import KindeError
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import derive_endpoints
-from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import fingerprint
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import normalize_domain
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import validate_discovery
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secret_string
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
-TAGS_BATCH = 20
 MAX_HEADER_VALUE_LENGTH = 128
 DISCOVERY_TIMEOUT = 10
 
@@ -386,42 +395,24 @@ def describe_listener(module, client, listener_arn):
     return listeners[0]
 
 
-@AWSRetry.jittered_backoff()
-def describe_rules(client, listener_arn):
-    paginator = client.get_paginator("describe_rules")
-    return paginator.paginate(ListenerArn=listener_arn).build_full_result()["Rules"]
-
-
-def describe_tags(client, arns):
-    tags = {}
-    for start in range(0, len(arns), TAGS_BATCH):
-        batch = arns[start:start + TAGS_BATCH]
-        for item in client.describe_tags(ResourceArns=batch, aws_retry=True)["TagDescriptions"]:
-            tags[item["ResourceArn"]] = boto3_tag_list_to_ansible_dict(item.get("Tags") or [])
-    return tags
-
-
-def read_client_secret(module, client, name, stage, lenient=False):
-    """The Kinde client secret (a string), registered as a no_log value. Fails clearly when missing or empty;
-    with ``lenient`` (check mode) a missing secret or value is None: an earlier task would create it."""
+def kinde_client_secret(module, client, name, stage, lenient=False):
+    """The Kinde client secret (``secret_values.read_secret_string``, so registered as a no_log value). Fails
+    clearly when missing or empty; with ``lenient`` (check mode) a missing secret or value is None: an earlier
+    task would create it."""
     put_hint = (
         "An operator must put the Kinde client secret in, for example with "
         f"'aws secretsmanager put-secret-value --secret-id {name} --secret-string <client secret from Kinde>'"
     )
     try:
-        secret = client.get_secret_value(SecretId=name, VersionStage=stage, aws_retry=True)
+        value = read_secret_string(client, module, name, stage=stage)
     except is_boto3_error_code("ResourceNotFoundException"):
         if lenient:
             return None
-        try:
-            client.describe_secret(SecretId=name, aws_retry=True)
-        except is_boto3_error_code("ResourceNotFoundException"):
+        if describe_secret(client, name) is None:
             module.fail_json(msg=f"Kinde client secret {name} does not exist in Secrets Manager ({module.region})")
         module.fail_json(msg=f"Kinde client secret {name} has no value (no version with stage {stage}). {put_hint}")
-    value = secret.get("SecretString")
     if value is None:
         module.fail_json(msg=f"Kinde client secret {name} has a binary value; it must be a string. {put_hint}")
-    module.no_log_values.add(value)
     if not value.strip():
         module.fail_json(msg=f"Kinde client secret {name} has an empty value. {put_hint}")
     return value
@@ -498,18 +489,6 @@ def ensure_rule_modified(module, client, current, desired, difference, client_se
     return True
 
 
-def ensure_rule_tags(module, client, rule_arn, current_tags, desired_tags, purge_tags):
-    to_set, to_unset, resulting = plan_tags(current_tags, desired_tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, to_set, to_unset, resulting
-    if not module.check_mode:
-        if to_unset:
-            client.remove_tags(ResourceArns=[rule_arn], TagKeys=to_unset, aws_retry=True)
-        if to_set:
-            client.add_tags(ResourceArns=[rule_arn], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-    return True, to_set, to_unset, resulting
-
-
 def ensure_rule(module, client, listener_arn, current, desired, fingerprint_of, client_secret, secrets):
     """Reconcile one app, except its priority (see ensure_priorities). Returns (changed, changes, state)."""
     if current is None:
@@ -519,15 +498,23 @@ def ensure_rule(module, client, listener_arn, current, desired, fingerprint_of, 
     difference = compare_rule(current, desired, fingerprint_of)
     changes = list(difference["changes"])
     changed = ensure_rule_modified(module, client, current, desired, difference, client_secret, secrets)
-    # Tags last: the fingerprint tags only change once the rule has the new values.
-    tags_changed, to_set, to_unset, tags = ensure_rule_tags(
-        module, client, current["rule_arn"], current["tags"], desired["tags"], module.params["purge_tags"]
+    # Tags last: the fingerprint tags only change once the rule has the new values. Stale tags of this module
+    # go even with purge_tags=false.
+    arn = current["rule_arn"]
+    tags = plan_tags(current["tags"], desired["tags"], module.params["purge_tags"], always_remove=RESERVED_TAGS)
+    tags_changed = apply_tags(
+        tags,
+        tag=lambda to_set: client.add_tags(
+            ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True
+        ),
+        untag=lambda keys: client.remove_tags(ResourceArns=[arn], TagKeys=keys, aws_retry=True),
+        check_mode=module.check_mode,
     )
     skip = (SECRET_FP_TAG,) if difference["secret"] else ()
-    message = tag_changes(to_set, to_unset, skip=skip)
+    message = tag_changes(tags.to_set, tags.to_unset, skip=skip)
     if message:
         changes.append(message)
-    state = dict(desired, rule_arn=current["rule_arn"], tags=tags)
+    state = dict(desired, rule_arn=arn, tags=tags.result)
     return changed or tags_changed or difference["priority"], changes, state
 
 
@@ -636,8 +623,11 @@ def main():
                 msg=f"SSM parameter {params['fingerprint_key_parameter']} (fingerprint_key_parameter) must hold at "
                 f"least {MIN_FINGERPRINT_KEY_LENGTH} characters"
             )
-        client_secret = read_client_secret(
-            module, secretsmanager, params["client_secret_name"], params["client_secret_version_stage"],
+        client_secret = kinde_client_secret(
+            module,
+            secretsmanager,
+            params["client_secret_name"],
+            params["client_secret_version_stage"],
             lenient=module.check_mode,
         )
         secrets = [client_secret] if client_secret is not None else []
@@ -645,10 +635,7 @@ def main():
         origin_fingerprint = None
 
         def fingerprint_of(value):
-            # Check mode without the key or the value (to be created earlier in the run): unknown, so different.
-            if fingerprint_key is None or value is None or is_pending(value):
-                return pending_id("fingerprint", "unknown")
-            return fingerprint(fingerprint_key, value)
+            return secret_fingerprint(fingerprint_key, value)
 
         if params["origin_secret_parameter"]:
             origin_value = read_parameter(module, ssm, params["origin_secret_parameter"], "origin_secret_parameter")
@@ -669,15 +656,18 @@ def main():
             if known:
                 secrets.append(origin_value)
 
-        secret_fingerprint = fingerprint_of(client_secret)
+        # The fingerprint of the client secret every rule should carry: a rule whose tag differs gets the secret
+        # (rotation, see elbv2_rules "client secret rotation").
+        client_secret_fingerprint = fingerprint_of(client_secret)
         desired = []
         for app in params["apps"]:
-            tags = rule_tags(params["tags"], app["tags"], app["name"], secret_fingerprint, origin_fingerprint)
+            tags = rule_tags(params["tags"], app["tags"], app["name"], client_secret_fingerprint, origin_fingerprint)
             desired.append(desired_rule(app, endpoints, params["client_id"], origin_header, tags))
 
         step = "read the rules"
-        rules = [] if pending_listener else [r for r in describe_rules(elbv2, listener_arn) if not r.get("IsDefault")]
-        tags_by_arn = describe_tags(elbv2, [r["RuleArn"] for r in rules])
+        listed = [] if pending_listener else paginate(elbv2, "describe_rules", "Rules", ListenerArn=listener_arn)
+        rules = [r for r in listed if not r.get("IsDefault")]
+        tags_by_arn = describe_tags_by_arn(elbv2, [r["RuleArn"] for r in rules])
         current = [normalize_rule(r, tags_by_arn.get(r["RuleArn"], {}), params["origin_secret_header"]) for r in rules]
 
         plan = plan_listener(desired, current, params["purge"])
@@ -692,7 +682,11 @@ def main():
         any_changed |= changed
 
         step = "set the rule priorities"
-        moves = [(cur["rule_arn"], d["priority"]) for d, cur in plan["pairs"] if cur is not None and cur["priority"] != d["priority"]]
+        moves = [
+            (cur["rule_arn"], d["priority"])
+            for d, cur in plan["pairs"]
+            if cur is not None and cur["priority"] != d["priority"]
+        ]
         any_changed |= ensure_priorities(module, elbv2, moves)
 
         for wanted, existing in plan["pairs"]:

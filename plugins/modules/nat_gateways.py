@@ -108,8 +108,22 @@ options:
   wait_timeout:
     description:
       - How many seconds to wait for each state transition.
+      - On timeout the module fails with C(wait_timed_out=true), C(status) (the NAT gateways still waited for,
+        with their state), C(status_history), C(nat_gateway_id) and C(nat_gateway_state); running it again
+        continues safely.
     type: int
     default: 600
+  parked:
+    description:
+      - Whether the platform is parked (the park runbook deleted the NAT gateways and kept their Elastic IPs;
+        the unpark runbook recreates them).
+      - V(true) creates, changes and deletes nothing, whatever O(state), O(purge) and O(release_eips) say. The
+        module reads the NAT gateways of the VPC and the Elastic IPs of the keys in O(gateways) and returns them
+        in the same result keys as a normal run (a key whose NAT gateway is gone has RV(gateways[].state=absent)
+        and no RV(gateways[].nat_gateway_id)), so that a converge of a parked platform never recreates them.
+      - The same in check mode.
+    type: bool
+    default: false
 notes:
   - Supports C(check_mode) and C(diff) mode. In check mode a NAT gateway to be created is returned with the
     placeholder id C(pending:nat-gateway/<name>) and an Elastic IP to be allocated with
@@ -150,6 +164,15 @@ EXAMPLES = r"""
       - name: prod-nat-b
         subnet_id: "{{ public_subnet_b }}"
 
+- name: The NAT gateways as they are while the platform is parked (nothing is created)
+  rocketclub.platform.nat_gateways:
+    vpc_id: "{{ vpc.vpc.id }}"
+    gateways:
+      - name: prod-nat-a
+        subnet_id: "{{ public_subnet_a }}"
+    parked: "{{ platform_parked }}"
+  register: nat
+
 - name: Single NAT gateway, deleting the other managed ones of the VPC
   rocketclub.platform.nat_gateways:
     vpc_id: "{{ vpc.vpc.id }}"
@@ -186,7 +209,7 @@ gateways:
     state:
       description:
         - State of the NAT gateway (C(pending), C(available), C(deleting), C(deleted)),
-          or C(absent) when there is none.
+          or C(absent) when there is none (with O(parked=true), a key whose NAT gateway park deleted).
       returned: always
       type: str
       sample: available
@@ -244,9 +267,13 @@ released:
   type: list
   elements: str
   sample: []
+parked:
+  description: The value of O(parked) the module honoured; V(true) means it only read.
+  returned: always
+  type: bool
+  sample: false
 """
 
-import time
 import uuid
 
 try:
@@ -262,21 +289,23 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import nat as nat_plan
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_tags import apply_ec2_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAGS
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import fail_wait
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 WAIT_DELAY = 5
 
 
 def describe_nat_gateways(client, **params):
-    nat_gateways = []
-    while True:
-        page = client.describe_nat_gateways(aws_retry=True, **params)
-        nat_gateways.extend(page.get("NatGateways", []))
-        if not page.get("NextToken"):
-            return nat_gateways
-        params["NextToken"] = page["NextToken"]
+    return paginate(client, "describe_nat_gateways", "NatGateways", **params)
 
 
 def describe_vpc_nat_gateways(client, vpc_id):
@@ -284,21 +313,23 @@ def describe_vpc_nat_gateways(client, vpc_id):
 
 
 def describe_keyed_addresses(client):
+    # DescribeAddresses has no paginator: it returns every address in one answer.
     filters = ansible_dict_to_boto3_filter_list({"tag-key": nat_plan.KEY_TAG})
     return client.describe_addresses(aws_retry=True, Filters=filters).get("Addresses", [])
 
 
 def wait_for_nat_gateways(module, client, nat_ids, target):
-    """Poll DescribeNatGateways until every NAT gateway of nat_ids is in state target."""
+    """Poll DescribeNatGateways until every NAT gateway of nat_ids is in state target (each wait has its
+    own wait_timeout). Returns the last description by id."""
     nat_ids = sorted(set(i for i in nat_ids if i))
     if not nat_ids or module.check_mode:
         return {}
-    timeout = module.params["wait_timeout"]
-    deadline = time.monotonic() + timeout
     filters = ansible_dict_to_boto3_filter_list({"nat-gateway-id": nat_ids})
-    while True:
+    waiting = []  # (nat id, state) of the gateways not yet in target, from the last probe
+
+    def probe():
         states = {n["NatGatewayId"]: n for n in describe_nat_gateways(client, Filters=filters)}
-        waiting = []
+        waiting[:] = []
         for nat_id in nat_ids:
             nat = states.get(nat_id)
             state = nat["State"] if nat else "deleted"
@@ -312,40 +343,20 @@ def wait_for_nat_gateways(module, client, nat_ids, target):
                     nat_gateway_state=state,
                 )
             waiting.append((nat_id, state))
-        if not waiting:
-            return states
-        if time.monotonic() >= deadline:
-            nat_id, state = waiting[0]
-            module.fail_json(
-                msg=f"Timeout after {timeout} seconds waiting for NAT gateway {nat_id} to be {target} (state: {state})",
-                nat_gateway_id=nat_id,
-                nat_gateway_state=state,
-            )
-        time.sleep(max(0, min(WAIT_DELAY, deadline - time.monotonic())))
+        return not waiting, ", ".join(f"{nat_id} {state}" for nat_id, state in waiting) or target, states
+
+    what = f"NAT gateway{'s' if len(nat_ids) > 1 else ''} {', '.join(nat_ids)} to be {target}"
+    progress = Progress()
+    try:
+        return poll(probe, what, module.params["wait_timeout"], progress, delay=WAIT_DELAY)
+    except WaitTimedOut as e:
+        nat_id, state = waiting[0]
+        fail_wait(module, e, progress, nat_gateway_id=nat_id, nat_gateway_state=state)
 
 
-def update_tags(client, resource_id, tag_changes, check_mode):
-    to_set, to_unset = tag_changes
-    if not to_set and not to_unset:
-        return False
-    if check_mode:
-        return True
-    if to_unset:
-        client.delete_tags(aws_retry=True, Resources=[resource_id], Tags=[{"Key": k} for k in to_unset])
-    if to_set:
-        client.create_tags(aws_retry=True, Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set))
-    return True
-
-
-def apply_tags(resource, tag_changes):
-    """The resource description with the tag changes applied (prediction)."""
-    tags = nat_plan.resource_tags(resource)
-    for key in tag_changes[1]:
-        tags.pop(key, None)
-    tags.update(tag_changes[0])
-    result = dict(resource)
-    result["Tags"] = ansible_dict_to_boto3_tag_list(tags)
-    return result
+def with_tags(resource, plan):
+    """The resource description once ``plan`` (a core TagPlan) is applied (prediction)."""
+    return dict(resource, Tags=ansible_dict_to_boto3_tag_list(plan.result))
 
 
 def ensure_eip(client, kp, check_mode):
@@ -371,7 +382,8 @@ def ensure_eip(client, kp, check_mode):
         }
     if action == nat_plan.ADOPT:
         allocation_id, public_ip = kp["adopt_address"]
-        update_tags(client, allocation_id, (kp["eip_desired_tags"], []), check_mode)
+        # The address carries no key tag: it gets every tag of its key.
+        apply_ec2_tags(client, allocation_id, plan_tags({}, kp["eip_desired_tags"]), check_mode)
         return True, {
             "AllocationId": allocation_id,
             "PublicIp": public_ip,
@@ -379,16 +391,16 @@ def ensure_eip(client, kp, check_mode):
         }
     if eip is None:
         return False, None
-    changed = update_tags(client, eip["AllocationId"], kp["eip_tags"], check_mode)
-    return changed, apply_tags(eip, kp["eip_tags"])
+    changed = apply_ec2_tags(client, eip["AllocationId"], kp["eip_tags"], check_mode)
+    return changed, with_tags(eip, kp["eip_tags"])
 
 
 def ensure_nat_present(client, kp, eip, check_mode):
     """Create the NAT gateway of a key, or update the tags of the existing one. Returns (changed, predicted NAT)."""
     if kp["nat_action"] != nat_plan.CREATE:
         nat = kp["nat"]
-        changed = update_tags(client, nat["NatGatewayId"], kp["nat_tags"], check_mode)
-        return changed, apply_tags(nat, kp["nat_tags"])
+        changed = apply_ec2_tags(client, nat["NatGatewayId"], kp["nat_tags"], check_mode)
+        return changed, with_tags(nat, kp["nat_tags"])
     address = {"AllocationId": eip.get("AllocationId"), "PublicIp": eip.get("PublicIp")}
     if check_mode:
         return True, {
@@ -432,32 +444,48 @@ def ensure_eip_released(client, kp, check_mode):
 
 def run(module, client):
     params = module.params
-    check_mode = module.check_mode
-    state = params["state"]
-    wait = params["wait"]
+    parked = params["parked"]
 
     # A VPC check mode predicts (a placeholder) has no NAT gateway yet; the keyed Elastic IPs are regional.
     nats = [] if is_pending(params["vpc_id"]) else describe_vpc_nat_gateways(client, params["vpc_id"])
     addresses = describe_keyed_addresses(client)
-    plan = nat_plan.plan_nat_gateways(
-        nats,
-        addresses,
-        params["gateways"],
-        state=state,
-        purge=params["purge"],
-        release_eips=params["release_eips"],
-        managed_tag=params["managed_tag"],
-        tags=params["tags"],
-        purge_tags=params["purge_tags"],
-        wait=wait,
-    )
+    if parked:
+        plan = nat_plan.plan_parked(nats, addresses, params["gateways"])
+    else:
+        plan = nat_plan.plan_nat_gateways(
+            nats,
+            addresses,
+            params["gateways"],
+            state=params["state"],
+            purge=params["purge"],
+            release_eips=params["release_eips"],
+            managed_tag=params["managed_tag"],
+            tags=params["tags"],
+            purge_tags=params["purge_tags"],
+            wait=params["wait"],
+        )
     for warning in plan["warnings"]:
         module.warn(warning)
     if plan["errors"]:
-        module.fail_json(msg="; ".join(plan["errors"]))
+        module.fail_json(msg="; ".join(plan["errors"]), parked=parked)
 
     key_plans = plan["keys"]
     before = {kp["name"]: nat_plan.describe_state(kp["nat"], kp["eip"]) for kp in key_plans}
+    if parked:
+        # Parked: nothing is created, changed or deleted; the gateways found are reported as they are.
+        changed_keys, deleted, released = set(), [], []
+        final = {kp["name"]: (kp["nat"], kp["eip"]) for kp in key_plans}
+    else:
+        changed_keys, deleted, released, final = converge(module, client, key_plans)
+    return report(key_plans, nats, before, changed_keys, deleted, released, final, parked)
+
+
+def converge(module, client, key_plans):
+    """Execute the plan. Returns (changed keys, deleted NAT ids, released allocation ids, final (nat, eip)
+    by key)."""
+    check_mode = module.check_mode
+    state = module.params["state"]
+    wait = module.params["wait"]
     changed_keys = set()
     deleted = []
     released = []
@@ -510,6 +538,11 @@ def run(module, client):
             elif nat and check_mode and nat.get("State") == "pending":
                 final[name] = (dict(nat, State="available"), eip)
 
+    return changed_keys, deleted, released, final
+
+
+def report(key_plans, nats, before, changed_keys, deleted, released, final, parked):
+    """The module result: the declared gateways and their Elastic IPs as they are after the run."""
     # Addresses freed by the deletion of their NAT gateway (now or earlier)
     freed = set(a for n in nats if n.get("State") in ("deleting", "deleted") for a in nat_plan.nat_allocation_ids(n))
     freed.update(a for kp in key_plans if kp["delete_ids"] for a in nat_plan.nat_allocation_ids(kp["nat"]))
@@ -559,6 +592,7 @@ def run(module, client):
         "eips": eips,
         "deleted": deleted,
         "released": released,
+        "parked": parked,
     }
 
 
@@ -577,11 +611,12 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         purge=dict(type="bool", default=False),
         release_eips=dict(type="bool", default=False),
-        managed_tag=dict(type="dict", default={"platform:managed-by": "rocketclub.platform"}),
+        managed_tag=dict(type="dict", default=dict(MANAGED_TAGS)),
         tags=dict(type="dict", default={}, aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
+        parked=dict(type="bool", default=False),
     )
 
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -183,17 +183,17 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import Propagation
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import is_key_arn
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.kms import KmsKeyResolver
+from ansible_collections.rocketclub.platform.plugins.module_utils.kms import is_key_arn
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 # terraform-provider-aws internal/service/s3: every write to a bucket created moments ago retries NoSuchBucket
 # (PutBucketEncryption also OperationAborted) for bucketPropagationTimeout (2 min).
@@ -291,7 +291,7 @@ class S3Buckets:
         ownership_rules = ((answer or {}).get("OwnershipControls") or {}).get("Rules") or []
         ownership = ownership_rules[0].get("ObjectOwnership") if ownership_rules else None
         answer = self._optional(self.client.get_bucket_tagging, ("NoSuchTagSet",), Bucket=name)
-        tags = boto3_tag_list_to_ansible_dict((answer or {}).get("TagSet") or [])
+        tags = as_dict((answer or {}).get("TagSet"))
         return {
             "versioning": versioning,
             "encryption": encryption,
@@ -334,10 +334,11 @@ class S3Buckets:
             changes.append("public_access_block")
         if current["object_ownership"] != desired["object_ownership"]:
             changes.append("object_ownership")
-        to_set, to_unset, resulting = plan_tags(current["tags"], desired["tags"], purge_tags)
-        if to_set or to_unset:
+        # PutBucketTagging replaces the whole tag set: the plan's result is written, not its delta.
+        tag_plan = plan_tags(current["tags"], desired["tags"], purge_tags)
+        if tag_plan.changed:
             changes.append("tags")
-        return changes, resulting
+        return changes, tag_plan.result
 
     # --- writes ----------------------------------------------------------------------------------------
     def _write(self, name, new, method, **params):
@@ -415,7 +416,7 @@ def desired_settings(spec, common_tags):
         "encryption": encryption,
         "public_access_block": {key: block.get(key, True) is not False for key, dummy in PAB_KEYS},
         "object_ownership": spec["object_ownership"],
-        "tags": merge_tags(common_tags, spec["tags"]),
+        "tags": desired_tags(common_tags, spec["tags"], managed=False),
     }
 
 

@@ -227,54 +227,57 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import VALUE_OWNER_TAG
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import arn_suffix_split
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import is_arn_of
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import build_secret_string
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import validate_length
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.generated_values import validate_length
+from ansible_collections.rocketclub.platform.plugins.module_utils.generated_values import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.kms import KmsKeyResolver
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import VALUE_OWNER_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import VALUE_OWNERS
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import build_secret_string
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import current_version_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
+from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import is_arn_of
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import arn_suffix_split
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 
-def describe_secret(client, name):
+def secret_state(client, name):
     """Metadata of a secret (never its value), or None when it does not exist."""
-    try:
-        secret = client.describe_secret(SecretId=name, aws_retry=True)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    secret = describe_secret(client, name)
+    if secret is None:
         return None
-    stages = secret.get("VersionIdsToStages") or {}
     return {
         "name": secret["Name"],
         "arn": secret["ARN"],
         "description": secret.get("Description", ""),
         "kms_key_id": secret.get("KmsKeyId"),
-        "tags": boto3_tag_list_to_ansible_dict(secret.get("Tags") or []),
-        "has_value": any("AWSCURRENT" in s for s in stages.values()),
+        "tags": as_dict(secret.get("Tags")),
+        "has_value": current_version_id(secret) is not None,
         "deleted": "DeletedDate" in secret,
     }
 
 
-def desired_tags(spec, common_tags):
-    return merge_tags(common_tags, spec["tags"], {VALUE_OWNER_TAG: spec["value_owner"]})
+def secret_tags(spec, common_tags):
+    """The tags of one secret: the common tags, its own, and who owns its value."""
+    return desired_tags(common_tags, spec["tags"], {VALUE_OWNER_TAG: spec["value_owner"]}, managed=False)
 
 
 def new_secret_value(module, generate):
     """Generate a secret string and register it (and the raw generated part) as no_log values."""
     secret_string, generated = build_secret_string(generate["length"], generate.get("json_key"), generate.get("fields"))
-    module.no_log_values.update([secret_string, generated])
+    protect(module, secret_string, generated)
     return secret_string
 
 
@@ -332,18 +335,12 @@ def ensure_metadata(module, client, current, description, kms_arn, kms_resolver)
     return True, new
 
 
-def ensure_tags(module, client, current, tags, purge_tags):
-    # Owned by aurora_database_urls on the URL secrets: kept whatever purge_tags says.
-    tags = dict(tags, **{k: v for k, v in current["tags"].items() if k == FINGERPRINT_TAG})
-    to_set, to_unset, resulting = plan_tags(current["tags"], tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, current
-    if not module.check_mode:
-        if to_unset:
-            client.untag_resource(SecretId=current["arn"], TagKeys=to_unset, aws_retry=True)
-        if to_set:
-            client.tag_resource(SecretId=current["arn"], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-    return True, dict(current, tags=resulting)
+def tag_calls(client, arn):
+    """``(tag, untag)``: the TagResource and UntagResource calls of one secret, for ``tags.apply_tags``."""
+    return (
+        lambda to_set: client.tag_resource(SecretId=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True),
+        lambda keys: client.untag_resource(SecretId=arn, TagKeys=keys, aws_retry=True),
+    )
 
 
 def ensure_value(module, client, current, generate):
@@ -351,7 +348,9 @@ def ensure_value(module, client, current, generate):
     if not generate or current["has_value"]:
         return False, current
     if not module.check_mode:
-        client.put_secret_value(SecretId=current["arn"], SecretString=new_secret_value(module, generate), aws_retry=True)
+        client.put_secret_value(
+            SecretId=current["arn"], SecretString=new_secret_value(module, generate), aws_retry=True
+        )
     return True, dict(current, has_value=True)
 
 
@@ -367,7 +366,7 @@ def refuse_arn_suffix_name(client, name):
     split = arn_suffix_split(name)
     if not split:
         return
-    owner = describe_secret(client, split[0])
+    owner = secret_state(client, split[0])
     if owner is not None and is_arn_of(owner["arn"], name):
         raise ArnSuffixNameError(
             f"Secret {name}: this is the name of the existing secret {owner['name']} plus the suffix "
@@ -378,8 +377,8 @@ def refuse_arn_suffix_name(client, name):
 
 def ensure_secret(module, client, spec, common_tags, purge_tags, kms_arn, kms_resolver):
     """Reconcile one secret. Returns (changed, before, after, generated)."""
-    tags = desired_tags(spec, common_tags)
-    before = describe_secret(client, spec["name"])
+    tags = secret_tags(spec, common_tags)
+    before = secret_state(client, spec["name"])
     if before is not None and before["name"] != spec["name"]:
         # SecretId also takes (partial) ARNs: never reconcile a secret under another name.
         raise ArnSuffixNameError(
@@ -396,8 +395,10 @@ def ensure_secret(module, client, spec, common_tags, purge_tags, kms_arn, kms_re
     results.append(changed)
     changed, after = ensure_metadata(module, client, after, spec["description"], kms_arn, kms_resolver)
     results.append(changed)
-    changed, after = ensure_tags(module, client, after, tags, purge_tags)
-    results.append(changed)
+    # FINGERPRINT_TAG is aurora_database_urls' on the URL secrets: kept whatever purge_tags says.
+    plan = plan_tags(after["tags"], tags, purge_tags, keep=(FINGERPRINT_TAG,))
+    results.append(apply_tags(plan, *tag_calls(client, after["arn"]), check_mode=module.check_mode))
+    after = dict(after, tags=plan.result)
     generated, after = ensure_value(module, client, after, spec["generate"])
     results.append(generated)
     return any(results), before, after, generated
@@ -441,12 +442,17 @@ def validate_specs(module, specs):
         if not generate:
             continue
         if spec["value_owner"] == "operator":
-            module.fail_json(msg=f"Secret {spec['name']}: generate is not allowed with value_owner=operator (operator values are set by a person)")
+            module.fail_json(
+                msg=f"Secret {spec['name']}: generate is not allowed with value_owner=operator "
+                "(operator values are set by a person)"
+            )
         problem = validate_length(generate["length"])
         if problem:
             module.fail_json(msg=f"Secret {spec['name']}: generate.{problem}")
         if generate.get("json_key") and generate["json_key"] in (generate.get("fields") or {}):
-            module.fail_json(msg=f"Secret {spec['name']}: generate.fields must not contain the json_key {generate['json_key']!r}")
+            module.fail_json(
+                msg=f"Secret {spec['name']}: generate.fields must not contain the json_key {generate['json_key']!r}"
+            )
 
 
 def main():
@@ -459,7 +465,7 @@ def main():
             options=dict(
                 name=dict(type="str", required=True),
                 description=dict(type="str", default=""),
-                value_owner=dict(type="str", choices=["platform", "operator"], default="platform"),
+                value_owner=dict(type="str", choices=list(VALUE_OWNERS), default="platform"),
                 generate=dict(
                     type="dict",
                     options=dict(

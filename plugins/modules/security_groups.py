@@ -274,15 +274,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import Propagation
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
 DIRECTIONS = ("ingress", "egress")
 SOURCE_OPTIONS = ("cidr_ip", "cidr_ipv6", "ip_prefix", "group_id", "group_name", "group_role")
@@ -532,11 +535,9 @@ def rule_view(key, description, names):
 # -- AWS -----------------------------------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff()
 def describe_vpc_groups(client, vpc_id):
-    paginator = client.get_paginator("describe_security_groups")
-    result = paginator.paginate(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]).build_full_result()
-    return result["SecurityGroups"]
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    return paginate(client, "describe_security_groups", "SecurityGroups", Filters=filters)
 
 
 class Runner:
@@ -686,26 +687,20 @@ def main():
                     "revoke": revoke,
                     "describe": describe,
                 }
-            wanted_tags = dict(module.params["tags"] or {})
-            wanted_tags.update(group["tags"] or {})
-            wanted_tags["Name"] = group["name"]
-            if module.params["role_tag"]:
-                wanted_tags[module.params["role_tag"]] = group["role"]
+            role_tag = {module.params["role_tag"]: group["role"]} if module.params["role_tag"] else {}
+            common = module.params["tags"]
+            wanted_tags = desired_tags(common, group["tags"], role_tag, name=group["name"], managed=False)
             entry["wanted_tags"] = wanted_tags
-            have = boto3_tag_list_to_ansible_dict(found.get("Tags") or []) if found else {}
+            have = as_dict(found.get("Tags")) if found else {}
             entry["have_tags"] = have
+            entry["tag_plan"] = plan_tags(have, wanted_tags, module.params["purge_tags"])
             if found is not None:
-                entry["tags_set"], entry["tags_unset"] = compare_aws_tags(
-                    have, wanted_tags, module.params["purge_tags"]
-                )
                 if warn and found.get("Description") != group["description"]:
                     module.warn(
                         f"Security group {group['name']} ({found['GroupId']}) has the description "
                         f"{found.get('Description')!r}, not {group['description']!r}. AWS cannot change a group's "
                         "description; delete and re-create the group to change it. It is left as it is."
                     )
-            else:
-                entry["tags_set"], entry["tags_unset"] = wanted_tags, []
             plans.append(entry)
         return plans
 
@@ -749,7 +744,7 @@ def main():
             entry["created"] = entry["group"]["name"] in created
             # The new groups carry their tags from CreateSecurityGroup already.
             if entry["created"]:
-                entry["tags_set"], entry["tags_unset"] = {}, []
+                entry["tag_plan"] = plan_tags(entry["wanted_tags"], entry["wanted_tags"])
     else:
         for entry in plans:
             entry["created"] = entry["group"]["name"] in created
@@ -764,23 +759,17 @@ def main():
             group = entry["group"]
             group_id = ids[group["name"]]
             group_changed = entry["created"]
-            if entry["tags_set"] or entry["tags_unset"]:
+            if apply_tags(
+                entry["tag_plan"],
+                tag=lambda tags, group_id=group_id: runner.write(
+                    "create_tags", [group_id], Resources=[group_id], Tags=ansible_dict_to_boto3_tag_list(tags)
+                ),
+                untag=lambda keys, group_id=group_id: runner.write(
+                    "delete_tags", [group_id], Resources=[group_id], Tags=[{"Key": k} for k in keys]
+                ),
+                check_mode=module.check_mode,
+            ):
                 group_changed = True
-                if not module.check_mode:
-                    if entry["tags_unset"]:
-                        runner.write(
-                            "delete_tags",
-                            [group_id],
-                            Resources=[group_id],
-                            Tags=[{"Key": k} for k in entry["tags_unset"]],
-                        )
-                    if entry["tags_set"]:
-                        runner.write(
-                            "create_tags",
-                            [group_id],
-                            Resources=[group_id],
-                            Tags=ansible_dict_to_boto3_tag_list(entry["tags_set"]),
-                        )
             texts = {"added": [], "removed": [], "described": []}
             for direction in DIRECTIONS:
                 rules = entry["rules"][direction]
@@ -808,10 +797,7 @@ def main():
                     permissions = [to_permission(k, rules["desired"][k]) for k in rules["add"]]
                     authorize(runner, suffix, group_id, permissions)
             changed |= group_changed
-            final_tags = dict(entry["have_tags"]) if entry["found"] is not None else {}
-            final_tags.update(entry["tags_set"] if not entry["created"] else entry["wanted_tags"])
-            for key in entry["tags_unset"]:
-                final_tags.pop(key, None)
+            final_tags = dict(entry["tag_plan"].result)
             description = entry["found"]["Description"] if entry["found"] is not None else group["description"]
             final = {
                 direction: sorted(

@@ -202,29 +202,30 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import KmsKeyResolver
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import chunks
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import generate_value
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import plan_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import validate_length
-from ansible_collections.rocketclub.platform.plugins.module_utils.managed_secrets import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.generated_values import generate_value
+from ansible_collections.rocketclub.platform.plugins.module_utils.generated_values import validate_length
+from ansible_collections.rocketclub.platform.plugins.module_utils.generated_values import value_marker
+from ansible_collections.rocketclub.platform.plugins.module_utils.kms import KmsKeyResolver
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import apply_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 SECURE = "SecureString"
 GET_BATCH = 10  # GetParameters limit
 DESCRIBE_BATCH = 50  # ParameterStringFilter Values limit
 
 
-@AWSRetry.jittered_backoff()
 def _describe_parameters(client, names):
-    paginator = client.get_paginator("describe_parameters")
     filters = [{"Key": "Name", "Option": "Equals", "Values": names}]
-    return paginator.paginate(ParameterFilters=filters).build_full_result()["Parameters"]
+    return paginate(client, "describe_parameters", "Parameters", ParameterFilters=filters)
 
 
 def describe_parameters(client, specs):
@@ -245,7 +246,11 @@ def describe_parameters(client, specs):
                 "tier": p.get("Tier", "Standard"),
                 "kms_key_id": p.get("KeyId"),
             }
-    wanted = [s["name"] for s in specs if s["type"] != SECURE and s["name"] in current and current[s["name"]]["type"] != SECURE]
+    wanted = [
+        s["name"]
+        for s in specs
+        if s["type"] != SECURE and s["name"] in current and current[s["name"]]["type"] != SECURE
+    ]
     for batch in chunks(wanted, GET_BATCH):
         for p in client.get_parameters(Names=batch, WithDecryption=False, aws_retry=True)["Parameters"]:
             if p["Type"] != SECURE:
@@ -253,7 +258,7 @@ def describe_parameters(client, specs):
                 current[p["Name"]]["version"] = p["Version"]
     for name, state in current.items():
         tags = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name, aws_retry=True)["TagList"]
-        state["tags"] = boto3_tag_list_to_ansible_dict(tags)
+        state["tags"] = as_dict(tags)
     return current
 
 
@@ -276,15 +281,24 @@ def plan_put(module, spec, current, kms_arn, kms_resolver):
         if current["type"] != SECURE:
             return True, "generate"
         if meta_differs:
-            module.warn(f"Parameter {name}: description/tier of a generated SecureString cannot be changed without re-putting its value; left unchanged")
+            module.warn(
+                f"Parameter {name}: description/tier of a generated SecureString cannot be changed without "
+                "re-putting its value; left unchanged"
+            )
         if kms_arn and not kms_resolver.same_key(current["kms_key_id"], kms_arn):
-            module.warn(f"Parameter {name}: encrypted with KMS key {current['kms_key_id']}, not {kms_arn}; re-encrypting would need its value, left unchanged")
+            module.warn(
+                f"Parameter {name}: encrypted with KMS key {current['kms_key_id']}, not {kms_arn}; "
+                "re-encrypting would need its value, left unchanged"
+            )
         return False, None
 
     type_differs = spec["type"] != current["type"]
     if current["type"] == SECURE and not spec["overwrite"]:
         if type_differs or meta_differs:
-            module.warn(f"Parameter {name}: is a SecureString and overwrite=false; its value cannot be put back as {spec['type']}, left unchanged")
+            module.warn(
+                f"Parameter {name}: is a SecureString and overwrite=false; its value cannot be put back as "
+                f"{spec['type']}, left unchanged"
+            )
         return False, None
     if spec["overwrite"] and (type_differs or current.get("value") != spec["value"]):
         return True, "desired"
@@ -321,7 +335,7 @@ def put_parameter(module, client, spec, current, value_source, tags, kms_arn):
     params = {"Name": spec["name"], "Type": spec["type"], "Description": spec["description"], "Tier": tier}
     if spec["type"] == SECURE:
         value = generate_value(spec["generate"]["length"])
-        module.no_log_values.add(value)
+        protect(module, value)
         params["Value"] = value
         if kms_arn:
             params["KeyId"] = kms_arn
@@ -339,26 +353,27 @@ def put_parameter(module, client, spec, current, value_source, tags, kms_arn):
     return True, new
 
 
-def ensure_tags(module, client, state, tags, purge_tags):
-    to_set, to_unset, resulting = plan_tags(state["tags"], tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, state
-    if not module.check_mode:
-        if to_unset:
-            client.remove_tags_from_resource(ResourceType="Parameter", ResourceId=state["name"], TagKeys=to_unset, aws_retry=True)
-        if to_set:
-            client.add_tags_to_resource(ResourceType="Parameter", ResourceId=state["name"], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
-    return True, dict(state, tags=resulting)
+def tag_calls(client, name):
+    """``(tag, untag)``: the AddTagsToResource and RemoveTagsFromResource calls of one parameter."""
+    resource = {"ResourceType": "Parameter", "ResourceId": name}
+    return (
+        lambda to_set: client.add_tags_to_resource(
+            Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True, **resource
+        ),
+        lambda keys: client.remove_tags_from_resource(TagKeys=keys, aws_retry=True, **resource),
+    )
 
 
 def ensure_parameter(module, client, spec, current, common_tags, purge_tags, kms_arn, kms_resolver):
     """Reconcile one parameter. Returns (changed, after, generated)."""
-    tags = merge_tags(common_tags, spec["tags"])
+    tags = desired_tags(common_tags, spec["tags"], managed=False)
     put, value_source = plan_put(module, spec, current, kms_arn, kms_resolver)
     state = current
     if put:
         state = put_parameter(module, client, spec, current, value_source, tags, kms_arn)[1]
-    tags_changed, state = ensure_tags(module, client, state, tags, purge_tags)
+    plan = plan_tags(state["tags"], tags, purge_tags)
+    tags_changed = apply_tags(plan, *tag_calls(client, state["name"]), check_mode=module.check_mode)
+    state = dict(state, tags=plan.result)
     return put or tags_changed, state, value_source == "generate"
 
 

@@ -119,6 +119,8 @@ options:
   wait_timeout:
     description:
       - How many seconds to wait when O(wait=true).
+      - On timeout the module fails with C(wait_timed_out=true), C(status) (the endpoints still waited for,
+        with their state) and C(status_history); running it again continues safely.
     type: int
     default: 320
 notes:
@@ -253,7 +255,6 @@ deleted:
   sample: ["vpce-0fedcba9876543210"]
 """
 
-import time
 import uuid
 
 try:
@@ -263,26 +264,32 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import DEAD_ENDPOINT_STATES
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import desired_endpoint
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import diff_view
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import endpoint_key
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import expand_service_name
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_tags import apply_ec2_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import index_live_endpoints
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import merge_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import normalize_endpoint
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import plan_create
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import plan_modify
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import plan_tags
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import validate_endpoint_specs
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAGS
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import DEAD_ENDPOINT_STATES
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import desired_endpoint
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import diff_view
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import endpoint_key
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import expand_service_name
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import index_live_endpoints
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import normalize_endpoint
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import plan_create
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import plan_modify
+from ansible_collections.rocketclub.platform.plugins.module_utils.vpc_endpoints import validate_endpoint_specs
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import fail_wait
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 RESULT_KEYS = (
     "service_name",
@@ -298,14 +305,9 @@ RESULT_KEYS = (
 WAIT_DELAY = 5
 
 
-@AWSRetry.jittered_backoff()
-def describe_vpc_endpoints(client, **params):
-    paginator = client.get_paginator("describe_vpc_endpoints")
-    return paginator.paginate(**params).build_full_result()["VpcEndpoints"]
-
-
 def describe_vpc_endpoints_in_vpc(client, vpc_id):
-    return describe_vpc_endpoints(client, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    return paginate(client, "describe_vpc_endpoints", "VpcEndpoints", Filters=filters)
 
 
 def ensure_endpoint_created(client, vpc_id, desired, check_mode, service=None):
@@ -333,26 +335,13 @@ def ensure_endpoint_attributes(client, current, desired, check_mode):
     return True, predicted
 
 
-def ensure_endpoint_tags(client, current, desired_tags, purge_tags, check_mode):
-    to_set, to_unset, predicted_tags = plan_tags(current["tags"], desired_tags, purge_tags)
-    if not to_set and not to_unset:
-        return False, current
-    predicted = dict(current, tags=predicted_tags)
-    if not check_mode:
-        resource = [current["vpc_endpoint_id"]]
-        if to_unset:
-            client.delete_tags(aws_retry=True, Resources=resource, Tags=[{"Key": k} for k in to_unset])
-        if to_set:
-            client.create_tags(aws_retry=True, Resources=resource, Tags=ansible_dict_to_boto3_tag_list(to_set))
-    return True, predicted
-
-
 def ensure_endpoint(client, vpc_id, current, desired, purge_tags, check_mode, service=None):
     if current is None:
         return ensure_endpoint_created(client, vpc_id, desired, check_mode, service)
     attrs_changed, predicted = ensure_endpoint_attributes(client, current, desired, check_mode)
-    tags_changed, predicted = ensure_endpoint_tags(client, predicted, desired["tags"], purge_tags, check_mode)
-    return attrs_changed or tags_changed, predicted
+    plan = plan_tags(predicted["tags"], desired["tags"], purge_tags)
+    tags_changed = apply_ec2_tags(client, current["vpc_endpoint_id"], plan, check_mode)
+    return attrs_changed or tags_changed, dict(predicted, tags=plan.result)
 
 
 def ensure_endpoints_absent(module, client, endpoint_ids, check_mode):
@@ -376,23 +365,23 @@ def wait_for_available(module, client, vpc_id, endpoint_ids, timeout):
     Polls the whole VPC (not ``VpcEndpointIds``) so an endpoint that is not visible yet because of
     eventual consistency does not raise ``InvalidVpcEndpointId.NotFound``. Returns the last listing.
     """
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def probe():
         endpoints = describe_vpc_endpoints_in_vpc(client, vpc_id)
         states = {e["VpcEndpointId"]: e.get("State", "").lower() for e in endpoints}
         broken = {i: states[i] for i in endpoint_ids if states.get(i) in DEAD_ENDPOINT_STATES}
         if broken:
             module.fail_json(msg=f"VPC endpoints entered a terminal state while waiting for 'available': {broken}")
         pending = sorted(i for i in set(endpoint_ids) if states.get(i) != "available")
-        if not pending:
-            return endpoints
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            module.fail_json(
-                msg=f"Timed out after {timeout}s waiting for VPC endpoints to become available: "
-                + ", ".join(f"{i} ({states.get(i, 'not visible yet')})" for i in pending)
-            )
-        time.sleep(min(WAIT_DELAY, remaining))
+        status = ", ".join(f"{i} ({states.get(i, 'not visible yet')})" for i in pending) or "available"
+        return not pending, status, endpoints
+
+    what = f"VPC endpoints {', '.join(sorted(set(endpoint_ids)))} to become available"
+    progress = Progress()
+    try:
+        return poll(probe, what, timeout, progress, delay=WAIT_DELAY)
+    except WaitTimedOut as e:
+        fail_wait(module, e, progress)
 
 
 def validate_input(module, region):
@@ -445,7 +434,7 @@ def main():
         ),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
-        managed_tag=dict(type="dict", default={"platform:managed-by": "rocketclub.platform"}),
+        managed_tag=dict(type="dict", default=dict(MANAGED_TAGS)),
         purge_endpoints=dict(type="bool", default=False),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=320),
@@ -460,14 +449,16 @@ def main():
         module,
         vpc_id=vpc_id,
         endpoints=[
-            i for spec, _name in expanded for k in ("route_table_ids", "subnet_ids", "security_group_ids")
+            i
+            for spec, _name in expanded
+            for k in ("route_table_ids", "subnet_ids", "security_group_ids")
             for i in spec.get(k) or []
         ],
     )
 
     declared = []
     for spec, service_name in expanded:
-        tags = merge_tags(module.params["tags"], spec["tags"], managed_tag)
+        tags = desired_tags(module.params["tags"], spec["tags"], managed_tag, managed=False)
         declared.append((spec, desired_endpoint(spec, service_name, tags)))
     declared_keys = {endpoint_key(d["service_name"], d["type"]) for _spec, d in declared}
 
@@ -493,7 +484,7 @@ def main():
                 for key, matches in live.items()
                 if key not in declared_keys
                 for e in matches
-                if has_managed_tag(e["tags"], managed_tag)
+                if carries(e["tags"], managed_tag)
             )
 
         results = []

@@ -236,15 +236,19 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_tags import apply_ec2_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAGS
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 # A resource created moments ago (the route table, the gateway, the NAT gateway, the subnet) can be
 # invisible to the next call for a while: terraform-provider-aws retries these codes (ec2/vpc_route.go,
@@ -260,30 +264,17 @@ IGW = "igw"
 TARGETS = (("gateway_id", "GatewayId"), ("nat_gateway_id", "NatGatewayId"))
 
 
-@AWSRetry.jittered_backoff()
 def describe_route_tables(client, vpc_id):
-    paginator = client.get_paginator("describe_route_tables")
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    return paginator.paginate(Filters=filters).build_full_result()["RouteTables"]
+    return paginate(client, "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
 
 
-@AWSRetry.jittered_backoff()
 def describe_internet_gateways(client, vpc_id):
-    paginator = client.get_paginator("describe_internet_gateways")
     filters = [{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
-    return paginator.paginate(Filters=filters).build_full_result()["InternetGateways"]
+    return paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters)
 
 
 def tags_of(resource):
-    return boto3_tag_list_to_ansible_dict((resource or {}).get("Tags") or [])
-
-
-def merged_tags(common, own, managed_tag, name):
-    tags = dict(common or {})
-    tags.update(own or {})
-    tags.update(managed_tag or {})
-    tags["Name"] = name
-    return {str(k): str(v) for k, v in tags.items()}
+    return as_dict((resource or {}).get("Tags"))
 
 
 def route_dest(route):
@@ -336,7 +327,7 @@ def validate(module):
         owners = [t["name"] for t in tables if key in t["subnets"]]
         errors.append(f"subnet {key} is declared in more than one route table ({', '.join(owners)})")
     for t_index, table in enumerate(tables):
-        for key, indexes in find_duplicates([r["dest"] for r in table["routes"] or []]).items():
+        for key, _indexes in find_duplicates([r["dest"] for r in table["routes"] or []]).items():
             errors.append(f"route_tables[{t_index}] ({table['name']}): route to {key} is declared more than once")
         for r_index, route in enumerate(table["routes"] or []):
             targets = [k for k, _boto in TARGETS if route.get(k)]
@@ -392,7 +383,7 @@ class Reconciler:
                     msg=f"A route refers to igw, but no internet gateway is attached to {self.vpc_id}"
                 )
             return current["InternetGatewayId"], None, None, None
-        tags = merged_tags(self.params["tags"], spec["tags"], self.params["managed_tag"], spec["name"])
+        tags = self.wanted_tags(spec)
         if current is None:
             result = {"gateway_id": pending_id("internet-gateway", spec["name"]), "tags": tags, "changed": True}
             if not self.check_mode:
@@ -411,20 +402,14 @@ class Reconciler:
         after = {"gateway_id": gateway_id, "tags": new_tags}
         return gateway_id, {"gateway_id": gateway_id, "tags": new_tags, "changed": changed}, before, after
 
+    def wanted_tags(self, spec):
+        """Tags of a declared gateway or table: its own over the common ones, then managed_tag and Name."""
+        params = self.params
+        return desired_tags(params["tags"], spec["tags"], params["managed_tag"], name=spec["name"], managed=False)
+
     def retag(self, resource_id, current, wanted):
-        to_set, to_unset = compare_aws_tags(current, wanted, self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return dict(current), False
-        if not self.check_mode:
-            if to_unset:
-                self.client.delete_tags(aws_retry=True, Resources=[resource_id], Tags=[{"Key": k} for k in to_unset])
-            if to_set:
-                self.client.create_tags(
-                    aws_retry=True, Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set)
-                )
-        tags = {k: v for k, v in current.items() if k not in to_unset}
-        tags.update(to_set)
-        return tags, True
+        plan = plan_tags(current, wanted, self.params["purge_tags"])
+        return dict(plan.result), apply_ec2_tags(self.client, resource_id, plan, self.check_mode)
 
     # --- route tables -----------------------------------------------------------------------------
 
@@ -561,7 +546,7 @@ class Reconciler:
             before["internet_gateway"], after["internet_gateway"] = igw_before, igw_after
         for spec in self.params["route_tables"]:
             current = current_by_name.get(spec["name"])
-            tags = merged_tags(self.params["tags"], spec["tags"], self.params["managed_tag"], spec["name"])
+            tags = self.wanted_tags(spec)
             table_id, new_tags, changed = self.ensure_table(spec, current, tags)
             routes, routes_changed = self.ensure_routes(table_id, spec, current, igw_id)
             subnets, subnets_changed = self.ensure_associations(table_id, spec, current, associations, claimed)
@@ -581,10 +566,9 @@ class Reconciler:
         deleted = []
         if self.params["purge_route_tables"]:
             declared = {t["name"] for t in self.params["route_tables"]}
-            managed = self.params["managed_tag"]
             for table in sorted(live, key=lambda t: t["RouteTableId"]):
                 tags = tags_of(table)
-                if tags.get("Name") in declared or not all(tags.get(k) == str(v) for k, v in managed.items()):
+                if tags.get("Name") in declared or not carries(tags, self.params["managed_tag"]):
                     continue
                 if any(a.get("Main") for a in table.get("Associations") or []):
                     continue
@@ -638,7 +622,7 @@ def main():
         purge_routes=dict(type="bool", default=True),
         purge_subnets=dict(type="bool", default=True),
         purge_route_tables=dict(type="bool", default=False),
-        managed_tag=dict(type="dict", default={"platform:managed-by": "rocketclub.platform"}),
+        managed_tag=dict(type="dict", default=dict(MANAGED_TAGS)),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

@@ -189,31 +189,31 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_helpers import has_managed_tag
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.ec2_tags import apply_ec2_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAGS
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 # A subnet is visible to Describe/Modify calls a moment after CreateSubnet returns (eventual consistency).
 NOT_FOUND_CODES = ["InvalidSubnetID.NotFound"]
 
 
-@AWSRetry.jittered_backoff()
 def describe_subnets(client, vpc_id):
-    paginator = client.get_paginator("describe_subnets")
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    return paginator.paginate(Filters=filters).build_full_result()["Subnets"]
+    return paginate(client, "describe_subnets", "Subnets", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
 
 
 def subnet_view(subnet):
     """The module's representation of a boto3 Subnet."""
-    tags = boto3_tag_list_to_ansible_dict(subnet.get("Tags") or [])
+    tags = as_dict(subnet.get("Tags"))
     return {
         "name": tags.get("Name"),
         "id": subnet.get("SubnetId"),
@@ -223,14 +223,6 @@ def subnet_view(subnet):
         "state": subnet.get("State"),
         "tags": tags,
     }
-
-
-def desired_tags(spec, common, managed_tag):
-    tags = dict(common or {})
-    tags.update(spec.get("tags") or {})
-    tags.update(managed_tag or {})
-    tags["Name"] = spec["name"]
-    return {str(k): str(v) for k, v in tags.items()}
 
 
 def validate(module):
@@ -255,9 +247,9 @@ def plan(live, params):
     entries = []
     for index, spec in enumerate(params["subnets"]):
         current = by_cidr.get(spec["cidr"])
-        tags = desired_tags(spec, params["tags"], params["managed_tag"])
+        tags = desired_tags(params["tags"], spec.get("tags"), params["managed_tag"], name=spec["name"], managed=False)
         if current is None:
-            entries.append({"spec": spec, "current": None, "tags": tags, "tag_changes": (tags, []), "map": True})
+            entries.append({"spec": spec, "current": None, "tags": tags, "tag_plan": plan_tags({}, tags), "map": True})
             continue
         if current["az"] != spec["az"]:
             errors.append(
@@ -266,13 +258,12 @@ def plan(live, params):
                 "declare another CIDR)"
             )
             continue
-        to_set, to_unset = compare_aws_tags(current["tags"], tags, params["purge_tags"])
         entries.append(
             {
                 "spec": spec,
                 "current": current,
                 "tags": tags,
-                "tag_changes": (to_set, sorted(to_unset)),
+                "tag_plan": plan_tags(current["tags"], tags, params["purge_tags"]),
                 "map": current["map_public"] != spec["map_public"],
             }
         )
@@ -280,11 +271,7 @@ def plan(live, params):
     to_delete = []
     if params["purge_subnets"]:
         to_delete = sorted(
-            (
-                v
-                for v in by_cidr.values()
-                if v["cidr"] not in declared and has_managed_tag(v["tags"], params["managed_tag"])
-            ),
+            (v for v in by_cidr.values() if v["cidr"] not in declared and carries(v["tags"], params["managed_tag"])),
             key=lambda v: v["cidr"],
         )
     return entries, to_delete, errors
@@ -334,20 +321,11 @@ def apply_entry(client, module, vpc_id, entry):
             client.modify_subnet_attribute(
                 aws_retry=True, SubnetId=current["id"], MapPublicIpOnLaunch={"Value": spec["map_public"]}
             )
-    to_set, to_unset = entry["tag_changes"]
-    if to_set or to_unset:
+    plan = entry["tag_plan"]
+    if apply_ec2_tags(client, current["id"], plan, check_mode):
         changed = True
-        tags = {k: v for k, v in current["tags"].items() if k not in to_unset}
-        tags.update(to_set)
-        view["tags"] = tags
-        view["name"] = tags.get("Name")
-        if not check_mode:
-            if to_unset:
-                client.delete_tags(aws_retry=True, Resources=[current["id"]], Tags=[{"Key": k} for k in to_unset])
-            if to_set:
-                client.create_tags(
-                    aws_retry=True, Resources=[current["id"]], Tags=ansible_dict_to_boto3_tag_list(to_set)
-                )
+        view["tags"] = dict(plan.result)
+        view["name"] = plan.result.get("Name")
     return changed, view
 
 
@@ -424,7 +402,7 @@ def main():
         ),
         tags=dict(type="dict", default={}, aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
-        managed_tag=dict(type="dict", default={"platform:managed-by": "rocketclub.platform"}),
+        managed_tag=dict(type="dict", default=dict(MANAGED_TAGS)),
         purge_subnets=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),

@@ -12,7 +12,8 @@ task's budget) until a call finishes. Each slice that times out prints one line,
 The module's side of the contract: running it again continues the change (it is resumable); a wait
 that times out fails with ``wait_timed_out: true`` and ``status`` (the last status seen); a result may
 say ``target_reached: true`` when nothing is left to wait for; ``status_history`` entries are
-``{elapsed, status}`` with ``elapsed`` counted from the start of that call.
+``{elapsed, status}`` with ``elapsed`` counted from the start of that call. A module keeps its side with
+``plugins/module_utils/waiting.py`` (``Progress``, ``poll``, ``fail_wait``).
 """
 
 from __future__ import annotations
@@ -126,7 +127,9 @@ class SlicedWaitAction(ActionBase):
         return (self._task.resolved_action or self._task.action).rsplit(".", 1)[-1]
 
     def call(self, args, task_vars):
-        return self._execute_module(module_name=self._task.resolved_action or self._task.action, module_args=args, task_vars=task_vars)
+        return self._execute_module(
+            module_name=self._task.resolved_action or self._task.action, module_args=args, task_vars=task_vars
+        )
 
     def run_sliced(self, task_vars):
         args = dict(self._task.args)

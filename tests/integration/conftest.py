@@ -101,7 +101,7 @@ class PlaybookRun:
         names, task = [], None
         for line in self.output.splitlines():
             if line.startswith("TASK ["):
-                task = line[len("TASK ["):line.rfind("]")]
+                task = line[len("TASK [") : line.rfind("]")]
             elif line.startswith("changed:") and task not in names:
                 names.append(task)
         return names
@@ -115,12 +115,45 @@ class PlaybookRun:
         assert self.writes == [], f"write calls: {self.writes}\n{self.tail()}"
 
 
+def ansible_playbook(playbook, *args, env, inventory="inventories/local", overrides=None):
+    """Run ansible-playbook from the checkout with ``env`` plus the checkout's ansible.cfg and no colours,
+    then ``overrides`` (None removes a variable); return ``(rc, output)``, stdout then stderr."""
+    env = dict(env)
+    env.update(
+        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+    )
+    for name, value in (overrides or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory]
+    proc = subprocess.run(
+        command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def judged(rc, output, calls):
+    """The PlaybookRun of one process. A run that says it succeeded always ends with a recap; without one
+    the output cannot be trusted."""
+    run = PlaybookRun(rc, output, parse_recap(output), calls)
+    assert run.rc != 0 or run.recap is not None, f"rc 0 but no PLAY RECAP in the output:\n{run.tail()}"
+    return run
+
+
 class Platform:
     """A private local cloud plus the means to run playbooks and read its AWS state."""
 
-    def __init__(self, cloud, env):
+    def __init__(self, cloud, env, outputs_dir):
         self.cloud = cloud
         self.env = env
+        # site.yml writes its outputs file here (platform_outputs_dir), not into the checkout's inventory,
+        # where the runs of other pytest-xdist workers would overwrite it.
+        self.outputs_dir = outputs_dir
 
     def client(self, service, region=REGION):
         """A boto3 client of the local cloud."""
@@ -137,32 +170,18 @@ class Platform:
         self.cloud.reset()
         self.cloud.seed_operator_secrets()
 
+    def outputs_file(self, environment="local"):
+        """The outputs file site.yml writes for ``environment``."""
+        return os.path.join(self.outputs_dir, f"{environment}.json")
+
     def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None):
         """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls
         of this run alone (the request log is cleared first). ``env_overrides`` sets environment variables
         (None removes one)."""
         self.cloud.clear_requests()
-        env = dict(self.env)
-        env.update(
-            ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-            ANSIBLE_FORCE_COLOR="0",
-            ANSIBLE_NOCOLOR="1",
-            PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
-        )
-        for name, value in (env_overrides or {}).items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory]
-        proc = subprocess.run(
-            command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-        output = proc.stdout + proc.stderr
-        run = PlaybookRun(proc.returncode, output, parse_recap(output), self.cloud.requests())
-        # A run that says it succeeded always ends with a recap; without one the output cannot be trusted.
-        assert run.rc != 0 or run.recap is not None, f"rc 0 but no PLAY RECAP in the output:\n{run.tail()}"
-        return run
+        args = ("-e", f"platform_outputs_dir={self.outputs_dir}") + args
+        rc, output = ansible_playbook(playbook, *args, env=self.env, inventory=inventory, overrides=env_overrides)
+        return judged(rc, output, self.cloud.requests())
 
 
 # Test files by their number of playbook runs, longest first: under `pytest -n 2 --dist loadfile` a worker
@@ -207,10 +226,12 @@ def platform(tmp_path_factory):
             except RuntimeError:
                 if attempt == START_ATTEMPTS:
                     raise
-        yield Platform(cloud, env)
+        yield Platform(cloud, env, str(tmp_path_factory.mktemp("outputs")))
 
 
 @pytest.fixture(scope="session")
 def harness():
     """The harness itself, for its own tests (test_harness.py): a conftest is not importable by name."""
-    return SimpleNamespace(parse_recap=parse_recap, PlaybookRun=PlaybookRun)
+    return SimpleNamespace(
+        parse_recap=parse_recap, PlaybookRun=PlaybookRun, ansible_playbook=ansible_playbook, judged=judged
+    )

@@ -22,10 +22,17 @@ NEW_IPV6 = ["2400:cb00::/32"]
 def alb_ingress(platform):
     """{(port, source)} of the ALB group's ingress rules."""
     ec2 = platform.client("ec2")
-    group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{PREFIX}-alb"]}])["SecurityGroups"][0]
-    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group["GroupId"]]}])["SecurityGroupRules"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{PREFIX}-alb"]}])[
+        "SecurityGroups"
+    ][0]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group["GroupId"]]}])[
+        "SecurityGroupRules"
+    ]
     return {
-        (r["FromPort"], r.get("CidrIpv4") or r.get("CidrIpv6") or r.get("PrefixListId") or r["ReferencedGroupInfo"]["GroupId"])
+        (
+            r["FromPort"],
+            r.get("CidrIpv4") or r.get("CidrIpv6") or r.get("PrefixListId") or r["ReferencedGroupInfo"]["GroupId"],
+        )
         for r in rules
         if not r["IsEgress"]
     }

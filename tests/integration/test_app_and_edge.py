@@ -23,7 +23,7 @@ CLUSTER = PREFIX
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 APPS = {"backstage": ("portal.rocketclub.local", 7007), "prefect": ("pipelines.rocketclub.local", 4200)}
-# Seed 001's env var -> secret wiring of the two services.
+# The env var -> secret wiring of the two services (docs/platform.md, "Secrets").
 SERVICE_SECRETS = {
     "backstage": {
         "BACKSTAGE_DATABASE_URL": "local/backstage/database-url",
@@ -75,6 +75,7 @@ def cluster(platform):
 
 # --- Aurora ------------------------------------------------------------------------------------------
 
+
 def test_tier_subnets_are_tagged(network):
     assert len(network["private_app"]) == 2 and len(network["private_data"]) == 2
 
@@ -94,16 +95,26 @@ def test_cluster_encrypted_private_in_the_data_subnets(platform, network):
     assert all(i["PubliclyAccessible"] is False and i["DBInstanceClass"] == "db.serverless" for i in instances)
 
 
-@pytest.mark.parametrize("app, scheme, query", [("backstage", "postgresql", "sslmode=require"), ("prefect", "postgresql+asyncpg", "ssl=require")])
+@pytest.mark.parametrize(
+    "app, scheme, query",
+    [("backstage", "postgresql", "sslmode=require"), ("prefect", "postgresql+asyncpg", "ssl=require")],
+)
 def test_database_urls_point_at_the_cluster_with_the_app_credentials(platform, converged, app, scheme, query):
     url = urlsplit(secret(platform, f"local/{app}/database-url"))
     credentials = json.loads(secret(platform, f"local/{app}/db"))
     db = cluster(platform)
-    assert (url.scheme, url.hostname, url.port, url.path, url.query) == (scheme, db["Endpoint"], db["Port"], f"/{app}", query)
+    assert (url.scheme, url.hostname, url.port, url.path, url.query) == (
+        scheme,
+        db["Endpoint"],
+        db["Port"],
+        f"/{app}",
+        query,
+    )
     assert (unquote(url.username), unquote(url.password)) == (credentials["username"], credentials["password"])
 
 
 # --- data buckets ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_bucket_private_encrypted_versioned_and_published(platform, converged, layer):
@@ -111,13 +122,19 @@ def test_bucket_private_encrypted_versioned_and_published(platform, converged, l
     name = platform.client("ssm").get_parameter(Name=f"/local/blog-data/buckets/{layer}")["Parameter"]["Value"]
     assert name == f"{PREFIX}-blog-data-{layer}"
     rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
-    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_arn(platform)}
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": kms_key_arn(platform),
+    }
     block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-    assert block == dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
+    assert block == dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
     assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
 
 
 # --- IAM ---------------------------------------------------------------------------------------------
+
 
 def role_policy(platform, role):
     iam = platform.client("iam")
@@ -162,7 +179,9 @@ def test_ork_processor_role(platform, converged):
     policy = statements(role_policy(platform, "ork-processor"))
     assert policy["ReadObjects"]["Resource"] == [f"arn:aws:s3:::{PREFIX}-blog-data-design-files/*"]
     assert "WriteObjects" not in policy
-    assert sorted(policy["ReadSecrets"]["Resource"]) == secret_resources(["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"])
+    assert sorted(policy["ReadSecrets"]["Resource"]) == secret_resources(
+        ["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"]
+    )
     trust = platform.client("iam").get_role(RoleName=f"{PREFIX}-ork-processor")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
 
@@ -172,12 +191,13 @@ def test_no_wildcard_resource_except_the_ecr_token(platform, converged):
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(PREFIX)]
     assert len(roles) == 7, roles  # 2 x (execution + task), deployer and bootstrap execution, .ork processor
     for role in roles:
-        for statement in role_policy(platform, role[len(PREFIX) + 1:])["Statement"]:
+        for statement in role_policy(platform, role[len(PREFIX) + 1 :])["Statement"]:
             if "*" in statement["Resource"]:
                 assert statement["Action"] == ["ecr:GetAuthorizationToken"], (role, statement)
 
 
 # --- ECS ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def services(platform, converged):
@@ -196,15 +216,22 @@ def test_service_runs_its_task_definition_with_value_from_secrets_only(platform,
     assert service["launchType"] == "FARGATE" and service["status"] == "ACTIVE"
     vpc_config = service["networkConfiguration"]["awsvpcConfiguration"]
     assert sorted(vpc_config["subnets"]) == network["private_app"]
-    assert vpc_config["securityGroups"] == [network["sg"][f"{PREFIX}-ecs"]] and vpc_config["assignPublicIp"] == "DISABLED"
+    assert (
+        vpc_config["securityGroups"] == [network["sg"][f"{PREFIX}-ecs"]] and vpc_config["assignPublicIp"] == "DISABLED"
+    )
     breaker = service["deploymentConfiguration"]["deploymentCircuitBreaker"]
     assert breaker == {"enable": True, "rollback": True}
 
     definition = task_definition(platform, service["taskDefinition"])
     assert definition["requiresCompatibilities"] == ["FARGATE"] and definition["networkMode"] == "awsvpc"
     (container,) = definition["containerDefinitions"]
-    arns = {name: platform.client("secretsmanager").describe_secret(SecretId=name)["ARN"] for name in SERVICE_SECRETS[app].values()}
-    assert {s["name"]: s["valueFrom"] for s in container["secrets"]} == {env: arns[name] for env, name in SERVICE_SECRETS[app].items()}
+    arns = {
+        name: platform.client("secretsmanager").describe_secret(SecretId=name)["ARN"]
+        for name in SERVICE_SECRETS[app].values()
+    }
+    assert {s["name"]: s["valueFrom"] for s in container["secrets"]} == {
+        env: arns[name] for env, name in SERVICE_SECRETS[app].items()
+    }
     plain = {e["name"]: e["value"] for e in container.get("environment", [])}
     assert not set(plain) & set(SERVICE_SECRETS[app])
     values = {secret(platform, name) for name in SERVICE_SECRETS[app].values() if "database-url" in name}
@@ -247,7 +274,10 @@ def test_autoscaling_targets_and_cpu_policies(platform, converged):
 
 def test_one_off_task_definitions_and_deployer_parameters(platform, converged, network):
     ssm = platform.client("ssm")
-    params = {p["Name"].rsplit("/", 1)[1]: p["Value"] for p in ssm.get_parameters_by_path(Path="/local/prefect/deployer/")["Parameters"]}
+    params = {
+        p["Name"].rsplit("/", 1)[1]: p["Value"]
+        for p in ssm.get_parameters_by_path(Path="/local/prefect/deployer/")["Parameters"]
+    }
     ecs = platform.client("ecs")
     assert params["cluster_arn"] == ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]["clusterArn"]
     deployer = task_definition(platform, params["task_definition_arn"])
@@ -256,11 +286,16 @@ def test_one_off_task_definitions_and_deployer_parameters(platform, converged, n
     assert sorted(params["subnet_ids"].split(",")) == network["private_app"]
     assert params["security_group_id"] == network["sg"][f"{PREFIX}-ecs"]
     bootstrap = task_definition(platform, f"{CLUSTER}-db-bootstrap")["containerDefinitions"][0]
-    assert {s["name"] for s in bootstrap["secrets"]} == {"DB_ADMIN_SECRET_JSON", "BACKSTAGE_DB_SECRET_JSON", "PREFECT_DB_SECRET_JSON"}
+    assert {s["name"] for s in bootstrap["secrets"]} == {
+        "DB_ADMIN_SECRET_JSON",
+        "BACKSTAGE_DB_SECRET_JSON",
+        "PREFECT_DB_SECRET_JSON",
+    }
     assert {e["name"]: e["value"] for e in bootstrap["environment"]}["DB_HOST"] == cluster(platform)["Endpoint"]
 
 
 # --- CloudFront and Cloudflare (issue 5) ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def distributions(platform, converged):
@@ -275,8 +310,10 @@ def distributions(platform, converged):
 def test_one_distribution_per_host_in_front_of_the_alb(platform, distributions):
     assert sorted(distributions) == sorted(host for host, _port in APPS.values())
     alb = platform.client("elbv2").describe_load_balancers(Names=[PREFIX])["LoadBalancers"][0]
-    origin_secret = platform.client("ssm").get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)["Parameter"]["Value"]
-    for host, (summary, config) in distributions.items():
+    origin_secret = platform.client("ssm").get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)[
+        "Parameter"
+    ]["Value"]
+    for host, (_summary, config) in distributions.items():
         assert config["Aliases"]["Items"] == [host]
         (origin,) = config["Origins"]["Items"]
         assert origin["DomainName"] == alb["DNSName"]
@@ -291,21 +328,30 @@ def test_one_distribution_per_host_in_front_of_the_alb(platform, distributions):
 
 def test_behaviours_forward_everything_except_static(platform, distributions):
     cloudfront = platform.client("cloudfront", region="us-east-1")
-    custom = {p["CachePolicy"]["CachePolicyConfig"]["Name"]: p["CachePolicy"] for p in
-              cloudfront.list_cache_policies(Type="custom")["CachePolicyList"]["Items"]}
+    custom = {
+        p["CachePolicy"]["CachePolicyConfig"]["Name"]: p["CachePolicy"]
+        for p in cloudfront.list_cache_policies(Type="custom")["CachePolicyList"]["Items"]
+    }
     static_policy = custom[f"{PREFIX}-static-long"]
     assert static_policy["CachePolicyConfig"]["MaxTTL"] == 31536000
-    origin_policies = {p["OriginRequestPolicy"]["OriginRequestPolicyConfig"]["Name"]: p["OriginRequestPolicy"] for p in
-                       cloudfront.list_origin_request_policies(Type="custom")["OriginRequestPolicyList"]["Items"]}
+    origin_policies = {
+        p["OriginRequestPolicy"]["OriginRequestPolicyConfig"]["Name"]: p["OriginRequestPolicy"]
+        for p in cloudfront.list_origin_request_policies(Type="custom")["OriginRequestPolicyList"]["Items"]
+    }
     static_origin = origin_policies[f"{PREFIX}-static-origin"]
-    assert [h.lower() for h in static_origin["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]["Items"]] == ["host"]
+    assert [h.lower() for h in static_origin["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]["Items"]] == [
+        "host"
+    ]
     for _summary, config in distributions.values():
         default = config["DefaultCacheBehavior"]
         assert (default["CachePolicyId"], default["OriginRequestPolicyId"]) == (CACHING_DISABLED, ALL_VIEWER)
         assert default["ViewerProtocolPolicy"] == "redirect-to-https"
         behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]["Items"]}
         assert list(behaviours) == ["/static/*", "/api/*"]
-        assert (behaviours["/api/*"]["CachePolicyId"], behaviours["/api/*"]["OriginRequestPolicyId"]) == (CACHING_DISABLED, ALL_VIEWER)
+        assert (behaviours["/api/*"]["CachePolicyId"], behaviours["/api/*"]["OriginRequestPolicyId"]) == (
+            CACHING_DISABLED,
+            ALL_VIEWER,
+        )
         assert behaviours["/static/*"]["CachePolicyId"] == static_policy["Id"]
         assert behaviours["/static/*"]["OriginRequestPolicyId"] == static_origin["Id"]
 
@@ -321,25 +367,37 @@ def test_cloudflare_holds_exactly_the_two_proxied_cnames(platform, distributions
 
 # --- later converges leave autoscaling and park counts alone -------------------------------------------
 
+
 def test_converge_does_not_fight_autoscaling_or_a_park(platform, converged):
     ecs = platform.client("ecs")
     scaling = platform.client("application-autoscaling")
     # Autoscaling moved backstage to 3; the park runbook zeroed prefect and recorded park_mode.
     ecs.update_service(cluster=CLUSTER, service="backstage", desiredCount=3)
     ecs.update_service(cluster=CLUSTER, service="prefect", desiredCount=0)
-    scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/prefect",
-                                     ScalableDimension="ecs:service:DesiredCount", MinCapacity=0, MaxCapacity=0)
+    scaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{CLUSTER}/prefect",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=0,
+        MaxCapacity=0,
+    )
     platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="parked", Type="String", Overwrite=True)
     run = platform.playbook("playbooks/site.yml")
     run.assert_noop()
-    counts = {s["serviceName"]: s["desiredCount"] for s in ecs.describe_services(cluster=CLUSTER, services=list(APPS))["services"]}
+    counts = {
+        s["serviceName"]: s["desiredCount"]
+        for s in ecs.describe_services(cluster=CLUSTER, services=list(APPS))["services"]
+    }
     assert counts == {"backstage": 3, "prefect": 0}
-    target = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/{CLUSTER}/prefect"])["ScalableTargets"][0]
+    target = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/{CLUSTER}/prefect"])[
+        "ScalableTargets"
+    ][0]
     assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 0)
     platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="unparked", Type="String", Overwrite=True)
 
 
 # --- restore modes -------------------------------------------------------------------------------------
+
 
 def delete_cluster_with_final_snapshot(platform, snapshot):
     """What park.yml (snapshot mode) or an operator leaves behind: no cluster, a named final snapshot."""
@@ -351,19 +409,31 @@ def delete_cluster_with_final_snapshot(platform, snapshot):
 
 
 def set_restore_mode(platform, mode):
-    platform.client("ssm").put_parameter(Name="/local/infra/database_restore_mode", Value=mode, Type="String", Overwrite=True)
+    platform.client("ssm").put_parameter(
+        Name="/local/infra/database_restore_mode", Value=mode, Type="String", Overwrite=True
+    )
+
+
+def outputs_aurora(platform):
+    """platform_aurora as the last site.yml run wrote it to its outputs file."""
+    with open(platform.outputs_file("local"), encoding="utf-8") as handle:
+        return json.load(handle)["platform"]["aurora"]
 
 
 def test_from_final_snapshot_restores_the_newest_final_snapshot(platform, converged):
     rds = platform.client("rds")
-    rds.create_db_cluster_snapshot(DBClusterIdentifier=CLUSTER, DBClusterSnapshotIdentifier=f"{CLUSTER}-final-20200101000000")
+    rds.create_db_cluster_snapshot(
+        DBClusterIdentifier=CLUSTER, DBClusterSnapshotIdentifier=f"{CLUSTER}-final-20200101000000"
+    )
     delete_cluster_with_final_snapshot(platform, f"{CLUSTER}-final-20991231235959")
     set_restore_mode(platform, "from_final_snapshot")
     run = platform.playbook("playbooks/site.yml")
     assert run.rc == 0, run.output[-4000:]
     operations = [c["operation"] for c in run.writes if c["service"] == "rds"]
     assert "RestoreDBClusterFromSnapshot" in operations and "CreateDBCluster" not in operations
-    assert f"restored_from: {CLUSTER}-final-20991231235959" in run.output
+    # The outputs say where the cluster came from, on screen and in the outputs file.
+    assert f"aurora_cluster         = {CLUSTER} (available, restored from {CLUSTER}-final-20991231235959)" in run.output
+    assert outputs_aurora(platform)["restored_from"] == f"{CLUSTER}-final-20991231235959"
     db = cluster(platform)
     assert db["Status"] == "available" and db["StorageEncrypted"] is True
     # The restore source stays recorded on the cluster itself.
@@ -381,7 +451,8 @@ def test_clean_creates_an_empty_cluster_despite_snapshots(platform, converged):
     assert run.rc == 0, run.output[-4000:]
     operations = [c["operation"] for c in run.writes if c["service"] == "rds"]
     assert "CreateDBCluster" in operations and "RestoreDBClusterFromSnapshot" not in operations
-    assert "restored_from: null" in run.output or "restored_from: None" in run.output
+    assert f"aurora_cluster         = {CLUSTER} (available)" in run.output
+    assert outputs_aurora(platform)["restored_from"] is None
     db = cluster(platform)
     assert db["Status"] == "available"
     assert "platform:restored-from" not in {t["Key"] for t in db["TagList"]}

@@ -40,7 +40,7 @@ SIZES = {
 
 
 def _apps(**changes):
-    """inventories/local's alb_apps with changes per application name ({name: {key: value}})."""
+    """inventories/local's platform_apps with changes per application name ({name: {key: value}})."""
     apps = [
         {
             "name": "backstage",
@@ -176,8 +176,8 @@ CASES = {
     ),
     "health check path without a slash": (
         SITE,
-        {"alb_apps": _apps(prefect={"health_check_path": "api/health"})},
-        "alb_apps[1].health_check_path: 'api/health' must start with '/'",
+        {"platform_apps": _apps(prefect={"health_check_path": "api/health"})},
+        "platform_apps[1].health_check_path: 'api/health' must start with '/'",
     ),
     # -- platform and secrets ----------------------------------------------------------------------------
     "unknown environment": (SITE, {"platform_env": "qa"}, "platform_env: 'qa' is not one of local, dev, staging, prod"),
@@ -254,28 +254,28 @@ CASES = {
     ),
     "ALB apps given as a mapping": (
         SITE,
-        {"alb_apps": {"name": "backstage"}},
-        "alb_apps: {'name': 'backstage'} is a mapping",
+        {"platform_apps": {"name": "backstage"}},
+        "platform_apps: {'name': 'backstage'} is a mapping",
     ),
     "duplicate ALB host": (
         SITE,
-        {"alb_apps": _apps(prefect={"host": "portal.rocketclub.local"})},
-        "alb_apps[1].host: 'portal.rocketclub.local' is already used by alb_apps[0]",
+        {"platform_apps": _apps(prefect={"host": "portal.rocketclub.local"})},
+        "platform_apps[1].host: 'portal.rocketclub.local' is already used by platform_apps[0]",
     ),
     "duplicate rule priority": (
         SITE,
-        {"alb_apps": _apps(prefect={"priority": 10})},
-        "alb_apps[1].priority: 10 is already used by alb_apps[0]",
+        {"platform_apps": _apps(prefect={"priority": 10})},
+        "platform_apps[1].priority: 10 is already used by platform_apps[0]",
     ),
     "app port the ECS group does not admit": (
         SITE,
-        {"alb_apps": _apps(backstage={"port": 8080})},
-        "alb_apps[0].port: 8080 is not one of network_app_ports [7007, 4200]",
+        {"platform_apps": _apps(backstage={"port": 8080})},
+        "platform_apps[0].port: 8080 is not one of network_app_ports [7007, 4200]",
     ),
     "app name with an underscore": (
         SITE,
-        {"alb_apps": _apps(prefect={"name": "pre_fect"})},
-        "alb_apps[1].name: 'pre_fect' must be lower-case letters",
+        {"platform_apps": _apps(prefect={"name": "pre_fect"})},
+        "platform_apps[1].name: 'pre_fect' must be lower-case letters",
     ),
     # -- ECS -----------------------------------------------------------------------------------------------
     "CPU target 0": (SITE, {"ecs_service_cpu_target": 0}, "ecs_service_cpu_target: 0 is not a CPU utilisation target"),
@@ -313,8 +313,8 @@ CASES = {
     ),
     "container port not matching the target group": (
         SITE,
-        {"alb_apps": _apps(backstage={"port": 4200})},
-        "ecs_service_apps[0].port: 7007 does not match the target group port 4200 of alb_apps 'backstage'",
+        {"platform_apps": _apps(backstage={"port": 4200})},
+        "ecs_service_apps[0].port: 7007 does not match the target group port 4200 of platform_apps 'backstage'",
     ),
     "log retention CloudWatch refuses": (SITE, {"ecs_service_log_retention_days": 8}, "ecs_service_log_retention_days"),
     # -- Aurora ------------------------------------------------------------------------------------------
@@ -389,8 +389,8 @@ CASES = {
     "empty Cloudflare zone": (SITE, {"cloudflare_zone": ""}, "cloudflare_zone: empty"),
     "a proxied host two labels below the Cloudflare zone": (
         SITE,
-        {"alb_apps": _apps(backstage={"host": "portal.dev.rocketclub.local"})},
-        "alb_apps[0].host: 'portal.dev.rocketclub.local' is a proxied host 2 labels below the Cloudflare zone",
+        {"platform_apps": _apps(backstage={"host": "portal.dev.rocketclub.local"})},
+        "platform_apps[0].host: 'portal.dev.rocketclub.local' is a proxied host 2 labels below the Cloudflare zone",
     ),
     "flexible SSL mode": (SITE, {"dns_ssl_mode": "flexible"}, "dns_ssl_mode: 'flexible' is not one of full, strict"),
     "no Cloudflare token": (
@@ -488,7 +488,7 @@ def run_batch(platform, tmp_path):
     Returns ({case id: (failed task name, message) or None}, {chunk: rc}, AWS, Cloudflare and Kinde calls of
     the whole batch)."""
     rows = {}
-    for case_id, (playbook, variables, fragment) in CASES.items():
+    for case_id, (playbook, variables, _fragment) in CASES.items():
         rows.setdefault(playbook, []).append((case_id, variables))
     chunks = []
     for playbook, cases in rows.items():
@@ -514,7 +514,7 @@ def run_batch(platform, tmp_path):
         platform.cloud.kinde_requests()[kinde_before:],
     )
     outcome, codes = {}, {}
-    for (playbook, inventory, cases), (rc, output) in zip(chunks, results):
+    for (_playbook, inventory, cases), (rc, output) in zip(chunks, results):
         codes[inventory.name] = rc
         failures = _failures(output, inventory.name)
         for index, (case_id, dummy) in enumerate(cases):
@@ -532,7 +532,7 @@ def assert_all_refused(platform, tmp_path):
     assert kinde_calls == [], f"Kinde calls: {kinde_calls[:10]}"
     assert all(rc != 0 for rc in codes.values()), codes
     wrong = []
-    for case_id, (playbook, variables, fragment) in CASES.items():
+    for case_id, (_playbook, variables, fragment) in CASES.items():
         failure = outcome[case_id]
         if failure is None:
             wrong.append(f"{case_id}: did not fail")

@@ -94,7 +94,10 @@ def test_check_on_a_third_availability_zone_predicts_the_real_run(platform, thir
     assert_predicted(check, real)
     assert "rocketclub.platform.network : Ensure the subnets" in real.changed_tasks
     subnets = platform.client("ec2").describe_subnets(
-        Filters=[{"Name": "tag:platform:env", "Values": ["local"]}, {"Name": "availability-zone", "Values": ["eu-west-2c"]}]
+        Filters=[
+            {"Name": "tag:platform:env", "Values": ["local"]},
+            {"Name": "availability-zone", "Values": ["eu-west-2c"]},
+        ]
     )["Subnets"]
     assert sorted(s["CidrBlock"] for s in subnets) == ["10.60.12.0/24", "10.60.2.0/24", "10.60.22.0/24"]
     after.assert_noop()

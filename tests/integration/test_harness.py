@@ -1,8 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The harness of conftest.py: a run is judged by its PLAY RECAP, never by its absence. No local cloud."""
+"""The harness of conftest.py: a run is judged by its PLAY RECAP, never by its absence. No local cloud: the
+one real ansible-playbook run here makes no API call."""
 
 from __future__ import annotations
+
+import os
+import sys
 
 import pytest
 
@@ -68,3 +72,45 @@ def test_assert_noop(harness):
         with pytest.raises(AssertionError, match=message) as failure:
             broken.assert_noop()
         assert "PLAY RECAP" in str(failure.value)  # the tail of the output is shown
+
+
+DIES_FIRST = """\
+- name: A run that dies on its first task
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: First task
+      ansible.builtin.fail:
+        msg: died on the first task
+    - name: Never reached
+      ansible.builtin.debug:
+        msg: unreachable
+"""
+
+
+def test_a_playbook_that_dies_on_its_first_task_fails_assert_noop(harness, tmp_path):
+    # A real ansible-playbook process: its recap reads changed=0 and it made no call, which is all a
+    # hand-written `changed == 0` idempotence check looked at. assert_noop fails it on rc and failed.
+    playbook = tmp_path / "dies_first.yml"
+    playbook.write_text(DIES_FIRST, encoding="utf-8")
+    rc, output = harness.ansible_playbook(
+        str(playbook),
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        env=dict(os.environ),
+        inventory="localhost,",
+    )
+    run = harness.judged(rc, output, calls=[])
+    assert "died on the first task" in run.output and "Never reached" not in run.output, run.tail()
+    assert (run.rc, run.changed, run.failed, run.writes) == (2, 0, 1, []), run.tail()
+    with pytest.raises(AssertionError, match="rc=2"):
+        run.assert_noop()
+    # The same output cut before its recap (the process killed): no count can be read, no no-op asserted.
+    cut = harness.judged(-9, run.output[: run.output.index("PLAY RECAP")], calls=[])
+    assert cut.recap is None
+    with pytest.raises(AssertionError, match="no PLAY RECAP"):
+        cut.changed  # noqa: B018  # pylint: disable=pointless-statement
+    with pytest.raises(AssertionError, match="rc=-9"):
+        cut.assert_noop()

@@ -47,7 +47,9 @@ def ssm_value(platform, name):
 def observe(platform):
     """What park and unpark change, as the local cloud holds it."""
     ecs, scaling, ec2, rds = (platform.client(s) for s in ("ecs", "application-autoscaling", "ec2", "rds"))
-    services = {s["serviceName"]: s for s in ecs.describe_services(cluster=CLUSTER, services=list(SERVICES))["services"]}
+    services = {
+        s["serviceName"]: s for s in ecs.describe_services(cluster=CLUSTER, services=list(SERVICES))["services"]
+    }
     targets = {
         t["ResourceId"].rsplit("/", 1)[-1]: t
         for t in scaling.describe_scalable_targets(
@@ -71,9 +73,9 @@ def observe(platform):
     )["NatGateways"]
     routes = [
         route
-        for table in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:platform:tier", "Values": ["private-app"]}])[
-            "RouteTables"
-        ]
+        for table in ec2.describe_route_tables(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "tag:platform:tier", "Values": ["private-app"]}]
+        )["RouteTables"]
         for route in table["Routes"]
         if route.get("DestinationCidrBlock") == "0.0.0.0/0"
     ]
@@ -85,13 +87,17 @@ def observe(platform):
         "aurora_record": ssm_value(platform, f"/{ENV}/infra/park/aurora"),
         "cluster": clusters[0] if clusters else None,
         "final_snapshots": sorted(
-            (s["DBClusterSnapshotIdentifier"], s["Status"]) for s in snapshots if s["DBClusterSnapshotIdentifier"].startswith(f"{CLUSTER}-final-")
+            (s["DBClusterSnapshotIdentifier"], s["Status"])
+            for s in snapshots
+            if s["DBClusterSnapshotIdentifier"].startswith(f"{CLUSTER}-final-")
         ),
         "nat_ips": sorted(a["PublicIp"] for n in nats for a in n["NatGatewayAddresses"]),
         "nat_ids": sorted(n["NatGatewayId"] for n in nats),
         "route_nat_ids": sorted({r.get("NatGatewayId") for r in routes if r.get("State") == "active"} - {None}),
         "eip_ips": sorted(a["PublicIp"] for a in eips),
-        "database_url": platform.client("secretsmanager").get_secret_value(SecretId=f"{ENV}/backstage/database-url")["SecretString"],
+        "database_url": platform.client("secretsmanager").get_secret_value(SecretId=f"{ENV}/backstage/database-url")[
+            "SecretString"
+        ],
     }
 
 
@@ -114,6 +120,7 @@ def cycle(platform, mode, between=None, interrupt=False):
 
 # --- confirmation and bad input: refused before any AWS call --------------------------------------------
 
+
 @pytest.mark.parametrize(
     "playbook, args, expected",
     [
@@ -133,6 +140,7 @@ def test_refused_before_any_aws_call(platform, playbook, args, expected):
 
 
 # --- a converged environment running more than the inventory declares ----------------------------------
+
 
 @pytest.fixture(scope="module")
 def baseline(platform):
@@ -191,8 +199,7 @@ def stop_cycles(platform, baseline):
 
     between = {0: park_again, 1: converge_parked}
     return [
-        cycle(platform, "stop", between=between.get(index), interrupt=index == CYCLES - 1)
-        for index in range(CYCLES)
+        cycle(platform, "stop", between=between.get(index), interrupt=index == CYCLES - 1) for index in range(CYCLES)
     ]
 
 
@@ -268,11 +275,20 @@ def test_snapshot_mode_unpark_restores_the_newest_final_snapshot(snapshot_cycles
 
 # --- an interrupted park ---------------------------------------------------------------------------------
 
+
 def playbook_process(platform, playbook, *args):
     """ansible-playbook started as Platform.playbook runs it, in its own process group, without waiting."""
-    env = dict(platform.env, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    env = dict(
+        platform.env, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"
+    )
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", "inventories/local", *args]
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        playbook,
+        "-i",
+        "inventories/local",
+        *args,
+    ]
     return subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )

@@ -118,8 +118,7 @@ def test_nothing_exists_twice(platform, noop_run):
     assert len(nat) == 1
     for region in ("eu-west-2", "us-east-1"):
         domains = [
-            c["DomainName"]
-            for c in platform.client("acm", region=region).list_certificates()["CertificateSummaryList"]
+            c["DomainName"] for c in platform.client("acm", region=region).list_certificates()["CertificateSummaryList"]
         ]
         assert len(domains) == len(set(domains)) == 1, (region, domains)
     assert len(platform.client("elbv2").describe_load_balancers()["LoadBalancers"]) == 1

@@ -44,7 +44,9 @@ def rules(platform):
     elbv2 = platform.client("elbv2")
     lb = elbv2.describe_load_balancers(Names=[LB_NAME])["LoadBalancers"][0]["LoadBalancerArn"]
     listener = next(x for x in elbv2.describe_listeners(LoadBalancerArn=lb)["Listeners"] if x["Port"] == 443)
-    arns = [r["RuleArn"] for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    arns = [
+        r["RuleArn"] for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]
+    ]
     found = {}
     for item in elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"]:
         tags = {t["Key"]: t["Value"] for t in item["Tags"]}
@@ -77,7 +79,10 @@ def test_secret_unknown_to_kinde_changes_nothing(platform, converged):
     before = rules(platform)[0]
     run = rotate(platform, "not-the-secret-kinde-has")  # the operator mistyped it
     assert run.rc != 0
-    assert f"Kinde rejected the new client secret for client {CLIENT_ID} (invalid_client); nothing was changed" in run.output
+    assert (
+        f"Kinde rejected the new client secret for client {CLIENT_ID} (invalid_client); nothing was changed"
+        in run.output
+    )
     assert "not-the-secret-kinde-has" not in run.output
     assert run.calls == []  # stopped at step 1: not even a read
     assert stages(platform) == {"AWSCURRENT": converged["original"]}
@@ -98,7 +103,10 @@ def test_rotation_changes_the_secret_version_and_exactly_the_two_rules(platform,
     assert "rules modified: backstage, prefect" in run.output
     assert "HTTP probe not run (rotate_kinde_http_probe is false" in run.output
     assert "https://portal.rocketclub.local/ -> https://127.0.0.1:" in run.output
-    assert f"/oauth2/auth?client_id={CLIENT_ID}&redirect_uri=https://portal.rocketclub.local/oauth2/idpresponse" in run.output
+    assert (
+        f"/oauth2/auth?client_id={CLIENT_ID}&redirect_uri=https://portal.rocketclub.local/oauth2/idpresponse"
+        in run.output
+    )
     assert_no_secret(run, converged)
 
     again = rotate(platform, ROTATED[0])
@@ -131,7 +139,10 @@ def test_failure_at_step_3_makes_the_previous_secret_current_again(platform, con
     # Someone added a second rule for backstage by hand: the rule module refuses to guess (step 3 fails before
     # any rule write), and so does the re-apply after the rollback.
     before = rules(platform)
-    tags = [{"Key": "platform:managed-by", "Value": "rocketclub.platform"}, {"Key": "platform:kinde-app", "Value": "backstage"}]
+    tags = [
+        {"Key": "platform:managed-by", "Value": "rocketclub.platform"},
+        {"Key": "platform:kinde-app", "Value": "backstage"},
+    ]
     elbv2 = platform.client("elbv2")
     stray = elbv2.create_rule(
         ListenerArn=before[1],
@@ -146,7 +157,10 @@ def test_failure_at_step_3_makes_the_previous_secret_current_again(platform, con
     finally:
         elbv2.delete_rule(RuleArn=stray)
     assert run.rc != 0
-    assert 'FAILED at "Ensure the Kinde OIDC listener rules: Cannot manage the rules: more than one managed rule' in run.output
+    assert (
+        'FAILED at "Ensure the Kinde OIDC listener rules: Cannot manage the rules: more than one managed rule'
+        in run.output
+    )
     assert "The previous client secret is current again in Secrets Manager" in run.output
     assert "Re-applying the Kinde rules with it failed too" in run.output
     assert stages(platform) == {"AWSCURRENT": ROTATED[1], "AWSPREVIOUS": ROTATED[2]}
@@ -168,7 +182,9 @@ def test_failure_at_step_4_rolls_back_and_reapplies_the_previous_secret(platform
     assert "The Kinde rules were re-applied with it." in run.output
     assert stages(platform) == {"AWSCURRENT": ROTATED[1], "AWSPREVIOUS": ROTATED[2]}
     # Step 3 with the new secret, the rollback, then the same two rules back to the previous secret.
-    assert operations(run) == Counter({"PutSecretValue": 1, "ModifyRule": 4, "AddTags": 4, "UpdateSecretVersionStage": 1})
+    assert operations(run) == Counter(
+        {"PutSecretValue": 1, "ModifyRule": 4, "AddTags": 4, "UpdateSecretVersionStage": 1}
+    )
     assert rules(platform)[0] == before
     assert_no_secret(run, converged)
 

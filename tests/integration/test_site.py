@@ -3,13 +3,16 @@
 """site.yml against a fresh local cloud: the AWS state it leaves, idempotence, check mode, secrecy.
 
 Sequence (module-scoped fixtures, each run once):
-  fresh converge -> operator edits (a PAT value, park mode) -> second converge (changed=0, no
-  write call, operator edits kept) -> --check --diff by FQCN (changed=0, no write call).
+  fresh converge (deprecation warnings on) -> operator edits (a PAT value, park mode) -> second converge
+  (changed=0, no write call, operator edits kept) -> --check --diff by FQCN (changed=0, no write call)
+  -> Kinde secret rotated by hand, converge -> plain converge (no-op: no warning, the outputs on screen
+  in at most 60 lines, the outputs file).
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -32,6 +35,39 @@ OPERATOR_PAT = "ghp_operator-set-value-0123456789"
 OPERATOR_EDITED = "blog-data/neo4j/credentials"
 # Put in by the operator (localcloud seed) before the first converge; the platform only tags it.
 OPERATOR_SEEDED = ["local/kinde/client-secret"]
+# The outputs task of site.yml and its screen budget (the task header included).
+OUTPUTS_TASK = "TASK [Outputs of the environment]"
+OUTPUTS_MAX_LINES = 60
+URLS = {"backstage": "https://portal.rocketclub.local", "prefect": "https://pipelines.rocketclub.local"}
+# ansible-core itself deprecates every strategy plugin outside ansible.builtin (plugin loader), at the start
+# of each run: ansible.cfg's Mitogen strategy triggers it, and ansible.cfg hides deprecations for it alone.
+# With deprecation warnings on, it (and ansible-core's hint how to turn them off) is the only one allowed.
+CORE_STRATEGY_DEPRECATION = (
+    "[DEPRECATION WARNING]: Use of strategy plugins not included in ansible.builtin are deprecated"
+)
+DEPRECATIONS_HINT = "[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False`"
+
+
+def warning_lines(output):
+    """Every warning, deprecation and error ansible-playbook printed."""
+    return [line for line in output.splitlines() if line.startswith(("[WARNING]", "[DEPRECATION WARNING]", "[ERROR]"))]
+
+
+def outputs_block(output):
+    """The lines of site.yml's outputs task on screen: its TASK header to the blank line after its result."""
+    lines = output.splitlines()
+    start = [i for i, line in enumerate(lines) if line.startswith(OUTPUTS_TASK)]
+    assert len(start) == 1, f"{OUTPUTS_TASK} printed {len(start)} times:\n{output[-4000:]}"
+    end = next((i for i in range(start[0], len(lines)) if not lines[i].strip()), len(lines))
+    return lines[start[0] : end]
+
+
+def read_outputs(platform):
+    """The outputs file of environment local: (its mode bits, its text, the parsed document)."""
+    path = platform.outputs_file("local")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return os.stat(path).st_mode & 0o777, text, json.loads(text)
 
 
 def tags_of(resource):
@@ -57,8 +93,10 @@ def secret_values(platform):
 @pytest.fixture(scope="module")
 def first_run(platform):
     platform.fresh_account()
-    run = platform.playbook("playbooks/site.yml", "--diff")
+    # Deprecation warnings on (ansible.cfg turns them off): a stock module's deprecation must show here.
+    run = platform.playbook("playbooks/site.yml", "--diff", env_overrides={"ANSIBLE_DEPRECATION_WARNINGS": "true"})
     assert run.rc == 0, run.output[-4000:]
+    run.outputs_file = read_outputs(platform)  # later runs rewrite it
     return run
 
 
@@ -102,7 +140,9 @@ def test_vpc_is_tagged_and_sized(vpc):
 
 def test_two_subnets_per_tier_one_per_zone(platform, vpc):
     subnets = platform.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
-    layout = sorted((tags_of(s)["platform:tier"], s["AvailabilityZone"], s["CidrBlock"], s["MapPublicIpOnLaunch"]) for s in subnets)
+    layout = sorted(
+        (tags_of(s)["platform:tier"], s["AvailabilityZone"], s["CidrBlock"], s["MapPublicIpOnLaunch"]) for s in subnets
+    )
     assert layout == [
         ("private-app", "eu-west-2a", "10.60.10.0/24", False),
         ("private-app", "eu-west-2b", "10.60.11.0/24", False),
@@ -117,7 +157,9 @@ def test_two_subnets_per_tier_one_per_zone(platform, vpc):
 def test_routes_igw_nat_and_isolated_data_tier(platform, vpc):
     ec2 = platform.client("ec2")
     vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])[
+        "InternetGateways"
+    ]
     assert len(igws) == 1
     nats = [n for n in ec2.describe_nat_gateways(Filters=vpc_filter)["NatGateways"] if n["State"] == "available"]
     assert len(nats) == 1
@@ -168,7 +210,11 @@ def test_security_group_rules_exactly_as_specified(platform, vpc):
 
     alb, ecs, aurora, endpoints = (by_name[f"{PREFIX}-{r}"] for r in ("alb", "ecs", "aurora", "endpoints"))
     assert _rules(alb["IpPermissions"], names) == {(https, "pl:" + prefix_list)}
-    assert _rules(alb["IpPermissionsEgress"], names) == {(backstage, "sg:ecs"), (prefect, "sg:ecs"), (https, "0.0.0.0/0")}
+    assert _rules(alb["IpPermissionsEgress"], names) == {
+        (backstage, "sg:ecs"),
+        (prefect, "sg:ecs"),
+        (https, "0.0.0.0/0"),
+    }
     assert _rules(ecs["IpPermissions"], names) == {(backstage, "sg:alb"), (prefect, "sg:alb")}
     assert _rules(ecs["IpPermissionsEgress"], names) == {(postgres, "sg:aurora"), (https, "0.0.0.0/0")}
     assert _rules(aurora["IpPermissions"], names) == {(postgres, "sg:ecs")}
@@ -223,17 +269,23 @@ def test_secrets_by_name_owner_and_key(platform, first_run):
 
 def test_parameters_by_name_type_and_value(platform, first_run):
     ssm = platform.client("ssm")
-    params = {p["Name"]: p for p in ssm.get_parameters(
-        Names=["/local/infra/park_mode", "/local/infra/database_restore_mode", "/local/shared/cf_alb_secret"]
-    )["Parameters"]}
+    params = {
+        p["Name"]: p
+        for p in ssm.get_parameters(
+            Names=["/local/infra/park_mode", "/local/infra/database_restore_mode", "/local/shared/cf_alb_secret"]
+        )["Parameters"]
+    }
     assert params["/local/infra/park_mode"]["Type"] == "String"
     assert params["/local/infra/database_restore_mode"]["Type"] == "String"
     assert params["/local/infra/database_restore_mode"]["Value"] == "clean"
     assert params["/local/shared/cf_alb_secret"]["Type"] == "SecureString"
     described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/local/shared/cf_alb_secret"]}])
-    assert described["Parameters"][0]["KeyId"].endswith(
-        platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["KeyId"]
-    ) or described["Parameters"][0]["KeyId"] == "alias/rocketclub-local-platform"
+    assert (
+        described["Parameters"][0]["KeyId"].endswith(
+            platform.client("kms").describe_key(KeyId="alias/rocketclub-local-platform")["KeyMetadata"]["KeyId"]
+        )
+        or described["Parameters"][0]["KeyId"] == "alias/rocketclub-local-platform"
+    )
 
 
 def test_park_mode_starts_unparked(platform, first_run, values_after_first):
@@ -242,9 +294,25 @@ def test_park_mode_starts_unparked(platform, first_run, values_after_first):
     assert value == "unparked"
 
 
-def test_summary_lists_ids_without_secrets(platform, first_run, values_after_first):
-    assert "Summary of the environment" in first_run.output
-    assert "vpc_id" in first_run.output and "nat_public_ips" in first_run.output
+def test_with_deprecation_warnings_on_only_ansible_core_deprecates_something(first_run):
+    lines = warning_lines(first_run.output)
+    assert any(line.startswith(CORE_STRATEGY_DEPRECATION) for line in lines), lines  # they were on
+    others = [line for line in lines if not line.startswith((CORE_STRATEGY_DEPRECATION, DEPRECATIONS_HINT))]
+    assert others == [], others
+
+
+def test_outputs_are_computed_at_the_end_of_the_run(platform, first_run, values_after_first):
+    block = "\n".join(outputs_block(first_run.output))
+    mode, text, outputs = first_run.outputs_file
+    # The database URLs the aurora role wrote after the secrets role published platform_secrets have a value:
+    # the outputs read the final state (the old summary listed them as secrets without a value).
+    assert outputs["secrets_without_value"] == [] and outputs["needs_a_person"] == [], outputs
+    assert "needs_a_person = []" in block and "database-url" not in block, block
+    assert outputs["urls"] == URLS and outputs["park"]["parked"] is False
+    assert outputs["platform"]["network"]["vpc_id"] in block and outputs["platform"]["aurora"]["endpoint"] in block
+    assert mode == 0o600 and f"detail_file = {platform.outputs_file('local')} " in block
+    for name, value in values_after_first.items():
+        assert value not in text, f"value of {name} in the outputs file"
 
 
 def test_second_converge_changes_nothing(second_run):
@@ -260,6 +328,8 @@ def test_second_converge_keeps_generated_and_operator_values(platform, second_ru
 
 def test_check_diff_after_converge_changes_nothing(check_run):
     check_run.assert_noop()
+    assert warning_lines(check_run.output) == [], warning_lines(check_run.output)
+    assert "detail_file = not written in check mode" in "\n".join(outputs_block(check_run.output))
 
 
 ROTATED_KINDE_SECRET = "rotated-kinde-secret-9f8e7d6c5b4a"
@@ -267,13 +337,34 @@ ROTATED_KINDE_SECRET = "rotated-kinde-secret-9f8e7d6c5b4a"
 
 @pytest.fixture(scope="module")
 def rotation_runs(platform, check_run):
-    """The seed's runbook steps 2-3: a new Kinde secret in Secrets Manager, then a converge."""
-    platform.client("secretsmanager").put_secret_value(SecretId="local/kinde/client-secret", SecretString=ROTATED_KINDE_SECRET)
+    """Rotation by hand: a new Kinde secret put into Secrets Manager, then a converge."""
+    platform.client("secretsmanager").put_secret_value(
+        SecretId="local/kinde/client-secret", SecretString=ROTATED_KINDE_SECRET
+    )
     rotated = platform.playbook("playbooks/site.yml", "--diff")
     assert rotated.rc == 0, rotated.output[-4000:]
     after = platform.playbook("playbooks/site.yml")
     assert after.rc == 0, after.output[-4000:]
+    after.outputs_file = read_outputs(platform)
     return rotated, after
+
+
+def test_a_noop_converge_prints_no_warning_and_a_short_outputs_block(platform, rotation_runs, values_after_first):
+    after = rotation_runs[1]  # a plain converge with nothing to do, as an operator runs it
+    after.assert_noop()
+    assert warning_lines(after.output) == [], warning_lines(after.output)
+    block = outputs_block(after.output)
+    assert len(block) <= OUTPUTS_MAX_LINES, "\n".join(block)
+    mode, text, outputs = after.outputs_file
+    assert mode == 0o600 and f"detail_file = {platform.outputs_file('local')} (every id and ARN)" in "\n".join(block)
+    # Parked by hand in second_run: the outputs say so, and still list every URL.
+    assert outputs["park"]["parked"] is True and outputs["park"]["park_mode"] == "parked", outputs["park"]
+    # ... with the cluster still running, which is for a person to act on (park.yml), not a warning.
+    assert any("although the environment is parked" in item for item in outputs["needs_a_person"]), outputs
+    assert outputs["urls"] == URLS and all(url in "\n".join(block) for url in URLS.values()), block
+    values = dict(values_after_first, **{"rotated kinde secret": ROTATED_KINDE_SECRET})
+    for name, value in values.items():
+        assert value not in text, f"value of {name} in the outputs file"
 
 
 def test_no_secret_value_in_any_output(first_run, second_run, check_run, rotation_runs, values_after_first):
@@ -287,6 +378,7 @@ def test_no_secret_value_in_any_output(first_run, second_run, check_run, rotatio
 
 
 # --- ALB (issue 3) -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def alb(platform, first_run):
@@ -308,8 +400,12 @@ def test_alb_in_public_subnets_behind_its_group(platform, alb):
     assert sorted(tags_of(s)["platform:tier"] for s in subnets) == ["public", "public"]
     groups = ec2.describe_security_groups(GroupIds=alb["SecurityGroups"])["SecurityGroups"]
     assert [g["GroupName"] for g in groups] == [f"{PREFIX}-alb"]
-    attributes = {a["Key"]: a["Value"] for a in platform.client("elbv2").describe_load_balancer_attributes(
-        LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]}
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in platform.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])[
+            "Attributes"
+        ]
+    }
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
     assert attributes["deletion_protection.enabled"] == "false"
 
@@ -327,7 +423,9 @@ def test_listeners_tls13_default_403_and_redirect(platform, alb):
 
 
 def test_target_groups(platform, alb):
-    groups = platform.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])["TargetGroups"]
+    groups = platform.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])[
+        "TargetGroups"
+    ]
     assert sorted((g["TargetGroupName"], g["Port"], g["TargetType"]) for g in groups) == [
         (f"{PREFIX}-backstage", 7007, "ip"),
         (f"{PREFIX}-prefect", 4200, "ip"),
@@ -342,9 +440,15 @@ def _kinde_rules(platform, alb):
 
 def test_kinde_rules_host_origin_header_oidc_then_forward(platform, alb):
     kinde = platform.env["LOCALCLOUD_KINDE_URL"]
-    origin_secret = platform.client("ssm").get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)["Parameter"]["Value"]
-    target_groups = {g["TargetGroupName"]: g["TargetGroupArn"] for g in platform.client("elbv2").describe_target_groups(
-        Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])["TargetGroups"]}
+    origin_secret = platform.client("ssm").get_parameter(Name="/local/shared/cf_alb_secret", WithDecryption=True)[
+        "Parameter"
+    ]["Value"]
+    target_groups = {
+        g["TargetGroupName"]: g["TargetGroupArn"]
+        for g in platform.client("elbv2").describe_target_groups(Names=[f"{PREFIX}-backstage", f"{PREFIX}-prefect"])[
+            "TargetGroups"
+        ]
+    }
     rules = _kinde_rules(platform, alb)
     expected = [("10", "portal.rocketclub.local", "backstage"), ("20", "pipelines.rocketclub.local", "prefect")]
     assert len(rules) == 2
@@ -370,7 +474,9 @@ def _fingerprints(platform, alb):
     elbv2 = platform.client("elbv2")
     arns = [r["RuleArn"] for r in _kinde_rules(platform, alb)]
     tags = elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"]
-    return {t["ResourceArn"]: {x["Key"]: x["Value"] for x in t["Tags"]}["platform:oidc-secret-fingerprint"] for t in tags}
+    return {
+        t["ResourceArn"]: {x["Key"]: x["Value"] for x in t["Tags"]}["platform:oidc-secret-fingerprint"] for t in tags
+    }
 
 
 def test_rotated_kinde_secret_changes_exactly_the_two_rules(platform, alb, check_run, rotation_runs):

@@ -7,18 +7,17 @@ import sys
 
 import pytest
 
-TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                     'tools')
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools")
 if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
 
 from localcloud.testing import running  # noqa: E402 pylint: disable=wrong-import-position
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def cloud(tmp_path_factory):
     """Yield (client, env) of a session-wide private instance."""
-    with running(str(tmp_path_factory.mktemp('localcloud'))) as instance:
+    with running(str(tmp_path_factory.mktemp("localcloud"))) as instance:
         yield instance
 
 
@@ -42,9 +41,47 @@ def aws(env):
     import boto3
     from botocore.config import Config
 
-    def make(service, retries=None, region='us-east-1'):
-        config = Config(retries=retries or {'max_attempts': 1, 'mode': 'standard'})
-        return boto3.client(service, endpoint_url=env['LOCALCLOUD_AWS_URL'], region_name=region,
-                            aws_access_key_id='testing', aws_secret_access_key='testing',
-                            config=config)
+    def make(service, retries=None, region="us-east-1"):
+        config = Config(retries=retries or {"max_attempts": 1, "mode": "standard"})
+        return boto3.client(
+            service,
+            endpoint_url=env["LOCALCLOUD_AWS_URL"],
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=config,
+        )
+
     return make
+
+
+@pytest.fixture(scope="session")
+def self_signed_certificate():
+    """A self-signed certificate for ``app.rocketclub.local`` (with that SAN) and its key, both PEM, as
+    ACM ImportCertificate takes them."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.rocketclub.local")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=10))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("app.rocketclub.local")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )

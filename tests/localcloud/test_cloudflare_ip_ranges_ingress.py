@@ -10,40 +10,70 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MODULE = 'rocketclub.platform.cloudflare_ip_ranges_ingress'
-REGION = 'us-east-1'
+MODULE = "rocketclub.platform.cloudflare_ip_ranges_ingress"
+REGION = "us-east-1"
 
 
 def _ansible(env, **args):
     run_env = dict(env)
-    run_env.update({'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, '.collections'),
-                    'ANSIBLE_CONFIG': os.path.join(REPO, 'ansible.cfg'),
-                    'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1',
-                    'ANSIBLE_STDOUT_CALLBACK': 'json', 'ANSIBLE_LOCALHOST_WARNING': '0',
-                    'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'})
-    args = dict({'endpoint_url': env['LOCALCLOUD_AWS_URL'], 'region': REGION,
-                 'api_base_url': env['LOCALCLOUD_CLOUDFLARE_URL']}, **args)
-    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    run_env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, ".collections"),
+            "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_STDOUT_CALLBACK": "json",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        }
+    )
+    args = dict(
+        {"endpoint_url": env["LOCALCLOUD_AWS_URL"], "region": REGION, "api_base_url": env["LOCALCLOUD_CLOUDFLARE_URL"]},
+        **args,
+    )
+    ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
     result = subprocess.run(
-        [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', MODULE, '-a', json.dumps(args),
-         '-e', 'ansible_python_interpreter=' + sys.executable],
-        env=run_env, capture_output=True, text=True, timeout=60, check=False, cwd=REPO)
+        [
+            ansible,
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            MODULE,
+            "-a",
+            json.dumps(args),
+            "-e",
+            "ansible_python_interpreter=" + sys.executable,
+        ],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=REPO,
+    )
     assert result.returncode in (0, 2), result.stdout + result.stderr
-    return json.loads(result.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 def _cidrs(ec2, group_id):
-    rules = ec2.describe_security_group_rules(
-        Filters=[{'Name': 'group-id', 'Values': [group_id]}])['SecurityGroupRules']
-    return {r.get('CidrIpv4') or r.get('CidrIpv6'): r.get('Description')
-            for r in rules if not r['IsEgress'] and r['FromPort'] == 443}
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroupRules"
+    ]
+    return {
+        r.get("CidrIpv4") or r.get("CidrIpv6"): r.get("Description")
+        for r in rules
+        if not r["IsEgress"] and r["FromPort"] == 443
+    }
 
 
 @pytest.fixture
 def group(lc, aws):
-    ec2 = aws('ec2', region=REGION)
-    vpc = ec2.create_vpc(CidrBlock='10.40.0.0/16')['Vpc']['VpcId']
-    group_id = ec2.create_security_group(VpcId=vpc, GroupName='alb', Description='alb')['GroupId']
+    ec2 = aws("ec2", region=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    group_id = ec2.create_security_group(VpcId=vpc, GroupName="alb", Description="alb")["GroupId"]
     return ec2, group_id
 
 
@@ -54,30 +84,33 @@ def test_sync_rerun_and_delta(lc, env, group):
     lc.clear_cloudflare_requests()
 
     first = _ansible(env, group_id=group_id)
-    assert first.get('failed') is not True, first
-    assert first['changed'] is True
-    assert first['etag'] == published['etag']
-    assert sorted(first['ipv4_cidrs']) == sorted(published['ipv4_cidrs'])
-    assert len(first['added']) == len(published['ipv4_cidrs']) + len(published['ipv6_cidrs'])
-    assert _cidrs(ec2, group_id) == {c: 'Cloudflare' for c in published['ipv4_cidrs'] + published['ipv6_cidrs']}
-    assert [r['path'] for r in lc.cloudflare_requests()] == ['/client/v4/ips']
+    assert first.get("failed") is not True, first
+    assert first["changed"] is True
+    assert first["etag"] == published["etag"]
+    assert sorted(first["ipv4_cidrs"]) == sorted(published["ipv4_cidrs"])
+    assert len(first["added"]) == len(published["ipv4_cidrs"]) + len(published["ipv6_cidrs"])
+    assert _cidrs(ec2, group_id) == {c: "Cloudflare" for c in published["ipv4_cidrs"] + published["ipv6_cidrs"]}
+    assert [r["path"] for r in lc.cloudflare_requests()] == ["/client/v4/ips"]
 
-    seq = max(r['seq'] for r in lc.requests())
+    seq = max(r["seq"] for r in lc.requests())
     second = _ansible(env, group_id=group_id)
-    assert second['changed'] is False, second
-    assert lc.requests(service='ec2', writes_only=True, since=seq) == []
+    assert second["changed"] is False, second
+    assert lc.requests(service="ec2", writes_only=True, since=seq) == []
 
     # Cloudflare changes its ranges, and throttles the first call: only the delta is written
-    lc.cloudflare_set_ips(['192.0.2.0/24', '173.245.48.0/20'], ['2400:cb00::/32'])
+    lc.cloudflare_set_ips(["192.0.2.0/24", "173.245.48.0/20"], ["2400:cb00::/32"])
     lc.cloudflare_fault(429, count=1, retry_after=1)
-    seq = max(r['seq'] for r in lc.requests())
+    seq = max(r["seq"] for r in lc.requests())
     third = _ansible(env, group_id=group_id)
-    assert third['changed'] is True, third
-    assert third['added'] == [{'port': 443, 'cidr': '192.0.2.0/24'}]
-    assert len(third['removed']) == len(first['added']) - 2
-    assert third['rule_count'] == {'ipv4': 2, 'ipv6': 1}
-    assert _cidrs(ec2, group_id) == {'192.0.2.0/24': 'Cloudflare', '173.245.48.0/20': 'Cloudflare',
-                                     '2400:cb00::/32': 'Cloudflare'}
-    assert [r['status'] for r in lc.cloudflare_requests()][-2:] == [429, 200]
-    writes = [r['operation'] for r in lc.requests(service='ec2', writes_only=True, since=seq)]
-    assert writes == ['RevokeSecurityGroupIngress', 'AuthorizeSecurityGroupIngress']
+    assert third["changed"] is True, third
+    assert third["added"] == [{"port": 443, "cidr": "192.0.2.0/24"}]
+    assert len(third["removed"]) == len(first["added"]) - 2
+    assert third["rule_count"] == {"ipv4": 2, "ipv6": 1}
+    assert _cidrs(ec2, group_id) == {
+        "192.0.2.0/24": "Cloudflare",
+        "173.245.48.0/20": "Cloudflare",
+        "2400:cb00::/32": "Cloudflare",
+    }
+    assert [r["status"] for r in lc.cloudflare_requests()][-2:] == [429, 200]
+    writes = [r["operation"] for r in lc.requests(service="ec2", writes_only=True, since=seq)]
+    assert writes == ["RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress"]

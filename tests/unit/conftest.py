@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 
+import pytest
 import yaml
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -57,8 +58,34 @@ def _install_collection_path():
     # A namespace package recomputes its __path__ when sys.path changes, but drop any cached
     # failed lookups of our namespace so the new location is seen.
     importlib.invalidate_caches()
-    for mod in [m for m in sys.modules if m == f"ansible_collections.{namespace}" or m.startswith(f"ansible_collections.{namespace}.")]:
+    for mod in [
+        m
+        for m in sys.modules
+        if m == f"ansible_collections.{namespace}" or m.startswith(f"ansible_collections.{namespace}.")
+    ]:
         del sys.modules[mod]
 
 
 _install_collection_path()
+
+
+class FakeClock:
+    """A monotonic clock that only ``sleep`` moves; ``sleeps`` records every sleep. Hand ``clock`` and
+    ``clock.sleep`` to ``waiting.Progress``/``waiting.poll`` (or a module's wait) so that a wait costs no time."""
+
+    def __init__(self, now=100.0):
+        self.now = now
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock():
+    """A fresh ``FakeClock``."""
+    return FakeClock()

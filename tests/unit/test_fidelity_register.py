@@ -102,10 +102,11 @@ def service_ops(service):
 
 def python_files():
     for folder in SCANNED_DIRS:
-        base = os.path.join(REPO, folder)
-        for name in sorted(os.listdir(base)):
-            if name.endswith(".py") and name != "__init__.py":
-                yield os.path.join(folder, name)
+        for root, dirs, names in os.walk(os.path.join(REPO, folder)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                if name.endswith(".py") and name != "__init__.py":
+                    yield os.path.relpath(os.path.join(root, name), REPO)
 
 
 @functools.lru_cache(maxsize=None)
@@ -152,7 +153,7 @@ def snake_words(tree, relpath):
     trees = [tree]
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(COLLECTION_UTILS):
-            path = os.path.join("plugins", "module_utils", node.module.rsplit(".", 1)[-1] + ".py")
+            path = os.path.join("plugins", "module_utils", *node.module[len(COLLECTION_UTILS) :].split(".")) + ".py"
             if path != relpath and os.path.isfile(os.path.join(REPO, path)):
                 trees.append(parse(path))
     return {
@@ -207,7 +208,11 @@ def scan_aws(tree, relpath, collection_services, found):
     words = snake_words(tree, relpath)
 
     def resolve(receiver, snake, waiter=False):
-        owners = {s for s in services if snake in service_ops(s)[1 if waiter else 0]}
+        name = tail(receiver) if receiver is not None else None
+        hint = RECEIVER_HINTS.get(name)
+        # a receiver named for its service (``ctx.ecs``) whose client is made in another file
+        pool = services | {hint} if hint in collection_services else services
+        owners = {s for s in pool if snake in service_ops(s)[1 if waiter else 0]}
         if not owners:
             return
         hinted = set()

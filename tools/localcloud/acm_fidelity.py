@@ -39,31 +39,35 @@ import inspect
 import re
 import threading
 
-CONFIG_KEY = 'acm_record_delay_seconds'
+CONFIG_KEY = "acm_record_delay_seconds"
 DEFAULT_RECORD_DELAY = 1
-CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1'
-UNSUPPORTED_CERTIFICATE = ("The certificate '%s' must have a fully-qualified domain name, a supported "
-                           "signature, and a supported key size.")
-INVALID_VIEWER_CERTIFICATE = ("The specified SSL certificate doesn't exist, isn't in us-east-1 region, "
-                              "isn't valid, or doesn't include a valid certificate chain.")
-ACM_ARN_RE = re.compile(r'^arn:[^:]+:acm:(?P<region>[^:]+):(?P<account>\d*):certificate/')
+CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
+UNSUPPORTED_CERTIFICATE = (
+    "The certificate '%s' must have a fully-qualified domain name, a supported signature, and a supported key size."
+)
+INVALID_VIEWER_CERTIFICATE = (
+    "The specified SSL certificate doesn't exist, isn't in us-east-1 region, "
+    "isn't valid, or doesn't include a valid certificate chain."
+)
+ACM_ARN_RE = re.compile(r"^arn:[^:]+:acm:(?P<region>[^:]+):(?P<account>\d*):certificate/")
 # Attribute of a moto CertBundle holding the KeyAlgorithm it was requested with.
-REQUESTED_KEY_ALGORITHM = 'localcloud_key_algorithm'
+REQUESTED_KEY_ALGORITHM = "localcloud_key_algorithm"
 
 _LOCK = threading.Lock()
-_STATE = {'cnames': None, 'config': None}
+_STATE = {"cnames": None, "config": None}
 
 
 # ------------------------------------------------------------------------------------------------ wiring
+
 
 def parse_record_delay(value):
     """Validate ``acm_record_delay_seconds`` (a non-negative number of seconds)."""
     try:
         delay = float(value or 0)
     except (TypeError, ValueError):
-        raise ValueError('%s must be a number of seconds, not %r' % (CONFIG_KEY, value)) from None
+        raise ValueError("%s must be a number of seconds, not %r" % (CONFIG_KEY, value)) from None
     if delay < 0:
-        raise ValueError('%s must not be negative' % CONFIG_KEY)
+        raise ValueError("%s must not be negative" % CONFIG_KEY)
     return int(delay) if delay == int(delay) else delay
 
 
@@ -71,13 +75,19 @@ def cloudflare_cnames(emulator):
     """Return ``lookup(name) -> {targets}`` of the DNS-only CNAME records ``emulator`` serves for ``name``.
 
     Reads the emulator's record store under its lock (read only)."""
+
     def lookup(name):
         wanted = _dns_name(name)
         with emulator.lock:
-            return {_dns_name(record.get('content'))
-                    for records in emulator.records.values() for record in records.values()
-                    if record.get('type') == 'CNAME' and not record.get('proxied')
-                    and _dns_name(record.get('name')) == wanted}
+            return {
+                _dns_name(record.get("content"))
+                for records in emulator.records.values()
+                for record in records.values()
+                if record.get("type") == "CNAME"
+                and not record.get("proxied")
+                and _dns_name(record.get("name")) == wanted
+            }
+
     return lookup
 
 
@@ -86,42 +96,44 @@ def install(cloudflare=None, config=None):
 
     ``cloudflare`` is a ``CloudflareEmulator`` (or a ``lookup(name) -> {targets}`` callable); ``config`` a
     callable returning the current fidelity configuration (a dict with ``acm_record_delay_seconds``)."""
-    if hasattr(cloudflare, 'records'):  # the emulator itself (a WSGI app, so callable too)
+    if hasattr(cloudflare, "records"):  # the emulator itself (a WSGI app, so callable too)
         cloudflare = cloudflare_cnames(cloudflare)
     with _LOCK:
-        _STATE['cnames'] = cloudflare
-        _STATE['config'] = config
+        _STATE["cnames"] = cloudflare
+        _STATE["config"] = config
 
 
 def record_delay():
     """Seconds after RequestCertificate during which ACM has not assigned the validation records."""
-    config = _STATE['config']
+    config = _STATE["config"]
     if config is None:
         return DEFAULT_RECORD_DELAY
     return float((config() or {}).get(CONFIG_KEY, DEFAULT_RECORD_DELAY) or 0)
 
 
 def _dns_name(name):
-    return str(name or '').strip().lower().rstrip('.')
+    return str(name or "").strip().lower().rstrip(".")
 
 
 def _cname_exists(record):
     """Whether the validation ``record`` ({Name, Type, Value}) resolves as a CNAME to its value."""
-    lookup = _STATE['cnames']
-    if lookup is None or not record or record.get('Type', 'CNAME') != 'CNAME':
+    lookup = _STATE["cnames"]
+    if lookup is None or not record or record.get("Type", "CNAME") != "CNAME":
         return False
-    return _dns_name(record.get('Value')) in lookup(record.get('Name'))
+    return _dns_name(record.get("Value")) in lookup(record.get("Name"))
 
 
 # ------------------------------------------------------------------------------------------------ ACM model
 
+
 def hyphenated(algorithm):
     """``RSA_2048`` -> ``RSA-2048``, ``EC_prime256v1`` -> ``EC-prime256v1`` (AWS's answer spelling)."""
-    return algorithm.replace('_', '-', 1) if isinstance(algorithm, str) else algorithm
+    return algorithm.replace("_", "-", 1) if isinstance(algorithm, str) else algorithm
 
 
 def _age_seconds(bundle):
     from moto.core.utils import utcnow
+
     return (utcnow() - bundle.created_at).total_seconds()
 
 
@@ -133,96 +145,100 @@ def _dns_validated(bundle, describe):
     """Whether every validation record of a requested (``AMAZON_ISSUED``) certificate exists in DNS."""
     if not _records_assigned(bundle):
         return False
-    options = describe(bundle)['Certificate'].get('DomainValidationOptions') or []
-    return bool(options) and all(_cname_exists(option.get('ResourceRecord')) for option in options)
+    options = describe(bundle)["Certificate"].get("DomainValidationOptions") or []
+    return bool(options) and all(_cname_exists(option.get("ResourceRecord")) for option in options)
 
 
 def _require(owner, name, params=()):
     from localcloud.moto_patches import _require as require  # pylint: disable=import-outside-toplevel
+
     return require(owner, name, params)
 
 
 def _patch_acm_model(setter):
     from moto.acm.models import CertBundle
 
-    original_check = _require(CertBundle, 'check')
-    original_describe = _require(CertBundle, 'describe')
+    original_check = _require(CertBundle, "check")
+    original_describe = _require(CertBundle, "describe")
 
     @functools.wraps(original_check)
     def check(self):
         before = self.status
         original_check(self)
-        if self.type != 'AMAZON_ISSUED':
+        if self.type != "AMAZON_ISSUED":
             return
-        if before == 'PENDING_VALIDATION' and self.status == 'ISSUED':
+        if before == "PENDING_VALIDATION" and self.status == "ISSUED":
             self.status = before  # moto's timer (MOTO_ACM_VALIDATION_WAIT); AWS issues through DNS only
-        if self.status == 'PENDING_VALIDATION' and _dns_validated(self, original_describe):
-            self.status = 'ISSUED'
+        if self.status == "PENDING_VALIDATION" and _dns_validated(self, original_describe):
+            self.status = "ISSUED"
 
     @functools.wraps(original_describe)
     def describe(self):
         result = original_describe(self)
-        certificate = result.get('Certificate') or {}
+        certificate = result.get("Certificate") or {}
         requested = getattr(self, REQUESTED_KEY_ALGORITHM, None)
         if requested:
-            certificate['KeyAlgorithm'] = requested
-        if self.type == 'AMAZON_ISSUED' and self.status == 'PENDING_VALIDATION':
+            certificate["KeyAlgorithm"] = requested
+        if self.type == "AMAZON_ISSUED" and self.status == "PENDING_VALIDATION":
             assigned = _records_assigned(self)
-            for option in certificate.get('DomainValidationOptions') or []:
+            for option in certificate.get("DomainValidationOptions") or []:
                 if not assigned:
-                    option.pop('ResourceRecord', None)
-                elif _cname_exists(option.get('ResourceRecord')):
-                    option['ValidationStatus'] = 'SUCCESS'
+                    option.pop("ResourceRecord", None)
+                elif _cname_exists(option.get("ResourceRecord")):
+                    option["ValidationStatus"] = "SUCCESS"
         return result
 
-    setter(CertBundle, 'check', check)
-    setter(CertBundle, 'describe', describe)
+    setter(CertBundle, "check", check)
+    setter(CertBundle, "describe", describe)
 
 
 def _patch_acm_responses(setter):
     from moto.acm.responses import AWSCertificateManagerResponse as Response
 
-    original_request = _require(Response, 'request_certificate')
-    original_describe = _require(Response, 'describe_certificate')
-    original_list = _require(Response, 'list_certificates')
+    original_request = _require(Response, "request_certificate")
+    original_describe = _require(Response, "describe_certificate")
+    original_list = _require(Response, "list_certificates")
 
     @functools.wraps(original_request)
     def request_certificate(self):
-        algorithm = self._get_param('KeyAlgorithm')  # pylint: disable=protected-access
+        algorithm = self._get_param("KeyAlgorithm")  # pylint: disable=protected-access
         result = original_request(self)
-        arn = (getattr(result, 'result', None) or {}).get('CertificateArn')
+        arn = (getattr(result, "result", None) or {}).get("CertificateArn")
         bundle = self.acm_backend._certificates.get(arn)  # pylint: disable=protected-access
         if algorithm and bundle is not None and not getattr(bundle, REQUESTED_KEY_ALGORITHM, None):
-            setattr(bundle, REQUESTED_KEY_ALGORITHM, algorithm.replace('-', '_'))
+            setattr(bundle, REQUESTED_KEY_ALGORITHM, algorithm.replace("-", "_"))
         return result
 
     def answering_hyphenated(original):
         @functools.wraps(original)
         def handler(self):
             result = original(self)
-            body = getattr(result, 'result', None) or {}
-            certificates = [body['Certificate']] if 'Certificate' in body else body.get('CertificateSummaryList', [])
+            body = getattr(result, "result", None) or {}
+            certificates = [body["Certificate"]] if "Certificate" in body else body.get("CertificateSummaryList", [])
             for certificate in certificates:
-                certificate['KeyAlgorithm'] = hyphenated(certificate.get('KeyAlgorithm'))
+                certificate["KeyAlgorithm"] = hyphenated(certificate.get("KeyAlgorithm"))
             return result
+
         return handler
 
-    setter(Response, 'request_certificate', request_certificate)
-    setter(Response, 'describe_certificate', answering_hyphenated(original_describe))
-    setter(Response, 'list_certificates', answering_hyphenated(original_list))
+    setter(Response, "request_certificate", request_certificate)
+    setter(Response, "describe_certificate", answering_hyphenated(original_describe))
+    setter(Response, "list_certificates", answering_hyphenated(original_list))
 
 
 # ------------------------------------------------------------------------------------------------ users
 
+
 def _acm_status(account_id, arn, region=None):
     """Status of the ACM certificate ``arn`` (``None`` when not an ACM ARN or not found)."""
-    from moto.acm.models import CertificateNotFound, acm_backends
+    from moto.acm.models import CertificateNotFound
+    from moto.acm.models import acm_backends
 
-    match = ACM_ARN_RE.match(arn or '')
+    match = ACM_ARN_RE.match(arn or "")
     if not match:
         return None
-    region = region or match.group('region')
-    if match.group('region') != region:
+    region = region or match.group("region")
+    if match.group("region") != region:
         return None
     try:
         return acm_backends[account_id][region].get_certificate(arn).status
@@ -236,10 +252,10 @@ def _patch_elbv2(setter):
 
     def refuse_pending(backend, arns):
         for arn in arns:
-            if ACM_ARN_RE.match(arn or ''):
+            if ACM_ARN_RE.match(arn or ""):
                 status = _acm_status(backend.account_id, arn)
-                if status is not None and status != 'ISSUED':
-                    raise ELBClientError('UnsupportedCertificate', UNSUPPORTED_CERTIFICATE % arn)
+                if status is not None and status != "ISSUED":
+                    raise ELBClientError("UnsupportedCertificate", UNSUPPORTED_CERTIFICATE % arn)
 
     def wrap(name, params, arns_of):
         original = _require(ELBv2Backend, name, params)
@@ -250,19 +266,20 @@ def _patch_elbv2(setter):
             arguments = signature.bind(self, *args, **kwargs).arguments
             refuse_pending(self, arns_of(arguments))
             return original(self, *args, **kwargs)
+
         setter(ELBv2Backend, name, method)
 
     def listed(key):
-        return lambda arguments: [c.get('CertificateArn') for c in arguments.get(key) or [] if isinstance(c, dict)]
+        return lambda arguments: [c.get("CertificateArn") for c in arguments.get(key) or [] if isinstance(c, dict)]
 
-    wrap('create_listener', ('certificate',), lambda arguments: [arguments.get('certificate')])
-    wrap('modify_listener', ('certificates',), listed('certificates'))
-    wrap('add_listener_certificates', ('certificates',), listed('certificates'))
+    wrap("create_listener", ("certificate",), lambda arguments: [arguments.get("certificate")])
+    wrap("modify_listener", ("certificates",), listed("certificates"))
+    wrap("add_listener_certificates", ("certificates",), listed("certificates"))
 
 
 def _viewer_certificate_arn(config):
-    viewer = (config or {}).get('ViewerCertificate') or {}
-    return viewer.get('ACMCertificateArn') if isinstance(viewer, dict) else None
+    viewer = (config or {}).get("ViewerCertificate") or {}
+    return viewer.get("ACMCertificateArn") if isinstance(viewer, dict) else None
 
 
 def _patch_cloudfront(setter):
@@ -271,11 +288,11 @@ def _patch_cloudfront(setter):
 
     def refuse_invalid(backend, config):
         arn = _viewer_certificate_arn(config)
-        if arn and _acm_status(backend.account_id, arn, CLOUDFRONT_CERTIFICATE_REGION) != 'ISSUED':
-            raise CloudFrontException('InvalidViewerCertificate', INVALID_VIEWER_CERTIFICATE)
+        if arn and _acm_status(backend.account_id, arn, CLOUDFRONT_CERTIFICATE_REGION) != "ISSUED":
+            raise CloudFrontException("InvalidViewerCertificate", INVALID_VIEWER_CERTIFICATE)
 
-    create = _require(CloudFrontBackend, 'create_distribution_with_tags', ('distribution_config',))
-    update = _require(CloudFrontBackend, 'update_distribution', ('dist_config',))
+    create = _require(CloudFrontBackend, "create_distribution_with_tags", ("distribution_config",))
+    update = _require(CloudFrontBackend, "update_distribution", ("dist_config",))
 
     @functools.wraps(create)
     def create_distribution_with_tags(self, distribution_config, *args, **kwargs):
@@ -287,8 +304,8 @@ def _patch_cloudfront(setter):
         refuse_invalid(self, dist_config)
         return update(self, dist_config, *args, **kwargs)
 
-    setter(CloudFrontBackend, 'create_distribution_with_tags', create_distribution_with_tags)
-    setter(CloudFrontBackend, 'update_distribution', update_distribution)
+    setter(CloudFrontBackend, "create_distribution_with_tags", create_distribution_with_tags)
+    setter(CloudFrontBackend, "update_distribution", update_distribution)
 
 
 def patch(setter=setattr):

@@ -6,20 +6,20 @@ import io
 import json
 import os
 
-HOST = '127.0.0.1'
+HOST = "127.0.0.1"
 
 PORT_ENV = {
-    'aws': ('LOCALCLOUD_AWS_PORT', 4566),
-    'cloudflare': ('LOCALCLOUD_CLOUDFLARE_PORT', 4567),
-    'kinde': ('LOCALCLOUD_KINDE_PORT', 4568),
+    "aws": ("LOCALCLOUD_AWS_PORT", 4566),
+    "cloudflare": ("LOCALCLOUD_CLOUDFLARE_PORT", 4567),
+    "kinde": ("LOCALCLOUD_KINDE_PORT", 4568),
 }
 
-DEFAULT_CLOUDFLARE_TOKEN = 'localcloud-cloudflare-token'
-DEFAULT_CLOUDFLARE_ZONES = 'rocketclub.local'
-DEFAULT_KINDE_CLIENT_ID = 'localcloud-kinde-client'
-DEFAULT_KINDE_CLIENT_SECRET = 'localcloud-kinde-secret'
-CLOUDFLARE_BASE_PATH = '/client/v4'
-CONTROL_PREFIX = '/_localcloud/'
+DEFAULT_CLOUDFLARE_TOKEN = "localcloud-cloudflare-token"
+DEFAULT_CLOUDFLARE_ZONES = "rocketclub.local"
+DEFAULT_KINDE_CLIENT_ID = "localcloud-kinde-client"
+DEFAULT_KINDE_CLIENT_SECRET = "localcloud-kinde-secret"
+CLOUDFLARE_BASE_PATH = "/client/v4"
+CONTROL_PREFIX = "/_localcloud/"
 
 
 def port(name, env=None):
@@ -32,36 +32,36 @@ def port(name, env=None):
 def state_dir(env=None):
     """Return the absolute state directory."""
     env = os.environ if env is None else env
-    return os.path.abspath(env.get('LOCALCLOUD_STATE_DIR') or '.localcloud')
+    return os.path.abspath(env.get("LOCALCLOUD_STATE_DIR") or ".localcloud")
 
 
 def endpoints(env=None):
     """Return the endpoint URLs for the configured ports."""
     return {
-        'aws': 'http://%s:%d' % (HOST, port('aws', env)),
-        'cloudflare': 'http://%s:%d%s' % (HOST, port('cloudflare', env), CLOUDFLARE_BASE_PATH),
-        'kinde': 'https://%s:%d' % (HOST, port('kinde', env)),
+        "aws": "http://%s:%d" % (HOST, port("aws", env)),
+        "cloudflare": "http://%s:%d%s" % (HOST, port("cloudflare", env), CLOUDFLARE_BASE_PATH),
+        "kinde": "https://%s:%d" % (HOST, port("kinde", env)),
     }
 
 
 def json_bytes(data):
     """Serialise ``data`` to UTF-8 JSON bytes."""
-    return json.dumps(data).encode('utf-8')
+    return json.dumps(data).encode("utf-8")
 
 
 def read_body(environ):
     """Read the whole WSGI request body and make it re-readable."""
-    length = environ.get('CONTENT_LENGTH') or ''
-    stream = environ['wsgi.input']
+    length = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
     if length.isdigit():
-        body = stream.read(int(length)) if int(length) else b''
-    elif environ.get('wsgi.input_terminated'):
+        body = stream.read(int(length)) if int(length) else b""
+    elif environ.get("wsgi.input_terminated"):
         body = stream.read()
     else:
-        body = b''
-    environ['wsgi.input'] = io.BytesIO(body)
-    environ['CONTENT_LENGTH'] = str(len(body))
-    environ.pop('HTTP_TRANSFER_ENCODING', None)
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
     return body
 
 
@@ -70,13 +70,13 @@ def call_wsgi(app, environ):
     captured = {}
 
     def capture(status_line, headers, exc_info=None):
-        captured['status'], captured['headers'] = status_line, headers
-        return lambda data: captured.setdefault('early', []).append(data)
+        captured["status"], captured["headers"] = status_line, headers
+        return lambda data: captured.setdefault("early", []).append(data)
 
     result = app(environ, capture)
     try:
-        body = b''.join(captured.get('early', []) + list(result))
+        body = b"".join(captured.get("early", []) + list(result))
     finally:
-        if hasattr(result, 'close'):
+        if hasattr(result, "close"):
             result.close()
-    return captured['status'], captured['headers'], body
+    return captured["status"], captured["headers"], body

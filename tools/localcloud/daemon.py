@@ -18,27 +18,33 @@ def serve(state_dir):
 
     from localcloud.aws import build_app
     from localcloud.cloudflare_api import CloudflareEmulator
-    from localcloud.kinde import KindeEmulator, generate_tls
+    from localcloud.kinde import KindeEmulator
+    from localcloud.kinde import generate_tls
 
-    if not os.environ.get('LOCALCLOUD_VERBOSE'):
-        logging.getLogger('werkzeug').setLevel(logging.WARNING)
+    if not os.environ.get("LOCALCLOUD_VERBOSE"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.makedirs(state_dir, exist_ok=True)
     ports = {name: common.port(name) for name in common.PORT_ENV}
     cloudflare = CloudflareEmulator()
-    kinde = KindeEmulator('https://%s:%d' % (common.HOST, ports['kinde']))
+    kinde = KindeEmulator("https://%s:%d" % (common.HOST, ports["kinde"]))
     aws = build_app(reset_hooks=(cloudflare.reset, kinde.reset), cloudflare=cloudflare)
     cert, key = generate_tls(state_dir)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    apps = {'aws': aws, 'cloudflare': cloudflare, 'kinde': kinde}
+    apps = {"aws": aws, "cloudflare": cloudflare, "kinde": kinde}
     servers = []
     for name, app in apps.items():
         try:
-            servers.append(make_server(common.HOST, ports[name], app, threaded=True,
-                                       ssl_context=context if name == 'kinde' else None))
+            servers.append(
+                make_server(
+                    common.HOST, ports[name], app, threaded=True, ssl_context=context if name == "kinde" else None
+                )
+            )
         except OSError as exc:
-            sys.stderr.write('localcloud: cannot bind %s:%d for %s (set %s): %s\n' % (
-                common.HOST, ports[name], name, common.PORT_ENV[name][0], exc))
+            sys.stderr.write(
+                "localcloud: cannot bind %s:%d for %s (set %s): %s\n"
+                % (common.HOST, ports[name], name, common.PORT_ENV[name][0], exc)
+            )
             return 3
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -46,14 +52,14 @@ def serve(state_dir):
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for thread in threads:
         thread.start()
-    sys.stderr.write('localcloud: serving %s (pid %d)\n' % (common.endpoints(), os.getpid()))
+    sys.stderr.write("localcloud: serving %s (pid %d)\n" % (common.endpoints(), os.getpid()))
     sys.stderr.flush()
     while not stop.wait(3600):
         pass
     for server in servers:
         server.shutdown()
         server.server_close()
-    sys.stderr.write('localcloud: stopped\n')
+    sys.stderr.write("localcloud: stopped\n")
     return 0
 
 
@@ -63,5 +69,5 @@ def main(argv=None):
     return serve(argv[0] if argv else common.state_dir())
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

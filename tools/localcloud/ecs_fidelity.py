@@ -33,21 +33,22 @@ EVENT_LIMIT = 100  # DescribeServices returns at most the 100 most recent events
 
 def _now():
     from moto.core.utils import utcnow  # the clock moto stamps its own deployments with
+
     return utcnow()
 
 
 def _secret_selector(value_from):
     """``(secret id, version stage, version id)`` of a Secrets Manager ``valueFrom`` (name or ARN with an optional
     ``:json-key:version-stage:version-id`` suffix), or None for anything else (SSM parameters)."""
-    value_from = value_from or ''
-    if not value_from.startswith('arn:'):
-        return (value_from, 'AWSCURRENT', None) if value_from and ':' not in value_from else None
-    parts = value_from.split(':')
-    if len(parts) < 7 or parts[2] != 'secretsmanager' or parts[5] != 'secret':
+    value_from = value_from or ""
+    if not value_from.startswith("arn:"):
+        return (value_from, "AWSCURRENT", None) if value_from and ":" not in value_from else None
+    parts = value_from.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager" or parts[5] != "secret":
         return None
     stage = parts[8] if len(parts) > 8 and parts[8] else None
     version_id = parts[9] if len(parts) > 9 and parts[9] else None
-    return ':'.join(parts[:7]), (None if version_id else stage or 'AWSCURRENT'), version_id
+    return ":".join(parts[:7]), (None if version_id else stage or "AWSCURRENT"), version_id
 
 
 def secret_problem(secrets_backend, value_from):
@@ -56,22 +57,28 @@ def secret_problem(secrets_backend, value_from):
     if selector is None:
         return None
     secret_id, stage, version_id = selector
-    prefix = 'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval ' \
-             'failed: unable to retrieve secret from asm: service call has been retried 1 time(s): ' \
-             'failed to fetch secret %s from secrets manager: ' % value_from
+    prefix = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+        "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): "
+        "failed to fetch secret %s from secrets manager: " % value_from
+    )
     secret = secrets_backend.secrets.get(secret_id) if secrets_backend is not None else None
-    if secret is None or getattr(secret, 'deleted_date', None):
+    if secret is None or getattr(secret, "deleted_date", None):
         return prefix + "ResourceNotFoundException: Secrets Manager can't find the specified secret."
-    versions = getattr(secret, 'versions', None) or {}
+    versions = getattr(secret, "versions", None) or {}
     if version_id:
         if version_id in versions:
             return None
-        return prefix + "ResourceNotFoundException: Secrets Manager can't find the specified secret value for " \
-                        'VersionId: %s' % version_id
-    if any(stage in (version.get('version_stages') or []) for version in versions.values()):
+        return (
+            prefix + "ResourceNotFoundException: Secrets Manager can't find the specified secret value for "
+            "VersionId: %s" % version_id
+        )
+    if any(stage in (version.get("version_stages") or []) for version in versions.values()):
         return None
-    return prefix + "ResourceNotFoundException: Secrets Manager can't find the specified secret value for " \
-                    'staging label: %s' % stage
+    return (
+        prefix + "ResourceNotFoundException: Secrets Manager can't find the specified secret value for "
+        "staging label: %s" % stage
+    )
 
 
 def task_definition_problem(service, task_definition_arn):
@@ -90,15 +97,15 @@ def task_definition_problem(service, task_definition_arn):
     except KeyError:
         secrets_backend = None
     for container in definition.container_definitions or []:
-        for secret in container.get('secrets') or []:
-            problem = secret_problem(secrets_backend, secret.get('valueFrom') or secret.get('value_from'))
+        for secret in container.get("secrets") or []:
+            problem = secret_problem(secrets_backend, secret.get("valueFrom") or secret.get("value_from"))
             if problem:
                 return problem
     return None
 
 
 def _event(service, message):
-    service.events.insert(0, {'id': str(uuid.uuid4()), 'createdAt': _now(), 'message': message})
+    service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": _now(), "message": message})
     del service.events[EVENT_LIMIT:]
 
 
@@ -108,26 +115,37 @@ def settle(service):
     if not service.deployments:
         return
     primary = service.deployments[0]
-    problem = task_definition_problem(service, primary.get('taskDefinition'))
+    problem = task_definition_problem(service, primary.get("taskDefinition"))
     now = _now()
     if problem is None or not service.desired_count:
         # Steady: the new deployment's tasks replaced the old ones (AWS drops a deployment once it is drained).
         service.deployments[:] = [primary]
         service.running_count, service.pending_count = service.desired_count, 0
-        primary.update(runningCount=service.desired_count, pendingCount=0, desiredCount=service.desired_count,
-                       rolloutState='COMPLETED', rolloutStateReason='ECS deployment %s completed.' % primary['id'],
-                       updatedAt=now)
-        _event(service, '(service %s) has reached a steady state.' % service.name)
+        primary.update(
+            runningCount=service.desired_count,
+            pendingCount=0,
+            desiredCount=service.desired_count,
+            rolloutState="COMPLETED",
+            rolloutStateReason="ECS deployment %s completed." % primary["id"],
+            updatedAt=now,
+        )
+        _event(service, "(service %s) has reached a steady state." % service.name)
         return
     task_id = uuid.uuid4().hex
-    primary.update(runningCount=0, pendingCount=0, desiredCount=service.desired_count,
-                   failedTasks=int(primary.get('failedTasks') or 0) + 1, rolloutState='IN_PROGRESS',
-                   rolloutStateReason='ECS deployment %s in progress.' % primary['id'], updatedAt=now)
+    primary.update(
+        runningCount=0,
+        pendingCount=0,
+        desiredCount=service.desired_count,
+        failedTasks=int(primary.get("failedTasks") or 0) + 1,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason="ECS deployment %s in progress." % primary["id"],
+        updatedAt=now,
+    )
     # Tasks of older deployments keep running (rolling update); the new ones never start.
-    service.running_count = sum(int(d.get('runningCount') or 0) for d in service.deployments[1:])
+    service.running_count = sum(int(d.get("runningCount") or 0) for d in service.deployments[1:])
     service.pending_count = 0
-    _event(service, '(service %s) has started 1 tasks: (task %s).' % (service.name, task_id))
-    _event(service, '(service %s) task %s stopped: %s' % (service.name, task_id, problem))
+    _event(service, "(service %s) has started 1 tasks: (task %s)." % (service.name, task_id))
+    _event(service, "(service %s) task %s stopped: %s" % (service.name, task_id, problem))
 
 
 def new_deployment(service):
@@ -135,12 +153,21 @@ def new_deployment(service):
     now = _now()
     template = dict(service.deployments[0]) if service.deployments else {}
     for deployment in service.deployments:
-        deployment['status'] = 'ACTIVE'
-    deployment_id = 'ecs-svc/%d' % (uuid.uuid4().int % (32 ** 12))
-    template.update(id=deployment_id, status='PRIMARY', taskDefinition=service.task_definition, createdAt=now,
-                    updatedAt=now, runningCount=0, pendingCount=0, failedTasks=0,
-                    desiredCount=service.desired_count, rolloutState='IN_PROGRESS',
-                    rolloutStateReason='ECS deployment %s in progress.' % deployment_id)
+        deployment["status"] = "ACTIVE"
+    deployment_id = "ecs-svc/%d" % (uuid.uuid4().int % (32**12))
+    template.update(
+        id=deployment_id,
+        status="PRIMARY",
+        taskDefinition=service.task_definition,
+        createdAt=now,
+        updatedAt=now,
+        runningCount=0,
+        pendingCount=0,
+        failedTasks=0,
+        desiredCount=service.desired_count,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason="ECS deployment %s in progress." % deployment_id,
+    )
     service.deployments.insert(0, template)
 
 
@@ -149,34 +176,37 @@ def patch(setter=setattr):
 
     ``setter`` is ``setattr`` for the daemon; tests pass ``monkeypatch.setattr`` to undo it.
     """
-    from moto.ecs.models import EC2ContainerServiceBackend, Service
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.models import Service
 
-    from localcloud.moto_patches import MotoPatchError, _require  # pylint: disable=protected-access
+    from localcloud.moto_patches import MotoPatchError  # pylint: disable=protected-access
+    from localcloud.moto_patches import _require  # pylint: disable=protected-access
 
-    init = _require(Service, '__init__', ('desired_count', 'task_definition'))
-    update = _require(EC2ContainerServiceBackend, 'update_service', ('service_properties',))
-    _require(EC2ContainerServiceBackend, 'describe_task_definition', ('task_definition_str',))
+    init = _require(Service, "__init__", ("desired_count", "task_definition"))
+    update = _require(EC2ContainerServiceBackend, "update_service", ("service_properties",))
+    _require(EC2ContainerServiceBackend, "describe_task_definition", ("task_definition_str",))
 
     @functools.wraps(init)
     def service_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        if not hasattr(self, 'events') or not hasattr(self, 'deployments'):
-            raise MotoPatchError('moto ECS Service no longer has events/deployments')
+        if not hasattr(self, "events") or not hasattr(self, "deployments"):
+            raise MotoPatchError("moto ECS Service no longer has events/deployments")
         settle(self)
 
     @functools.wraps(update)
     def update_service(self, service_properties):
-        force = bool(service_properties.get('force_new_deployment'))
-        task_definition = service_properties.get('task_definition')
-        desired = service_properties.get('desired_count')
+        force = bool(service_properties.get("force_new_deployment"))
+        task_definition = service_properties.get("task_definition")
+        desired = service_properties.get("desired_count")
         service = update(self, service_properties)
-        if service.deployments and (force or (task_definition and service.task_definition
-                                              != service.deployments[0].get('taskDefinition'))):
+        if service.deployments and (
+            force or (task_definition and service.task_definition != service.deployments[0].get("taskDefinition"))
+        ):
             new_deployment(service)
             settle(service)
         elif desired is not None and service.deployments:
             settle(service)  # a new desired count: tasks start (or do not) for the current deployment
         return service
 
-    setter(Service, '__init__', service_init)
-    setter(EC2ContainerServiceBackend, 'update_service', update_service)
+    setter(Service, "__init__", service_init)
+    setter(EC2ContainerServiceBackend, "update_service", update_service)

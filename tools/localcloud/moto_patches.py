@@ -37,7 +37,7 @@ import hashlib
 import inspect
 import threading
 
-TESTED_MOTO_VERSIONS = ('5.2.5',)
+TESTED_MOTO_VERSIONS = ("5.2.5",)
 
 _LOCK = threading.Lock()
 _APPLIED = set()
@@ -49,47 +49,54 @@ class MotoPatchError(RuntimeError):
 
 def _moto_version():
     import moto
-    return getattr(moto, '__version__', 'unknown')
+
+    return getattr(moto, "__version__", "unknown")
 
 
 def _require(owner, name, params=()):
     """Return ``owner.name`` after checking it exists and takes ``params``."""
     value = inspect.getattr_static(owner, name, None)
     if value is None:
-        raise MotoPatchError('moto %s: %s.%s is missing (localcloud patches were written for moto %s)' % (
-            _moto_version(), owner.__name__, name, ', '.join(TESTED_MOTO_VERSIONS)))
+        raise MotoPatchError(
+            "moto %s: %s.%s is missing (localcloud patches were written for moto %s)"
+            % (_moto_version(), owner.__name__, name, ", ".join(TESTED_MOTO_VERSIONS))
+        )
     target = value.fget if isinstance(value, property) else value
     missing = [p for p in params if p not in inspect.signature(target).parameters]
     if missing:
-        raise MotoPatchError('moto %s: %s.%s no longer takes %s (localcloud patches were written for moto %s)' % (
-            _moto_version(), owner.__name__, name, ', '.join(missing), ', '.join(TESTED_MOTO_VERSIONS)))
+        raise MotoPatchError(
+            "moto %s: %s.%s no longer takes %s (localcloud patches were written for moto %s)"
+            % (_moto_version(), owner.__name__, name, ", ".join(missing), ", ".join(TESTED_MOTO_VERSIONS))
+        )
     return value
 
 
 def _patch_prefix_list_descriptions():
     """Keep ``Description`` of prefix-list sources in security group rules."""
-    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend, SecurityGroupRule
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.security_groups import SecurityGroupRule
 
-    rule_init = _require(SecurityGroupRule, '__init__', ('prefix_list_id',))
+    rule_init = _require(SecurityGroupRule, "__init__", ("prefix_list_id",))
     rule_signature = inspect.signature(rule_init)
-    rule_description = _require(SecurityGroupRule, 'description').fget
-    flattened = _require(SecurityGroup, '_flattened_rules', ('rules',))
-    update_description = _require(SecurityGroupBackend, '_sg_update_description', ('security_rule', 'rule'))
-    modify_rules = _require(SecurityGroupBackend, 'modify_security_group_rules', ('group_id', 'rules'))
-    _require(SecurityGroupBackend, 'get_security_group_by_name_or_id')
-    _require(SecurityGroup, 'get_rule')
+    rule_description = _require(SecurityGroupRule, "description").fget
+    flattened = _require(SecurityGroup, "_flattened_rules", ("rules",))
+    update_description = _require(SecurityGroupBackend, "_sg_update_description", ("security_rule", "rule"))
+    modify_rules = _require(SecurityGroupBackend, "modify_security_group_rules", ("group_id", "rules"))
+    _require(SecurityGroupBackend, "get_security_group_by_name_or_id")
+    _require(SecurityGroup, "get_rule")
 
     @functools.wraps(rule_init)
     def init(self, *args, **kwargs):
         rule_init(self, *args, **kwargs)
-        source = rule_signature.bind(self, *args, **kwargs).arguments.get('prefix_list_id')
+        source = rule_signature.bind(self, *args, **kwargs).arguments.get("prefix_list_id")
         # moto keeps only source['PrefixListId']; remember the description too.
-        self.prefix_list_description = source.get('Description') if isinstance(source, dict) else None
+        self.prefix_list_description = source.get("Description") if isinstance(source, dict) else None
 
     def description(self):
         value = rule_description(self)
-        if value is None and getattr(self, 'prefix_list_id', None):
-            value = getattr(self, 'prefix_list_description', None)
+        if value is None and getattr(self, "prefix_list_id", None):
+            value = getattr(self, "prefix_list_description", None)
         return value
 
     @functools.wraps(flattened)
@@ -100,14 +107,14 @@ def _patch_prefix_list_descriptions():
         views = flattened(self, rules)
         descriptions = {}
         for rule in rules:
-            text = getattr(rule, 'prefix_list_description', None)
+            text = getattr(rule, "prefix_list_description", None)
             if rule.prefix_list_id and text is not None:
                 descriptions[(rule.from_port, rule.to_port, rule.ip_protocol, rule.prefix_list_id)] = text
         for view in views:
             for entry in view.prefix_list_ids:
-                key = (view.from_port, view.to_port, view.ip_protocol, entry.get('PrefixListId'))
+                key = (view.from_port, view.to_port, view.ip_protocol, entry.get("PrefixListId"))
                 if key in descriptions:
-                    entry['Description'] = descriptions[key]
+                    entry["Description"] = descriptions[key]
         return views
 
     @functools.wraps(update_description)
@@ -115,7 +122,7 @@ def _patch_prefix_list_descriptions():
         update_description(self, security_rule, rule)
         if security_rule.prefix_list_id and security_rule.prefix_list_id == rule.prefix_list_id:
             # As in AWS, omitting the description removes it.
-            rule.prefix_list_description = getattr(security_rule, 'prefix_list_description', None)
+            rule.prefix_list_description = getattr(security_rule, "prefix_list_description", None)
 
     @functools.wraps(modify_rules)
     def modify_security_group_rules(self, group_id, rules):
@@ -125,9 +132,14 @@ def _patch_prefix_list_descriptions():
         group = self.get_security_group_by_name_or_id(group_id)
         for rule_id in rules:
             rule = group.get_rule(rule_id)
-            if (rule is not None and rule.prefix_list_id and 'Description' in rule.ip_range
-                    and not rule.ip_range.get('CidrIp') and not rule.ip_range.get('CidrIpv6')):
-                rule.prefix_list_description = rule.ip_range.pop('Description')
+            if (
+                rule is not None
+                and rule.prefix_list_id
+                and "Description" in rule.ip_range
+                and not rule.ip_range.get("CidrIp")
+                and not rule.ip_range.get("CidrIpv6")
+            ):
+                rule.prefix_list_description = rule.ip_range.pop("Description")
 
     SecurityGroupRule.__init__ = init
     SecurityGroupRule.description = property(description)
@@ -138,7 +150,8 @@ def _patch_prefix_list_descriptions():
 
 def _patch_update_descriptions_return():
     """Answer ``<return>true</return>`` to UpdateSecurityGroupRuleDescriptions*."""
-    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.responses import ActionResult
+    from moto.core.responses import EmptyResult
     from moto.ec2.responses.security_groups import SecurityGroups
 
     def wrap(original):
@@ -146,29 +159,30 @@ def _patch_update_descriptions_return():
         def handler(self):
             result = original(self)
             if isinstance(result, EmptyResult):
-                return ActionResult({'Return': True})
+                return ActionResult({"Return": True})
             return result
+
         return handler
 
-    for name in ('update_security_group_rule_descriptions_ingress',
-                 'update_security_group_rule_descriptions_egress'):
+    for name in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
         setattr(SecurityGroups, name, wrap(_require(SecurityGroups, name)))
 
 
 def _patch_nat_gateway_delete():
     """Disassociate a NAT gateway's Elastic IP when the gateway is deleted."""
     from moto.ec2.models.elastic_ip_addresses import ElasticAddressBackend
-    from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
 
-    delete = _require(NatGatewayBackend, 'delete_nat_gateway', ('nat_gateway_id',))
-    _require(ElasticAddressBackend, 'disassociate_address', ('address',))
-    if '_eni' not in inspect.getsource(NatGateway.__init__):
-        raise MotoPatchError('moto %s: NatGateway no longer keeps its ENI in _eni' % _moto_version())
+    delete = _require(NatGatewayBackend, "delete_nat_gateway", ("nat_gateway_id",))
+    _require(ElasticAddressBackend, "disassociate_address", ("address",))
+    if "_eni" not in inspect.getsource(NatGateway.__init__):
+        raise MotoPatchError("moto %s: NatGateway no longer keeps its ENI in _eni" % _moto_version())
 
     @functools.wraps(delete)
     def delete_nat_gateway(self, nat_gateway_id):
         nat_gateway = delete(self, nat_gateway_id)
-        eni = getattr(nat_gateway, '_eni', None)
+        eni = getattr(nat_gateway, "_eni", None)
         for address in list(self.addresses):
             if eni is not None and address.eni is eni:
                 self.disassociate_address(address=address.public_ip)
@@ -179,25 +193,25 @@ def _patch_nat_gateway_delete():
 
 # What DescribeLoadBalancerAttributes shows for a new application load balancer in AWS.
 ALB_DEFAULT_ATTRIBUTES = {
-    'access_logs.s3.enabled': 'false',
-    'access_logs.s3.bucket': '',
-    'access_logs.s3.prefix': '',
-    'client_keep_alive.seconds': '3600',
-    'connection_logs.s3.enabled': 'false',
-    'connection_logs.s3.bucket': '',
-    'connection_logs.s3.prefix': '',
-    'deletion_protection.enabled': 'false',
-    'idle_timeout.timeout_seconds': '60',
-    'load_balancing.cross_zone.enabled': 'true',
-    'routing.http.desync_mitigation_mode': 'defensive',
-    'routing.http.drop_invalid_header_fields.enabled': 'false',
-    'routing.http.preserve_host_header.enabled': 'false',
-    'routing.http.x_amzn_tls_version_and_cipher_suite.enabled': 'false',
-    'routing.http.xff_client_port.enabled': 'false',
-    'routing.http.xff_header_processing.mode': 'append',
-    'routing.http2.enabled': 'true',
-    'waf.fail_open.enabled': 'false',
-    'zonal_shift.config.enabled': 'false',
+    "access_logs.s3.enabled": "false",
+    "access_logs.s3.bucket": "",
+    "access_logs.s3.prefix": "",
+    "client_keep_alive.seconds": "3600",
+    "connection_logs.s3.enabled": "false",
+    "connection_logs.s3.bucket": "",
+    "connection_logs.s3.prefix": "",
+    "deletion_protection.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "load_balancing.cross_zone.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "routing.http2.enabled": "true",
+    "waf.fail_open.enabled": "false",
+    "zonal_shift.config.enabled": "false",
 }
 
 
@@ -209,15 +223,15 @@ def _patch_alb_default_attributes():
     """
     from moto.elbv2.models import FakeLoadBalancer
 
-    lb_init = _require(FakeLoadBalancer, '__init__', ('loadbalancer_type',))
+    lb_init = _require(FakeLoadBalancer, "__init__", ("loadbalancer_type",))
     unknown = set(ALB_DEFAULT_ATTRIBUTES) - FakeLoadBalancer.VALID_ATTRS
     if unknown:
-        raise MotoPatchError('moto %s: load balancer attributes %s are unknown' % (_moto_version(), sorted(unknown)))
+        raise MotoPatchError("moto %s: load balancer attributes %s are unknown" % (_moto_version(), sorted(unknown)))
 
     @functools.wraps(lb_init)
     def init(self, *args, **kwargs):
         lb_init(self, *args, **kwargs)
-        if getattr(self, 'type', None) == 'application':
+        if getattr(self, "type", None) == "application":
             # At creation nothing has been modified yet: AWS's defaults replace moto's (which
             # include cross-zone 'false'; ALBs always balance across zones).
             self.attrs.update(ALB_DEFAULT_ATTRIBUTES)
@@ -226,7 +240,7 @@ def _patch_alb_default_attributes():
 
 
 # Restore parameters moto drops when they are false (it copies only truthy overrides).
-RESTORE_FALSE_OVERRIDES = ('deletion_protection', 'copy_tags_to_snapshot')
+RESTORE_FALSE_OVERRIDES = ("deletion_protection", "copy_tags_to_snapshot")
 
 
 def _patch_ecs_create_service():
@@ -234,16 +248,18 @@ def _patch_ecs_create_service():
     from moto.ecs.models import Service
     from moto.ecs.responses import EC2ContainerServiceResponse
 
-    create = _require(EC2ContainerServiceResponse, 'create_service')
-    init = _require(Service, '__init__', ('desired_count',))
-    kept = (('deploymentConfiguration', 'deployment_configuration'),
-            ('healthCheckGracePeriodSeconds', 'health_check_grace_period_seconds'),
-            ('enableExecuteCommand', 'enable_execute_command'))
+    create = _require(EC2ContainerServiceResponse, "create_service")
+    init = _require(Service, "__init__", ("desired_count",))
+    kept = (
+        ("deploymentConfiguration", "deployment_configuration"),
+        ("healthCheckGracePeriodSeconds", "health_check_grace_period_seconds"),
+        ("enableExecuteCommand", "enable_execute_command"),
+    )
 
     @functools.wraps(create)
     def create_service(self):
         result = create(self)
-        service = result.result['service']
+        service = result.result["service"]
         for parameter, attribute in kept:
             value = self._get_param(parameter)
             if value is not None:
@@ -255,8 +271,12 @@ def _patch_ecs_create_service():
         init(self, *args, **kwargs)
         self.running_count, self.pending_count = self.desired_count, 0
         for deployment in self.deployments:
-            deployment.update(runningCount=self.desired_count, pendingCount=0, rolloutState='COMPLETED',
-                              rolloutStateReason='ECS deployment %s completed.' % deployment['id'])
+            deployment.update(
+                runningCount=self.desired_count,
+                pendingCount=0,
+                rolloutState="COMPLETED",
+                rolloutStateReason="ECS deployment %s completed." % deployment["id"],
+            )
 
     EC2ContainerServiceResponse.create_service = create_service
     Service.__init__ = service_init
@@ -273,19 +293,23 @@ def _patch_rds_cluster_lifecycle(setter=setattr):
 
     ``setter`` is ``setattr`` for the daemon; tests pass ``monkeypatch.setattr`` to undo it.
     """
-    from moto.rds.models import DBClusterSnapshot, RDSBackend
+    from moto.rds.models import DBClusterSnapshot
+    from moto.rds.models import RDSBackend
 
-    delete = _require(RDSBackend, 'delete_db_cluster', ('cluster_identifier', 'snapshot_name'))
-    restore = _require(RDSBackend, 'restore_db_cluster_from_snapshot', ('from_snapshot_id', 'overrides'))
-    _require(DBClusterSnapshot, '__init__', ('snapshot_type',))
-    if 'self.cluster_snapshots' not in inspect.getsource(RDSBackend.__init__):
-        raise MotoPatchError('moto %s: RDSBackend no longer keeps cluster_snapshots' % _moto_version())
+    delete = _require(RDSBackend, "delete_db_cluster", ("cluster_identifier", "snapshot_name"))
+    restore = _require(RDSBackend, "restore_db_cluster_from_snapshot", ("from_snapshot_id", "overrides"))
+    _require(DBClusterSnapshot, "__init__", ("snapshot_type",))
+    if "self.cluster_snapshots" not in inspect.getsource(RDSBackend.__init__):
+        raise MotoPatchError("moto %s: RDSBackend no longer keeps cluster_snapshots" % _moto_version())
 
     @functools.wraps(delete)
     def delete_db_cluster(self, cluster_identifier, snapshot_name=None):
         cluster = delete(self, cluster_identifier, snapshot_name=snapshot_name)
         for snapshot_id, snapshot in list(self.cluster_snapshots.items()):
-            if snapshot.snapshot_type == 'automated' and snapshot.db_cluster_identifier == cluster.db_cluster_identifier:
+            if (
+                snapshot.snapshot_type == "automated"
+                and snapshot.db_cluster_identifier == cluster.db_cluster_identifier
+            ):
                 del self.cluster_snapshots[snapshot_id]
         return cluster
 
@@ -298,8 +322,8 @@ def _patch_rds_cluster_lifecycle(setter=setattr):
                 setattr(cluster, key, False)
         return cluster
 
-    setter(RDSBackend, 'delete_db_cluster', delete_db_cluster)
-    setter(RDSBackend, 'restore_db_cluster_from_snapshot', restore_db_cluster_from_snapshot)
+    setter(RDSBackend, "delete_db_cluster", delete_db_cluster)
+    setter(RDSBackend, "restore_db_cluster_from_snapshot", restore_db_cluster_from_snapshot)
 
 
 def _patch_rds_cluster_endpoint(setter=setattr):
@@ -311,35 +335,39 @@ def _patch_rds_cluster_endpoint(setter=setattr):
     """
     from moto.rds.models import DBCluster
 
-    init = _require(DBCluster, '__init__')
-    if 'self.url_identifier' not in inspect.getsource(DBCluster.__init__):
-        raise MotoPatchError('moto %s: DBCluster no longer has url_identifier' % _moto_version())
+    init = _require(DBCluster, "__init__")
+    if "self.url_identifier" not in inspect.getsource(DBCluster.__init__):
+        raise MotoPatchError("moto %s: DBCluster no longer has url_identifier" % _moto_version())
 
     @functools.wraps(init)
     def cluster_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        key = '%s:%s' % (self.account_id, self.region)
+        key = "%s:%s" % (self.account_id, self.region)
         self.url_identifier = hashlib.sha256(key.encode()).hexdigest()[:12]
 
-    setter(DBCluster, '__init__', cluster_init)
+    setter(DBCluster, "__init__", cluster_init)
 
 
 def _patch_secret_version_stage(setter=setattr):
     """Moving AWSCURRENT with UpdateSecretVersionStage also moves moto's current-version pointer."""
-    from moto.secretsmanager.models import FakeSecret, SecretsManagerBackend
+    from moto.secretsmanager.models import FakeSecret
+    from moto.secretsmanager.models import SecretsManagerBackend
 
-    update = _require(SecretsManagerBackend, 'update_secret_version_stage',
-                      ('secret_id', 'version_stage', 'remove_from_version_id', 'move_to_version_id'))
-    _require(FakeSecret, 'set_default_version_id', ('version_id',))
+    update = _require(
+        SecretsManagerBackend,
+        "update_secret_version_stage",
+        ("secret_id", "version_stage", "remove_from_version_id", "move_to_version_id"),
+    )
+    _require(FakeSecret, "set_default_version_id", ("version_id",))
 
     @functools.wraps(update)
     def update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id):
         result = update(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
-        if version_stage == 'AWSCURRENT' and move_to_version_id:
+        if version_stage == "AWSCURRENT" and move_to_version_id:
             self.secrets[secret_id].set_default_version_id(move_to_version_id)
         return result
 
-    setter(SecretsManagerBackend, 'update_secret_version_stage', update_secret_version_stage)
+    setter(SecretsManagerBackend, "update_secret_version_stage", update_secret_version_stage)
 
 
 def patch_secrets_manager(setter=setattr):
@@ -351,6 +379,7 @@ def _patch_rds_engine_versions(setter=setattr):
     """Engine versions never go down (``localcloud.rds_fidelity``): ModifyDBCluster and
     RestoreDBClusterFromSnapshot refuse an earlier version, as AWS does."""
     from localcloud import rds_fidelity
+
     rds_fidelity.patch(setter)
 
 
@@ -358,12 +387,14 @@ def _patch_acm_fidelity(setter=setattr):
     """ACM key algorithm spelling, DNS-driven issuance and delayed validation records; ELBv2 and CloudFront
     refuse a certificate that is not ISSUED (``localcloud.acm_fidelity``)."""
     from localcloud import acm_fidelity
+
     acm_fidelity.patch(setter)
 
 
 def _patch_ecs_service_secrets(setter=setattr):
     """No running task for a service whose secrets have no value; forced deployments (``localcloud.ecs_fidelity``)."""
     from localcloud import ecs_fidelity
+
     ecs_fidelity.patch(setter)
 
 
@@ -376,9 +407,9 @@ def _patch_rds_modify_subnet_group(setter=setattr):
     """
     from moto.rds.models import RDSBackend
 
-    modify = _require(RDSBackend, 'modify_db_subnet_group', ('subnet_name', 'description', 'subnets'))
-    if 'self.subnet_groups' not in inspect.getsource(RDSBackend.__init__):
-        raise MotoPatchError('moto %s: RDSBackend no longer keeps subnet_groups' % _moto_version())
+    modify = _require(RDSBackend, "modify_db_subnet_group", ("subnet_name", "description", "subnets"))
+    if "self.subnet_groups" not in inspect.getsource(RDSBackend.__init__):
+        raise MotoPatchError("moto %s: RDSBackend no longer keeps subnet_groups" % _moto_version())
 
     @functools.wraps(modify)
     def modify_db_subnet_group(self, subnet_name, description, subnets):
@@ -386,7 +417,7 @@ def _patch_rds_modify_subnet_group(setter=setattr):
         self.subnet_groups[subnet_name] = group
         return group
 
-    setter(RDSBackend, 'modify_db_subnet_group', modify_db_subnet_group)
+    setter(RDSBackend, "modify_db_subnet_group", modify_db_subnet_group)
 
 
 def patch_rds_clusters(setter=setattr):

@@ -9,13 +9,13 @@ import os
 import socket
 import subprocess
 import sys
-
 from urllib.parse import urlsplit
 
 from localcloud import common
-from localcloud.cloudflare_api import CloudflareEmulator
-from localcloud.cli import PACKAGE_PARENT, client_env
+from localcloud.cli import PACKAGE_PARENT
+from localcloud.cli import client_env
 from localcloud.client import LocalCloud
+from localcloud.cloudflare_api import CloudflareEmulator
 
 
 def free_ports(count):
@@ -34,20 +34,27 @@ def free_ports(count):
 
 def cli(args, env, check=True):
     """Run ``python -m localcloud ARGS`` with ``env``; return the CompletedProcess."""
-    return subprocess.run([sys.executable, '-m', 'localcloud'] + list(args), env=env,
-                          capture_output=True, text=True, check=check, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud"] + list(args),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=60,
+    )
 
 
 def instance_env(state_dir, ports=None):
     """Return the environment for a private instance."""
-    ports = ports or dict(zip(('aws', 'cloudflare', 'kinde'), free_ports(3)))
+    ports = ports or dict(zip(("aws", "cloudflare", "kinde"), free_ports(3)))
     env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        [PACKAGE_PARENT] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
-    env['LOCALCLOUD_STATE_DIR'] = os.path.abspath(state_dir)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    env["LOCALCLOUD_STATE_DIR"] = os.path.abspath(state_dir)
     for name, (var, _default) in common.PORT_ENV.items():
         env[var] = str(ports[name])
-    env.update(client_env(env['LOCALCLOUD_STATE_DIR'], env))
+    env.update(client_env(env["LOCALCLOUD_STATE_DIR"], env))
     return env
 
 
@@ -56,35 +63,62 @@ def running(state_dir, ports=None):
     """Start a private instance; yield (LocalCloud, env dict); always stop it."""
     env = instance_env(state_dir, ports)
     try:
-        result = cli(['up'], env, check=False)
+        result = cli(["up"], env, check=False)
         if result.returncode != 0:
-            raise RuntimeError('localcloud up failed:\n%s%s' % (result.stdout, result.stderr))
-        client = LocalCloud(aws_url=env['LOCALCLOUD_AWS_URL'],
-                            cloudflare_url=env['LOCALCLOUD_CLOUDFLARE_URL'],
-                            kinde_url=env['LOCALCLOUD_KINDE_URL'],
-                            kinde_ca=env['LOCALCLOUD_KINDE_CA'])
+            raise RuntimeError("localcloud up failed:\n%s%s" % (result.stdout, result.stderr))
+        client = LocalCloud(
+            aws_url=env["LOCALCLOUD_AWS_URL"],
+            cloudflare_url=env["LOCALCLOUD_CLOUDFLARE_URL"],
+            kinde_url=env["LOCALCLOUD_KINDE_URL"],
+            kinde_ca=env["LOCALCLOUD_KINDE_CA"],
+        )
         yield client, env
     finally:
-        cli(['down'], env, check=False)
+        cli(["down"], env, check=False)
 
 
 def ansible_module(env, module, args, flags=(), token=None):
     """Run ``module`` once through ``ansible localhost`` from the checkout against the instance of ``env``
     (Cloudflare token from ``env`` unless ``token``); return its result. No token may appear in the output."""
     repo = os.path.dirname(PACKAGE_PARENT)
-    token = token or env['CLOUDFLARE_API_TOKEN']
-    run_env = dict(env, ANSIBLE_CONFIG=os.path.join(repo, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json',
-                   ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-                   CLOUDFLARE_API_TOKEN=token)
-    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    token = token or env["CLOUDFLARE_API_TOKEN"]
+    run_env = dict(
+        env,
+        ANSIBLE_CONFIG=os.path.join(repo, "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        ANSIBLE_STDOUT_CALLBACK="json",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        CLOUDFLARE_API_TOKEN=token,
+    )
+    ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
     proc = subprocess.run(
-        [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', module, '-a', json.dumps(args),
-         '-e', 'ansible_python_interpreter=' + sys.executable] + list(flags),
-        env=run_env, capture_output=True, text=True, timeout=120, check=False, cwd=repo)
+        [
+            ansible,
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            module,
+            "-a",
+            json.dumps(args),
+            "-e",
+            "ansible_python_interpreter=" + sys.executable,
+        ]
+        + list(flags),
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=repo,
+    )
     assert proc.returncode in (0, 2), proc.stdout + proc.stderr
     assert token not in proc.stdout + proc.stderr
-    return json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 class InProcessCloudflare(CloudflareEmulator):
@@ -97,8 +131,13 @@ class InProcessCloudflare(CloudflareEmulator):
         """``ansible.module_utils.urls.fetch_url``, answered by the emulator's WSGI application."""
         parts = urlsplit(url)
         body = (data or "").encode() if isinstance(data or "", str) else data
-        environ = {"REQUEST_METHOD": method, "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-                   "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": parts.path,
+            "QUERY_STRING": parts.query,
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+        }
         environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()})
         answer = {}
         raw = b"".join(self(environ, lambda status, hdrs: answer.update(status=int(status.split()[0]), headers=hdrs)))

@@ -14,11 +14,9 @@ import glob
 import os
 
 import pytest
-
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 from ansible.template import trust_as_template
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _boto3_conn
 
@@ -54,7 +52,9 @@ def test_there_are_playbooks():
 def test_every_play_sets_the_retry_budget_for_the_aws_group(label, play):
     defaults = play.get("module_defaults") or {}
     assert GROUP in defaults, f"{label}: no module_defaults for {GROUP}"
-    assert rendered_aws_config(play, {}) == {"retries": {"mode": "standard", "total_max_attempts": DEFAULT_MAX_ATTEMPTS}}
+    assert rendered_aws_config(play, {}) == {
+        "retries": {"mode": "standard", "total_max_attempts": DEFAULT_MAX_ATTEMPTS}
+    }
     # one inventory variable changes it everywhere
     assert rendered_aws_config(play, {"platform_aws_max_attempts": "4"})["retries"]["total_max_attempts"] == 4
 
@@ -73,9 +73,17 @@ def test_the_budget_reaches_the_botocore_client_of_a_module(monkeypatch):
 
     monkeypatch.setattr(standard, "register_retry_handler", recording)
     play = dict(plays())["site.yml[0]"]
-    params = {"region": "eu-west-2", "endpoint_url": None, "access_key": "testing", "secret_key": "testing",
-              "session_token": None, "profile": None, "validate_certs": True, "aws_ca_bundle": None,
-              "aws_config": rendered_aws_config(play, {})}
+    params = {
+        "region": "eu-west-2",
+        "endpoint_url": None,
+        "access_key": "testing",
+        "secret_key": "testing",
+        "session_token": None,
+        "profile": None,
+        "validate_certs": True,
+        "aws_ca_bundle": None,
+        "aws_config": rendered_aws_config(play, {}),
+    }
     region, endpoint, connect = _aws_connection_info(params)
     for service, extra in (("kms", {}), ("s3", {"config": {"s3": {"addressing_style": "path"}}})):
         client = _boto3_conn(conn_type="client", resource=service, region=region, endpoint=endpoint, **connect, **extra)

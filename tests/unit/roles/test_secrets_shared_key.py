@@ -9,9 +9,9 @@ import pathlib
 
 import yaml
 
-from ansible_collections.rocketclub.platform.plugins.filter.pending import pending_or
-from ansible_collections.rocketclub.platform.plugins.filter.platform import secrets_module_input
-from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_application import role_inputs
+from ansible_collections.rocketclub.platform.plugins.filter.platform import pending_or
+from ansible_collections.rocketclub.platform.plugins.filter.secrets import secrets_module_input
+from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_ecs_service_filter import role_inputs
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 SHARED = ["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"]
@@ -34,9 +34,15 @@ def test_two_environments_ask_for_the_same_shared_state():
     staging = env("staging", {"platform:owner": "someone-else", "cost-centre": "42"})
     assert [s["name"] for s in local["shared"]] == SHARED
     assert local["shared"] == staging["shared"]
-    assert local["shared_tags"] == staging["shared_tags"] == {
-        "platform:env": "shared", "platform:component": "secrets", "platform:managed-by": "rocketclub.platform",
-    }
+    assert (
+        local["shared_tags"]
+        == staging["shared_tags"]
+        == {
+            "platform:env": "shared",
+            "platform:component": "secrets",
+            "platform:managed-by": "rocketclub.platform",
+        }
+    )
     assert local["shared_alias"] == staging["shared_alias"] == "alias/rc-shared"
     # each environment keeps its own key and tags for its own secrets, and never converges the shared ones
     assert local["env_alias"] != staging["env_alias"]
@@ -66,7 +72,10 @@ def test_shared_entries_use_the_shared_key_and_shared_tags():
 
 def test_iam_role_defaults_follow_the_published_shared_key():
     defaults = yaml.safe_load((REPO / "roles" / "iam" / "defaults" / "main.yml").read_text(encoding="utf-8"))
-    assert "platform_secrets" in defaults["iam_shared_kms_key_arn"] and "shared_kms_key_arn" in defaults["iam_shared_kms_key_arn"]
+    assert (
+        "platform_secrets" in defaults["iam_shared_kms_key_arn"]
+        and "shared_kms_key_arn" in defaults["iam_shared_kms_key_arn"]
+    )
     assert "shared_secrets" in defaults["iam_shared_secret_names"]
 
 

@@ -8,14 +8,19 @@ import copy
 import json
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rocketclub.platform.plugins.filter import iam
 
 ACCOUNT = "123456789012"
 KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-CONTEXT = {"partition": "aws", "region": "eu-west-2", "account_id": ACCOUNT, "kms_key_arn": KEY, "name_prefix": "rocketclub-local"}
+CONTEXT = {
+    "partition": "aws",
+    "region": "eu-west-2",
+    "account_id": ACCOUNT,
+    "kms_key_arn": KEY,
+    "name_prefix": "rocketclub-local",
+}
 SM = f"arn:aws:secretsmanager:eu-west-2:{ACCOUNT}:secret:"
 BUCKET = "rocketclub-local-blog-data-"
 
@@ -39,7 +44,11 @@ PREFECT_TASK = {
     "buckets_rw": [BUCKET + "raw", BUCKET + "clean", BUCKET + "cache"],
     "buckets_read": [BUCKET + "design-files"],
     "read_secrets": ["blog-data/neo4j/credentials", "blog-data/cloudinary/credentials"],
-    "read_parameters": ["/local/blog-data/buckets/raw", "/local/blog-data/buckets/clean", "/local/blog-data/buckets/cache"],
+    "read_parameters": [
+        "/local/blog-data/buckets/raw",
+        "/local/blog-data/buckets/clean",
+        "/local/blog-data/buckets/cache",
+    ],
 }
 ORK_PROCESSOR = {
     "name": "ork-processor",
@@ -214,7 +223,9 @@ def test_ork_processor_lambda_role():
                 "Sid": "WriteLogs",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"arn:aws:logs:eu-west-2:{ACCOUNT}:log-group:/aws/lambda/rocketclub-local-ork-processor:*"],
+                "Resource": [
+                    f"arn:aws:logs:eu-west-2:{ACCOUNT}:log-group:/aws/lambda/rocketclub-local-ork-processor:*"
+                ],
             },
             {
                 "Sid": "ListBuckets",
@@ -236,7 +247,12 @@ def test_deployer_runs_only_its_task_in_its_cluster():
     (role,) = plan_of(DEPLOYER)
     ecs = f"arn:aws:ecs:eu-west-2:{ACCOUNT}:"
     assert role["policy"]["Statement"] == [
-        {"Sid": "EcrAuthorizationTokenHasNoResourceScope", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]},
+        {
+            "Sid": "EcrAuthorizationTokenHasNoResourceScope",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": ["*"],
+        },
         {
             "Sid": "RunTasks",
             "Effect": "Allow",
@@ -244,7 +260,12 @@ def test_deployer_runs_only_its_task_in_its_cluster():
             "Resource": [ecs + "task-definition/rocketclub-local-prefect-deployer:*"],
             "Condition": {"ArnEquals": {"ecs:cluster": ecs + "cluster/rocketclub-local"}},
         },
-        {"Sid": "DescribeTasks", "Effect": "Allow", "Action": ["ecs:DescribeTasks"], "Resource": [ecs + "task/rocketclub-local/*"]},
+        {
+            "Sid": "DescribeTasks",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeTasks"],
+            "Resource": [ecs + "task/rocketclub-local/*"],
+        },
         {
             "Sid": "PassTaskRoles",
             "Effect": "Allow",
@@ -262,7 +283,11 @@ def test_deployer_runs_only_its_task_in_its_cluster():
 
 
 def test_only_the_ecr_token_statement_has_a_wildcard_resource():
-    statements = [s for role in plan_of(BACKSTAGE_EXECUTION, PREFECT_TASK, ORK_PROCESSOR, DEPLOYER) for s in role["policy"]["Statement"]]
+    statements = [
+        s
+        for role in plan_of(BACKSTAGE_EXECUTION, PREFECT_TASK, ORK_PROCESSOR, DEPLOYER)
+        for s in role["policy"]["Statement"]
+    ]
     wildcard = [s["Sid"] for s in statements if "*" in s["Resource"]]
     assert wildcard == ["EcrAuthorizationTokenHasNoResourceScope", "EcrAuthorizationTokenHasNoResourceScope"]
     assert all(s["Action"] == ["ecr:GetAuthorizationToken"] for s in statements if "*" in s["Resource"])
@@ -290,10 +315,18 @@ def test_documents_survive_iam_unchanged():
     with moto.mock_aws():
         client = boto3.client("iam", region_name="us-east-1")
         for role in plan_of(BACKSTAGE_EXECUTION, PREFECT_TASK, ORK_PROCESSOR, DEPLOYER):
-            client.create_role(RoleName=role["role_name"], AssumeRolePolicyDocument=json.dumps(role["trust_policy"]), Description=role["description"])
-            client.put_role_policy(RoleName=role["role_name"], PolicyName=role["policy_name"], PolicyDocument=json.dumps(role["policy"]))
+            client.create_role(
+                RoleName=role["role_name"],
+                AssumeRolePolicyDocument=json.dumps(role["trust_policy"]),
+                Description=role["description"],
+            )
+            client.put_role_policy(
+                RoleName=role["role_name"], PolicyName=role["policy_name"], PolicyDocument=json.dumps(role["policy"])
+            )
             stored_trust = client.get_role(RoleName=role["role_name"])["Role"]["AssumeRolePolicyDocument"]
-            stored_policy = client.get_role_policy(RoleName=role["role_name"], PolicyName=role["policy_name"])["PolicyDocument"]
+            stored_policy = client.get_role_policy(RoleName=role["role_name"], PolicyName=role["policy_name"])[
+                "PolicyDocument"
+            ]
             again = plan_of(BACKSTAGE_EXECUTION, PREFECT_TASK, ORK_PROCESSOR, DEPLOYER)
             desired = next(r for r in again if r["name"] == role["name"])
             assert compare_policies(stored_trust, desired["trust_policy"]) is False
@@ -322,7 +355,10 @@ def test_optional_statements(change, expected_sids):
 def test_no_kms_key_in_context_means_no_decrypt_statement_unless_asked():
     context = dict(CONTEXT, kms_key_arn=None)
     assert [s["Sid"] for s in plan_of(ORK_PROCESSOR, context=context)[0]["policy"]["Statement"]] == [
-        "ReadSecrets", "WriteLogs", "ListBuckets", "ReadObjects"
+        "ReadSecrets",
+        "WriteLogs",
+        "ListBuckets",
+        "ReadObjects",
     ]
     with pytest.raises(AnsibleFilterError, match="'ork-processor', kms_decrypt: true but context.kms_key_arn is empty"):
         plan_of(dict(ORK_PROCESSOR, kms_decrypt=True), context=context)
@@ -332,31 +368,69 @@ def test_partition_defaults_to_aws_and_account_may_be_an_int():
     context = {"region": "eu-west-2", "account_id": int(ACCOUNT), "name_prefix": "rocketclub-local", "kms_key_arn": KEY}
     assert plan_of(ORK_PROCESSOR, context=context) == plan_of(ORK_PROCESSOR)
     (role,) = plan_of(ORK_PROCESSOR, context=dict(CONTEXT, partition="aws-cn"))
-    assert role["arn"].startswith("arn:aws-cn:iam::") and role["policy"]["Statement"][0]["Resource"][0].startswith("arn:aws-cn:secretsmanager:")
+    assert role["arn"].startswith("arn:aws-cn:iam::") and role["policy"]["Statement"][0]["Resource"][0].startswith(
+        "arn:aws-cn:secretsmanager:"
+    )
 
 
 @pytest.mark.parametrize(
     "role, message",
     [
         ({"name": "", "principal": "lambda"}, r"roles\[0\].name: missing or empty"),
-        ({"name": "r", "principal": "lambda", "log_groups": ["g"], "read_secret": ["x"]}, r"role 'r', read_secret: unknown key"),
-        ({"name": "r", "principal": "ec2", "log_groups": ["g"]}, r"role 'r', principal: 'ec2' is not one of ecs-tasks, lambda"),
-        ({"name": "r", "principal": "lambda"}, r"role 'r', read_secrets, .*: none given; the role would have no permission"),
+        (
+            {"name": "r", "principal": "lambda", "log_groups": ["g"], "read_secret": ["x"]},
+            r"role 'r', read_secret: unknown key",
+        ),
+        (
+            {"name": "r", "principal": "ec2", "log_groups": ["g"]},
+            r"role 'r', principal: 'ec2' is not one of ecs-tasks, lambda",
+        ),
+        (
+            {"name": "r", "principal": "lambda"},
+            r"role 'r', read_secrets, .*: none given; the role would have no permission",
+        ),
         ({"name": "r", "principal": "lambda", "kms_decrypt": False}, r"role 'r', .*none given"),
-        ({"name": "r", "principal": "lambda", "read_secrets": "local/x/y"}, r"role 'r', read_secrets: expected a list of names, got str"),
-        ({"name": "r", "principal": "lambda", "read_secrets": ["local/x/*"]}, r"role 'r', read_secrets: 'local/x/\*' is not a Secrets"),
-        ({"name": "r", "principal": "lambda", "read_secrets": [SM + "x"]}, r"role 'r', read_secrets: .* \(no ARN, no wildcard\)"),
+        (
+            {"name": "r", "principal": "lambda", "read_secrets": "local/x/y"},
+            r"role 'r', read_secrets: expected a list of names, got str",
+        ),
+        (
+            {"name": "r", "principal": "lambda", "read_secrets": ["local/x/*"]},
+            r"role 'r', read_secrets: 'local/x/\*' is not a Secrets",
+        ),
+        (
+            {"name": "r", "principal": "lambda", "read_secrets": [SM + "x"]},
+            r"role 'r', read_secrets: .* \(no ARN, no wildcard\)",
+        ),
         ({"name": "r", "principal": "lambda", "log_groups": [""]}, r"role 'r', log_groups: contains an empty name"),
         ({"name": "r", "principal": "lambda", "kms_decrypt": "yes"}, r"role 'r', kms_decrypt: expected true or false"),
-        ({"name": "r", "principal": "lambda", "buckets_rw": ["b-1x"], "buckets_read": ["b-1x"]}, r"role 'r', buckets_read: b-1x also in buckets_rw"),
-        ({"name": "r", "principal": "lambda", "buckets_read": ["Bad_Bucket"]}, r"role 'r', buckets_read: 'Bad_Bucket' is not an S3 bucket name"),
+        (
+            {"name": "r", "principal": "lambda", "buckets_rw": ["b-1x"], "buckets_read": ["b-1x"]},
+            r"role 'r', buckets_read: b-1x also in buckets_rw",
+        ),
+        (
+            {"name": "r", "principal": "lambda", "buckets_read": ["Bad_Bucket"]},
+            r"role 'r', buckets_read: 'Bad_Bucket' is not an S3 bucket name",
+        ),
         ({"name": "r", "principal": "lambda", "ecr_pull": "repo"}, r"role 'r', ecr_pull: expected a list of names"),
-        ({"name": "r" * 60, "principal": "lambda", "log_groups": ["g"]}, r"name: 'rocketclub-local-r+' is not a valid IAM role name"),
-        (dict(DEPLOYER, ecs_run_tasks={"cluster": "c", "families": ["f"]}), r"role 'prefect-deployer', ecs_run_tasks.families: unknown key"),
+        (
+            {"name": "r" * 60, "principal": "lambda", "log_groups": ["g"]},
+            r"name: 'rocketclub-local-r+' is not a valid IAM role name",
+        ),
+        (
+            dict(DEPLOYER, ecs_run_tasks={"cluster": "c", "families": ["f"]}),
+            r"role 'prefect-deployer', ecs_run_tasks.families: unknown key",
+        ),
         (dict(DEPLOYER, ecs_run_tasks={"cluster": "c"}), r"ecs_run_tasks.task_definition_families: empty"),
         (dict(DEPLOYER, ecs_run_tasks={"task_definition_families": ["f"]}), r"ecs_run_tasks.cluster: missing"),
         (
-            dict(DEPLOYER, ecs_run_tasks={"cluster": "arn:aws:ecs:us-east-1:111111111111:cluster/c", "task_definition_families": ["f"]}),
+            dict(
+                DEPLOYER,
+                ecs_run_tasks={
+                    "cluster": "arn:aws:ecs:us-east-1:111111111111:cluster/c",
+                    "task_definition_families": ["f"],
+                },
+            ),
             r"ecs_run_tasks.cluster: .* is not an ECS cluster ARN of this account and region",
         ),
     ],
@@ -388,12 +462,14 @@ def test_filter_is_registered():
 
 def test_module_input_is_one_role_with_its_trust_policy_and_one_inline_policy():
     (plan,) = plan_of(ORK_PROCESSOR)
-    assert iam.iam_roles_module_input([plan]) == [{
-        "name": "rocketclub-local-ork-processor",
-        "description": plan["description"],
-        "assume_role_policy_document": plan["trust_policy"],
-        "inline_policies": {"rocketclub-local-ork-processor-permissions": plan["policy"]},
-    }]
+    assert iam.iam_roles_module_input([plan]) == [
+        {
+            "name": "rocketclub-local-ork-processor",
+            "description": plan["description"],
+            "assume_role_policy_document": plan["trust_policy"],
+            "inline_policies": {"rocketclub-local-ork-processor-permissions": plan["policy"]},
+        }
+    ]
     with pytest.raises(AnsibleFilterError, match="iam_roles_module_input"):
         iam.iam_roles_module_input({"not": "a plan"})
 
@@ -401,8 +477,12 @@ def test_module_input_is_one_role_with_its_trust_policy_and_one_inline_policy():
 def test_a_pending_key_reaches_the_policy_as_in_the_real_run():
     """Check mode on an empty account: the platform key and the shared key are placeholders; the policy has
     the same statements the real run writes, with the placeholders where the ARNs go."""
-    context = dict(CONTEXT, kms_key_arn="pending:kms-key/alias/rc-local-platform",
-                   shared_kms_key_arn="pending:kms-key/alias/rc-shared", shared_secrets=["blog-data/neo4j/credentials"])
+    context = dict(
+        CONTEXT,
+        kms_key_arn="pending:kms-key/alias/rc-local-platform",
+        shared_kms_key_arn="pending:kms-key/alias/rc-shared",
+        shared_secrets=["blog-data/neo4j/credentials"],
+    )
     (role,) = plan_of(ORK_PROCESSOR, context=context)
     by_sid = {s["Sid"]: s for s in role["policy"]["Statement"]}
     assert by_sid["DecryptSharedSecrets"]["Resource"] == ["pending:kms-key/alias/rc-shared"]
@@ -446,7 +526,12 @@ def test_role_reading_only_shared_secrets_gets_no_platform_key(kms_decrypt):
 
 
 def test_role_reading_own_and_shared_secrets_gets_both_keys():
-    role = {"name": "mixed", "principal": "ecs-tasks", "read_secrets": ["local/prefect/api-auth"] + SHARED, "kms_decrypt": True}
+    role = {
+        "name": "mixed",
+        "principal": "ecs-tasks",
+        "read_secrets": ["local/prefect/api-auth"] + SHARED,
+        "kms_decrypt": True,
+    }
     got = statements_of(role, SHARED_CONTEXT)
     assert got["DecryptSharedSecrets"] == DECRYPT_SHARED
     assert got["DecryptWithPlatformKey"] == decrypt("secretsmanager")

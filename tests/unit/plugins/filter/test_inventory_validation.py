@@ -9,14 +9,16 @@ import re
 
 import pytest
 
+from ansible_collections.rocketclub.platform.plugins.filter.ecs_service import ecs_service_problems
+from ansible_collections.rocketclub.platform.plugins.filter.secrets import secret_name_problems
 from ansible_collections.rocketclub.platform.plugins.filter.validation import ALB_SSL_POLICIES
 from ansible_collections.rocketclub.platform.plugins.filter.validation import AVAILABILITY_ZONES
 from ansible_collections.rocketclub.platform.plugins.filter.validation import LISTS
 from ansible_collections.rocketclub.platform.plugins.filter.validation import MAPPINGS
+from ansible_collections.rocketclub.platform.plugins.filter.validation import RENAMED
 from ansible_collections.rocketclub.platform.plugins.filter.validation import SCALARS
-from ansible_collections.rocketclub.platform.plugins.filter.validation import ecs_service_problems
 from ansible_collections.rocketclub.platform.plugins.filter.validation import inventory_problems
-from ansible_collections.rocketclub.platform.plugins.filter.validation import secret_name_problems
+from ansible_collections.rocketclub.platform.plugins.filter.validation import platform_input_problems
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 IMAGES = {
@@ -43,7 +45,7 @@ GOOD = {
     "network_availability_zones": ["eu-west-2a", "eu-west-2b"],
     "network_db_port": 5432,
     "network_app_ports": [7007, 4200],
-    "alb_apps": [
+    "platform_apps": [
         {"name": "backstage", "host": "portal.rocketclub.local", "port": 7007, "priority": 10},
         {"name": "prefect", "host": "pipelines.rocketclub.local", "port": 4200, "priority": 20},
     ],
@@ -133,7 +135,7 @@ def test_extra_ssl_policies_extend_the_list():
         pytest.param({"platform_name": "Rocket_Club"}, "platform_name: 'Rocket_Club' must be", id="name-chars"),
         pytest.param(
             {"platform_name": "rocketclubplatform"},
-            "alb_apps[0].name: 'backstage' makes the target group name 'rocketclubplatform-local-backstage' "
+            "platform_apps[0].name: 'backstage' makes the target group name 'rocketclubplatform-local-backstage' "
             "34 characters long; ELB allows 32: shorten it or platform_name",
             id="target-group-too-long",
         ),
@@ -220,12 +222,18 @@ def test_extra_ssl_policies_extend_the_list():
             {"alb_access_logs_bucket": "Logs"}, "alb_access_logs_bucket: 'Logs' is not an S3 bucket name", id="bucket"
         ),
         pytest.param(
-            {"alb_apps": {"name": "backstage"}}, "alb_apps: {'name': 'backstage'} is a mapping; a list", id="apps-type"
+            {"platform_apps": {"name": "backstage"}},
+            "platform_apps: {'name': 'backstage'} is a mapping; a list",
+            id="apps-type",
         ),
         pytest.param(
-            {"alb_apps": ["backstage"]}, "alb_apps[0]: 'backstage' is a string; a mapping is expected", id="app-type"
+            {"platform_apps": ["backstage"]},
+            "platform_apps[0]: 'backstage' is a string; a mapping is expected",
+            id="app-type",
         ),
-        pytest.param({"alb_apps": [{"name": "Back_stage"}]}, "alb_apps[0].name: 'Back_stage' must be", id="app-name"),
+        pytest.param(
+            {"platform_apps": [{"name": "Back_stage"}]}, "platform_apps[0].name: 'Back_stage' must be", id="app-name"
+        ),
         pytest.param(
             {"secrets_cf_alb_secret_length": 129},
             "secrets_cf_alb_secret_length: 129 is outside 1-128",
@@ -327,15 +335,27 @@ def test_extra_ssl_policies_extend_the_list():
             "cloudfront_origin_read_timeout: 181 is outside 1-180",
             id="read-timeout",
         ),
-        pytest.param({"network_gateway_endpoints": ["s3", "ssm"]}, "network_gateway_endpoints[1]: 'ssm' has no gateway",
-                     id="gateway-endpoint"),
-        pytest.param({"network_alb_idp_egress_cidrs": ["10.0.0.1/8"]}, "network_alb_idp_egress_cidrs[0]: '10.0.0.1/8'",
-                     id="egress-cidr"),
+        pytest.param(
+            {"network_gateway_endpoints": ["s3", "ssm"]},
+            "network_gateway_endpoints[1]: 'ssm' has no gateway",
+            id="gateway-endpoint",
+        ),
+        pytest.param(
+            {"network_alb_idp_egress_cidrs": ["10.0.0.1/8"]},
+            "network_alb_idp_egress_cidrs[0]: '10.0.0.1/8'",
+            id="egress-cidr",
+        ),
         pytest.param({"network_app_ports": [7007, 70000]}, "network_app_ports[1]: 70000 is not a port", id="app-port"),
-        pytest.param({"alb_access_logs_prefix": "AWSLogs/alb"}, "alb_access_logs_prefix: 'AWSLogs/alb' must not",
-                     id="logs-prefix"),
-        pytest.param({"alb_apps": [{"name": "backstage", "health_check_path": "health"}]},
-                     "alb_apps[0].health_check_path: 'health' must start with '/'", id="health-path"),
+        pytest.param(
+            {"alb_access_logs_prefix": "AWSLogs/alb"},
+            "alb_access_logs_prefix: 'AWSLogs/alb' must not",
+            id="logs-prefix",
+        ),
+        pytest.param(
+            {"platform_apps": [{"name": "backstage", "health_check_path": "health"}]},
+            "platform_apps[0].health_check_path: 'health' must start with '/'",
+            id="health-path",
+        ),
         pytest.param(
             {"park_aurora": "delete"},
             "park_aurora: 'delete' is not a park mode (the park playbook's aurora_park_mode); expected stop",
@@ -366,8 +386,9 @@ def test_every_type_table_entry_is_in_the_task_file():
     with open(os.path.join(REPO, "playbooks", "tasks", "validate_inventory.yml"), encoding="utf-8") as handle:
         task = handle.read()
     handed = set(re.findall(r"^      ([a-z0-9_]+): \"\{\{ \1 \| default\(none\) \}\}\"$", task, re.M))
-    wanted = (set(SCALARS) | set(MAPPINGS) | set(LISTS)) - {"platform_extra_availability_zones"}
+    wanted = (set(SCALARS) | set(MAPPINGS) | set(LISTS) | set(RENAMED)) - {"platform_extra_availability_zones"}
     assert wanted == handed
+    assert set(PLATFORM_INPUTS) <= handed
 
 
 def test_docs_list_every_region_and_policy():
@@ -419,3 +440,47 @@ def test_ecs_service_problems_name_sizes_and_images():
     problems = ecs_service_problems(apps, [], [{"name": "backstage", "port": 7007}], [], sizes={}, images={})
     assert any(p.startswith("ecs_service_apps[0].image:") for p in problems)
     assert any(p.startswith("ecs_service_apps[0].memory:") for p in problems)
+
+
+PLATFORM_INPUTS = {
+    "platform_env": "dev",
+    "platform_name": "rocketclub",
+    "platform_region": "eu-west-2",
+    "platform_domain": "rocketclub.online",
+    "platform_apps": [{"name": "backstage", "host": "portal.rocketclub.online", "port": 7007, "priority": 10}],
+    "alb_apps": None,
+}
+
+
+def test_the_platform_inputs_are_declared_once_in_the_inventory():
+    assert platform_input_problems(PLATFORM_INPUTS) == []
+
+
+@pytest.mark.parametrize(
+    "var", ["platform_env", "platform_name", "platform_region", "platform_domain", "platform_apps"]
+)
+def test_a_missing_platform_input_is_named(var):
+    problems = platform_input_problems(dict(PLATFORM_INPUTS, **{var: None}))
+    assert len(problems) == 1 and problems[0].startswith(f"{var}: missing; every inventory declares it"), problems
+
+
+def test_the_old_name_of_the_applications_is_refused():
+    apps = PLATFORM_INPUTS["platform_apps"]
+    assert platform_input_problems(dict(PLATFORM_INPUTS, alb_apps=apps)) == [
+        "alb_apps: was renamed platform_apps (a platform input every role reads, not only the alb role); rename it in "
+        "the inventory"
+    ]
+
+
+@pytest.mark.parametrize("version", ["16.x", "v16", "16.", "latest"])
+def test_engine_version_format_is_checked_once_before_any_role(version):
+    problems = inventory_problems(dict(GOOD, aurora_engine_version=version))
+    assert problems == [
+        f'aurora_engine_version: {version!r} is not an engine version: write it quoted, such as "16.4" (the floor '
+        'the cluster is kept at) or "16" (any 16.x)'
+    ]
+
+
+@pytest.mark.parametrize("version", ["", "16", "16.4", "11.9.limitless_pg.1"])
+def test_engine_versions_aurora_takes_pass(version):
+    assert inventory_problems(dict(GOOD, aurora_engine_version=version)) == []

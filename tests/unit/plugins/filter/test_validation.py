@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.filter.validation import aurora_problems
-from ansible_collections.rocketclub.platform.plugins.filter.validation import ecs_service_problems
+from ansible_collections.rocketclub.platform.plugins.filter.aurora import aurora_problems
+from ansible_collections.rocketclub.platform.plugins.filter.ecs_service import ecs_service_problems
+from ansible_collections.rocketclub.platform.plugins.filter.network import network_problems
+from ansible_collections.rocketclub.platform.plugins.filter.s3_data import s3_data_problems
+from ansible_collections.rocketclub.platform.plugins.filter.secrets import secret_name_problems
 from ansible_collections.rocketclub.platform.plugins.filter.validation import image_problem
-from ansible_collections.rocketclub.platform.plugins.filter.validation import network_problems
-from ansible_collections.rocketclub.platform.plugins.filter.validation import s3_data_problems
-from ansible_collections.rocketclub.platform.plugins.filter.validation import secret_name_problems
-from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_application import role_inputs
+from ansible_collections.rocketclub.platform.tests.unit.plugins.filter.test_ecs_service_filter import role_inputs
 
 GOOD = {
     "network_vpc_cidr": "10.60.0.0/16",
@@ -99,9 +99,16 @@ def test_secret_names(entries, kind, expected):
 # The default catalogue of the secrets role: these names end in a hyphen and six lower-case
 # letters (`-secret`) and are the platform's own names; they must stay valid.
 CATALOGUE_NAMES = [
-    "local/db/admin", "local/backstage/db", "local/prefect/db", "local/backstage/database-url",
-    "local/backstage/session-secret", "local/github/pat/blog_data_ci", "local/circleci/pat/backstage",
-    "local/prefect/database-url", "local/prefect/api-auth", "local/kinde/client-secret",
+    "local/db/admin",
+    "local/backstage/db",
+    "local/prefect/db",
+    "local/backstage/database-url",
+    "local/backstage/session-secret",
+    "local/github/pat/blog_data_ci",
+    "local/circleci/pat/backstage",
+    "local/prefect/database-url",
+    "local/prefect/api-auth",
+    "local/kinde/client-secret",
 ]
 
 
@@ -121,7 +128,9 @@ def test_catalogue_names_ending_in_words_are_kept():
 )
 def test_secret_name_with_arn_suffix_is_refused_naming_the_variable(name, base):
     entries = [{"name": "local/db/admin"}, {"name": name}]
-    problems = secret_name_problems(entries, "local", "secrets_manager_entries", variables={name: "kinde_client_secret_name"})
+    problems = secret_name_problems(
+        entries, "local", "secrets_manager_entries", variables={name: "kinde_client_secret_name"}
+    )
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"kinde_client_secret_name: {name!r} ends in '-{name[-6:]}'")
     assert f"use {base!r} (drop the suffix)" in problems[0]
@@ -149,7 +158,7 @@ APPS = [
 
 
 def _alb(apps=None, kinde="acme.kinde.com", header="X-Origin-Verify"):
-    from ansible_collections.rocketclub.platform.plugins.filter.validation import alb_problems
+    from ansible_collections.rocketclub.platform.plugins.filter.alb import alb_problems
 
     return alb_problems(APPS if apps is None else apps, [7007, 4200], "rocketclub.local", kinde, header)
 
@@ -163,16 +172,40 @@ def test_good_alb_inputs():
 @pytest.mark.parametrize(
     "apps, kinde, header, expected",
     [
-        ([dict(APPS[0]), dict(APPS[1], host="PORTAL.rocketclub.local")], None, None,
-         "alb_apps[1].host: 'PORTAL.rocketclub.local' is already used by alb_apps[0]"),
-        ([dict(APPS[0]), dict(APPS[1], priority=10)], None, None, "alb_apps[1].priority: 10 is already used by alb_apps[0]"),
-        ([dict(APPS[0]), dict(APPS[1], name="backstage")], None, None, "alb_apps[1].name: 'backstage' is already used"),
-        ([dict(APPS[0], host="portal.example.com")], None, None, "alb_apps[0].host: 'portal.example.com' is not in platform_domain"),
-        ([dict(APPS[0], host="*.rocketclub.local")], None, None, "alb_apps[0].host: '*.rocketclub.local' contains a wildcard"),
-        ([dict(APPS[0], port=8080)], None, None, "alb_apps[0].port: 8080 is not one of network_app_ports"),
-        ([dict(APPS[0], priority=0)], None, None, "alb_apps[0].priority: 0 is outside 1..50000"),
-        ([{"name": "x"}], None, None, "alb_apps[0]: missing host, port, priority"),
-        ([], None, None, "alb_apps: empty"),
+        (
+            [dict(APPS[0]), dict(APPS[1], host="PORTAL.rocketclub.local")],
+            None,
+            None,
+            "platform_apps[1].host: 'PORTAL.rocketclub.local' is already used by platform_apps[0]",
+        ),
+        (
+            [dict(APPS[0]), dict(APPS[1], priority=10)],
+            None,
+            None,
+            "platform_apps[1].priority: 10 is already used by platform_apps[0]",
+        ),
+        (
+            [dict(APPS[0]), dict(APPS[1], name="backstage")],
+            None,
+            None,
+            "platform_apps[1].name: 'backstage' is already used",
+        ),
+        (
+            [dict(APPS[0], host="portal.example.com")],
+            None,
+            None,
+            "platform_apps[0].host: 'portal.example.com' is not in platform_domain",
+        ),
+        (
+            [dict(APPS[0], host="*.rocketclub.local")],
+            None,
+            None,
+            "platform_apps[0].host: '*.rocketclub.local' contains a wildcard",
+        ),
+        ([dict(APPS[0], port=8080)], None, None, "platform_apps[0].port: 8080 is not one of network_app_ports"),
+        ([dict(APPS[0], priority=0)], None, None, "platform_apps[0].priority: 0 is outside 1..50000"),
+        ([{"name": "x"}], None, None, "platform_apps[0]: missing host, port, priority"),
+        ([], None, None, "platform_apps: empty"),
         (None, "http://acme.kinde.com", None, "kinde_domain: 'http://acme.kinde.com' is not HTTPS"),
         (None, "", None, "kinde_domain: empty"),
         (None, None, "X-Origin*", "alb_origin_header_name: 'X-Origin*' is not a plain header name"),
@@ -230,12 +263,12 @@ def _ecs(change=None, **overrides):
     inputs = {
         "apps": role("ecs_service_apps"),
         "one_offs": role("__ecs_service_one_offs"),
-        "alb_apps": role("alb_apps"),
+        "platform_apps": role("platform_apps"),
         "secret_names": role("__ecs_service_secret_names"),
     }
     if change:
         change(inputs)
-    return ecs_service_problems(inputs["apps"], inputs["one_offs"], inputs["alb_apps"], inputs["secret_names"])
+    return ecs_service_problems(inputs["apps"], inputs["one_offs"], inputs["platform_apps"], inputs["secret_names"])
 
 
 def test_default_ecs_service_inputs_have_no_problems():
@@ -267,35 +300,42 @@ def _one_off(index, **values):
     [
         pytest.param(
             lambda i: i["apps"][0]["secrets"].update(EXTRA="local/backstage/nope"),
-            ["ecs_service_apps[0].secrets: secret 'local/backstage/nope' is not defined by the secrets role; "
-             "add it to secrets_extra_entries or use one of secrets_manager_entries"],
+            [
+                "ecs_service_apps[0].secrets: secret 'local/backstage/nope' is not defined by the secrets role; "
+                "add it to secrets_extra_entries or use one of secrets_manager_entries"
+            ],
             id="secret-not-in-catalogue",
         ),
         pytest.param(
             lambda i: i["apps"][1]["read_secrets"].append("blog-data/nope/credentials"),
-            ["ecs_service_apps[1].read_secrets: secret 'blog-data/nope/credentials' is not defined by the secrets role"],
+            [
+                "ecs_service_apps[1].read_secrets: secret 'blog-data/nope/credentials' is not defined by the "
+                "secrets role"
+            ],
             id="read-secret-not-in-catalogue",
         ),
         pytest.param(
             lambda i: i["apps"][0]["environment"].update(GITHUB_TOKEN="plain", AUTH_SESSION_SECRET="plain"),
-            ["ecs_service_apps[0].environment: AUTH_SESSION_SECRET, GITHUB_TOKEN also in secrets; "
-             "a secret is injected only as valueFrom"],
+            [
+                "ecs_service_apps[0].environment: AUTH_SESSION_SECRET, GITHUB_TOKEN also in secrets; "
+                "a secret is injected only as valueFrom"
+            ],
             id="env-key-also-a-secret",
         ),
         pytest.param(
             _apps(1, port=4201),
-            ["ecs_service_apps[1].port: 4201 does not match the target group port 4200 of alb_apps 'prefect'"],
+            ["ecs_service_apps[1].port: 4201 does not match the target group port 4200 of platform_apps 'prefect'"],
             id="port-not-alb-port",
         ),
         pytest.param(
-            lambda i: i["alb_apps"][0].update(port=7000),
-            ["ecs_service_apps[0].port: 7007 does not match the target group port 7000 of alb_apps 'backstage'"],
+            lambda i: i["platform_apps"][0].update(port=7000),
+            ["ecs_service_apps[0].port: 7007 does not match the target group port 7000 of platform_apps 'backstage'"],
             id="alb-port-changed",
         ),
         pytest.param(_apps(1, port="4200"), [], id="port-as-string-ok"),
         pytest.param(
-            lambda i: i.update(alb_apps=i["alb_apps"][:1]),
-            ["ecs_service_apps[1]: no alb_apps entry named 'prefect', so no target group to register in"],
+            lambda i: i.update(platform_apps=i["platform_apps"][:1]),
+            ["ecs_service_apps[1]: no platform_apps entry named 'prefect', so no target group to register in"],
             id="app-without-alb-entry",
         ),
         pytest.param(
@@ -306,19 +346,34 @@ def _one_off(index, **values):
         pytest.param(_apps(1, name=""), ["ecs_service_apps[1].name: '' is empty or already used"], id="empty-name"),
         pytest.param(
             _size(0, min=2),
-            ["ecs_service_apps[0].size: need 0 <= min <= desired <= max and max >= 1, got min=2 desired=1 max=2 (ecs_service_sizes)"],
+            [
+                "ecs_service_apps[0].size: need 0 <= min <= desired <= max and max >= 1, got min=2 desired=1 max=2 "
+                "(ecs_service_sizes)"
+            ],
             id="min-above-desired",
         ),
-        pytest.param(_size(0, desired=3), ["ecs_service_apps[0].size: need 0 <= min <= desired <= max"], id="desired-above-max"),
-        pytest.param(_size(0, min=3, desired=3), ["ecs_service_apps[0].size: need 0 <= min <= desired <= max"], id="min-above-max"),
-        pytest.param(_size(0, min=0, desired=0, max=0), ["ecs_service_apps[0].size: need 0 <= min <= desired <= max and max >= 1"], id="max-zero"),
+        pytest.param(
+            _size(0, desired=3), ["ecs_service_apps[0].size: need 0 <= min <= desired <= max"], id="desired-above-max"
+        ),
+        pytest.param(
+            _size(0, min=3, desired=3),
+            ["ecs_service_apps[0].size: need 0 <= min <= desired <= max"],
+            id="min-above-max",
+        ),
+        pytest.param(
+            _size(0, min=0, desired=0, max=0),
+            ["ecs_service_apps[0].size: need 0 <= min <= desired <= max and max >= 1"],
+            id="max-zero",
+        ),
         pytest.param(_size(0, min=-1), ["ecs_service_apps[0].size: need 0 <= min"], id="negative-min"),
         pytest.param(_size(0, desired=None), ["ecs_service_apps[0].size: need 0 <= min"], id="desired-missing"),
         pytest.param(_size(0, min=0, desired=0), [], id="scaled-to-zero-ok"),
         pytest.param(
             _apps(0, image="ghcr.io/rocketclub/backstage"),
-            ["ecs_service_apps[0].image: 'ghcr.io/rocketclub/backstage' has no tag or digest; "
-             "pin it as ghcr.io/rocketclub/backstage:<tag> or ghcr.io/rocketclub/backstage@sha256:<digest>"],
+            [
+                "ecs_service_apps[0].image: 'ghcr.io/rocketclub/backstage' has no tag or digest; "
+                "pin it as ghcr.io/rocketclub/backstage:<tag> or ghcr.io/rocketclub/backstage@sha256:<digest>"
+            ],
             id="app-image-untagged",
         ),
         pytest.param(
@@ -378,7 +433,15 @@ def test_fargate_task_sizes(cpu, memory, expected):
 def _aurora(change=None):
     """aurora_problems on the role's rendered defaults, shaped as tasks/validate.yml does."""
     role = role_inputs()
-    keys = ("min_capacity", "max_capacity", "instance_class", "reader_count", "master_secret", "databases", "backup_retention_days")
+    keys = (
+        "min_capacity",
+        "max_capacity",
+        "instance_class",
+        "reader_count",
+        "master_secret",
+        "databases",
+        "backup_retention_days",
+    )
     config = {key: role(f"aurora_{key}") for key in keys}
     if change:
         change(config)
@@ -416,8 +479,16 @@ def _database(index, **values):
             ["aurora_min_capacity: 0.75 is not a Serverless v2 capacity (0 to 256 ACU in 0.5 steps)"],
             id="min-not-half-step",
         ),
-        pytest.param(_config(max_capacity=4.2), ["aurora_max_capacity: 4.2 is not a Serverless v2 capacity"], id="max-not-half-step"),
-        pytest.param(_config(max_capacity=256.5), ["aurora_max_capacity: 256.5 is not a Serverless v2 capacity"], id="max-above-256"),
+        pytest.param(
+            _config(max_capacity=4.2),
+            ["aurora_max_capacity: 4.2 is not a Serverless v2 capacity"],
+            id="max-not-half-step",
+        ),
+        pytest.param(
+            _config(max_capacity=256.5),
+            ["aurora_max_capacity: 256.5 is not a Serverless v2 capacity"],
+            id="max-above-256",
+        ),
         pytest.param(
             _config(min_capacity=-0.5),
             ["aurora_min_capacity: -0.5 is not a Serverless v2 capacity"],
@@ -433,15 +504,32 @@ def _database(index, **values):
             ["aurora_instance_class: 'r6g.large' is not an instance class"],
             id="instance-class",
         ),
-        pytest.param(_config(reader_count=-1), ["aurora_reader_count: -1 must be a whole number from 0 to 15"], id="readers-negative"),
-        pytest.param(_config(reader_count=1.5), ["aurora_reader_count: 1.5 must be a whole number from 0 to 15"], id="readers-fraction"),
-        pytest.param(_config(reader_count=16), ["aurora_reader_count: 16 must be a whole number from 0 to 15"], id="readers-16"),
-        pytest.param(_config(reader_count=None), ["aurora_reader_count: None must be a whole number"], id="readers-missing"),
+        pytest.param(
+            _config(reader_count=-1),
+            ["aurora_reader_count: -1 must be a whole number from 0 to 15"],
+            id="readers-negative",
+        ),
+        pytest.param(
+            _config(reader_count=1.5),
+            ["aurora_reader_count: 1.5 must be a whole number from 0 to 15"],
+            id="readers-fraction",
+        ),
+        pytest.param(
+            _config(reader_count=16), ["aurora_reader_count: 16 must be a whole number from 0 to 15"], id="readers-16"
+        ),
+        pytest.param(
+            _config(reader_count=None), ["aurora_reader_count: None must be a whole number"], id="readers-missing"
+        ),
         pytest.param(_config(backup_retention_days=0), ["aurora_backup_retention_days: 0 must be"], id="retention-0"),
-        pytest.param(_config(backup_retention_days=36), ["aurora_backup_retention_days: 36 must be"], id="retention-36"),
+        pytest.param(
+            _config(backup_retention_days=36), ["aurora_backup_retention_days: 36 must be"], id="retention-36"
+        ),
         pytest.param(
             _config(master_secret="local/db/root"),
-            ["aurora_master_secret: secret 'local/db/root' is not defined by the secrets role; add it to secrets_extra_entries"],
+            [
+                "aurora_master_secret: secret 'local/db/root' is not defined by the secrets role; "
+                "add it to secrets_extra_entries"
+            ],
             id="unknown-master-secret",
         ),
         pytest.param(
@@ -449,9 +537,19 @@ def _database(index, **values):
             ["aurora_databases[1].name: 'backstage' is not a unique PostgreSQL identifier (lowercase, digits, _)"],
             id="duplicate-db-name",
         ),
-        pytest.param(_database(0, name="Backstage"), ["aurora_databases[0].name: 'Backstage' is not a unique"], id="db-name-uppercase"),
-        pytest.param(_database(0, name="back-stage"), ["aurora_databases[0].name: 'back-stage' is not a unique"], id="db-name-dash"),
-        pytest.param(_database(0, name="1db"), ["aurora_databases[0].name: '1db' is not a unique"], id="db-name-digit-first"),
+        pytest.param(
+            _database(0, name="Backstage"),
+            ["aurora_databases[0].name: 'Backstage' is not a unique"],
+            id="db-name-uppercase",
+        ),
+        pytest.param(
+            _database(0, name="back-stage"),
+            ["aurora_databases[0].name: 'back-stage' is not a unique"],
+            id="db-name-dash",
+        ),
+        pytest.param(
+            _database(0, name="1db"), ["aurora_databases[0].name: '1db' is not a unique"], id="db-name-digit-first"
+        ),
         pytest.param(_database(0, name="d" * 64), ["aurora_databases[0].name: 'dddd"], id="db-name-64-chars"),
         pytest.param(_database(0, name="_backstage_2"), [], id="db-name-underscore-ok"),
         pytest.param(
@@ -467,7 +565,9 @@ def _database(index, **values):
         # BUG: Serverless v2 needs a maximum of at least 1 ACU; 0.5 (or 0) only fails at the RDS API.
         pytest.param(_config(min_capacity=0, max_capacity=0.5), ["aurora_max_capacity: 0.5"], id="max-below-1"),
         # BUG: the retention is a whole number of days, as aurora_reader_count is checked to be.
-        pytest.param(_config(backup_retention_days=7.5), ["aurora_backup_retention_days: 7.5 must be"], id="retention-fraction"),
+        pytest.param(
+            _config(backup_retention_days=7.5), ["aurora_backup_retention_days: 7.5 must be"], id="retention-fraction"
+        ),
     ],
 )
 def test_bad_aurora_inputs(change, expected):
@@ -478,7 +578,9 @@ def _s3(**overrides):
     """s3_data_problems on the role's rendered defaults and vars, as tasks/validate.yml calls it."""
     role = role_inputs(**overrides)
     secret_names = [entry["name"] for entry in role("__secrets_entries")]
-    return s3_data_problems(role("__s3_data_buckets"), role("s3_data_layers"), role("s3_data_ork_processor_secrets"), secret_names)
+    return s3_data_problems(
+        role("__s3_data_buckets"), role("s3_data_layers"), role("s3_data_ork_processor_secrets"), secret_names
+    )
 
 
 def test_default_s3_data_inputs_have_no_problems():
@@ -497,29 +599,51 @@ BUCKET = "s3_data_bucket_prefix / s3_data_bucket_suffix: bucket"
         (
             {"s3_data_bucket_prefix": "RC-local-blog-data", "s3_data_layers": ["raw", "design-files"]},
             [
-                f"{BUCKET} 'RC-local-blog-data-raw' (layer raw) is not a valid S3 name (3-63 lowercase letters, digits, '-' or '.')",
+                f"{BUCKET} 'RC-local-blog-data-raw' (layer raw) is not a valid S3 name "
+                "(3-63 lowercase letters, digits, '-' or '.')",
                 f"{BUCKET} 'RC-local-blog-data-design-files' (layer design-files) is not a valid S3 name",
             ],
         ),
         # rc-local-blog-data-raw plus 41 characters is exactly 63; the longer layers overflow.
         (
             {"s3_data_bucket_suffix": "-" + "x" * 40},
-            [f"{BUCKET} 'rc-local-blog-data-clean-xxx", f"{BUCKET} 'rc-local-blog-data-cache-xxx", f"{BUCKET} 'rc-local-blog-data-design-files-xxx"],
+            [
+                f"{BUCKET} 'rc-local-blog-data-clean-xxx",
+                f"{BUCKET} 'rc-local-blog-data-cache-xxx",
+                f"{BUCKET} 'rc-local-blog-data-design-files-xxx",
+            ],
         ),
-        ({"s3_data_bucket_prefix": "rc-local..blog-data", "s3_data_layers": ["design-files"]}, [f"{BUCKET} 'rc-local..blog-data-design-files'"]),
-        ({"s3_data_bucket_prefix": "-rc-local", "s3_data_layers": ["design-files"]}, [f"{BUCKET} '-rc-local-design-files'"]),
-        ({"s3_data_bucket_suffix": "-", "s3_data_layers": ["design-files"]}, [f"{BUCKET} 'rc-local-blog-data-design-files-'"]),
+        (
+            {"s3_data_bucket_prefix": "rc-local..blog-data", "s3_data_layers": ["design-files"]},
+            [f"{BUCKET} 'rc-local..blog-data-design-files'"],
+        ),
+        (
+            {"s3_data_bucket_prefix": "-rc-local", "s3_data_layers": ["design-files"]},
+            [f"{BUCKET} '-rc-local-design-files'"],
+        ),
+        (
+            {"s3_data_bucket_suffix": "-", "s3_data_layers": ["design-files"]},
+            [f"{BUCKET} 'rc-local-blog-data-design-files-'"],
+        ),
         ({"s3_data_bucket_prefix": "xn--rc", "s3_data_layers": ["design-files"]}, [f"{BUCKET} 'xn--rc-design-files'"]),
         (
             {"s3_data_layers": ["raw", "raw", "design-files"]},
             ["s3_data_layers: ['raw', 'raw', 'design-files'] must be a non-empty list without duplicates"],
         ),
-        ({"s3_data_layers": ["raw", "clean"]}, ["s3_data_layers: design-files is missing; the .ork processor reads that bucket"]),
-        ({"s3_data_layers": []}, ["s3_data_layers: [] must be a non-empty list", "s3_data_layers: design-files is missing"]),
+        (
+            {"s3_data_layers": ["raw", "clean"]},
+            ["s3_data_layers: design-files is missing; the .ork processor reads that bucket"],
+        ),
+        (
+            {"s3_data_layers": []},
+            ["s3_data_layers: [] must be a non-empty list", "s3_data_layers: design-files is missing"],
+        ),
         (
             {"s3_data_ork_processor_secrets": ["blog-data/neo4j/credentials", "blog-data/openai/credentials"]},
-            ["s3_data_ork_processor_secrets: secret 'blog-data/openai/credentials' is not defined by the secrets role; "
-             "add it to secrets_extra_entries"],
+            [
+                "s3_data_ork_processor_secrets: secret 'blog-data/openai/credentials' is not defined by the "
+                "secrets role; add it to secrets_extra_entries"
+            ],
         ),
         (
             {

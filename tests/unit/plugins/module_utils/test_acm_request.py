@@ -11,6 +11,8 @@ import re
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import acm_request as acm
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import NAME_TAG
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
 ARN = "arn:aws:acm:eu-west-2:123456789012:certificate/"
 
@@ -35,7 +37,15 @@ def option(name, record=True, status="PENDING_VALIDATION", method="DNS"):
     return opt
 
 
-def described(arn_suffix="a", domain="origin.example.com", sans=None, key="RSA_2048", status="PENDING_VALIDATION", options=None, created=1):
+def described(
+    arn_suffix="a",
+    domain="origin.example.com",
+    sans=None,
+    key="RSA_2048",
+    status="PENDING_VALIDATION",
+    options=None,
+    created=1,
+):
     sans = [domain, "api.example.com"] if sans is None else sans
     return {
         "CertificateArn": ARN + arn_suffix,
@@ -232,25 +242,29 @@ TAG_CASES = [
 
 
 @pytest.mark.parametrize("current, wanted, purge, to_set, to_unset, result", TAG_CASES)
-def test_plan_tags(current, wanted, purge, to_set, to_unset, result):
-    assert acm.plan_tags(current, wanted, purge) == (to_set, to_unset, result)
+def test_certificate_tag_plan(current, wanted, purge, to_set, to_unset, result):
+    """The module plans certificate tags with the shared core, keeping ``Name`` (``keep=(NAME_TAG,)``)."""
+    assert plan_tags(current, wanted, purge, keep=(NAME_TAG,)) == (to_set, to_unset, result)
 
 
-def test_plan_tags_never_removes_name():
-    assert acm.plan_tags({"Name": "origin", "x": "1"}, {}, True) == ({}, ["x"], {"Name": "origin"})
+def test_certificate_tag_plan_never_removes_name():
+    assert plan_tags({"Name": "origin", "x": "1"}, {}, True, keep=(NAME_TAG,)) == ({}, ["x"], {"Name": "origin"})
 
 
 class TestValidation:
     def test_desired_tags(self):
-        assert acm.desired_tags("origin", {"Env": "x"}) == {"Env": "x", "Name": "origin"}
-        assert acm.desired_tags("origin", None) == {"Name": "origin"}
+        assert acm.desired_certificate(params(tags={"Env": "x"}))["tags"] == {"Env": "x", "Name": "origin"}
+        assert acm.desired_certificate(params(tags=None))["tags"] == {"Name": "origin"}
 
     @pytest.mark.parametrize(
         "overrides, expected",
         [
             ({}, []),
             ({"tags": {"Name": "origin"}}, []),
-            ({"tags": {"Name": "other"}}, ["tags.Name ('other') conflicts with name_tag ('origin'); the Name tag is set from name_tag"]),
+            (
+                {"tags": {"Name": "other"}},
+                ["tags.Name ('other') conflicts with name_tag ('origin'); the Name tag is set from name_tag"],
+            ),
             ({"domain_name": " "}, ["domain_name must not be empty"]),
             ({"name_tag": ""}, ["name_tag must not be empty"]),
             ({"tags": {"aws:x": "y"}}, ["tag key 'aws:x' is reserved by AWS"]),
@@ -294,10 +308,20 @@ class TestValidationRecords:
             pytest.param({}, "DNS", False, id="complete"),
             pytest.param({"options": []}, "DNS", True, id="no-options-yet"),
             pytest.param({"options": []}, "EMAIL", False, id="email-never-has-records"),
-            pytest.param({"options": [option("origin.example.com", record=False), option("api.example.com")]}, "DNS", True, id="one-missing"),
+            pytest.param(
+                {"options": [option("origin.example.com", record=False), option("api.example.com")]},
+                "DNS",
+                True,
+                id="one-missing",
+            ),
             pytest.param({"options": [option("origin.example.com")]}, "DNS", True, id="name-not-covered-yet"),
             pytest.param(
-                {"options": [option("origin.example.com", record=False, method="EMAIL"), option("api.example.com", record=False, method="EMAIL")]},
+                {
+                    "options": [
+                        option("origin.example.com", record=False, method="EMAIL"),
+                        option("api.example.com", record=False, method="EMAIL"),
+                    ]
+                },
                 "DNS",
                 False,
                 id="existing-email-certificate",
@@ -310,11 +334,16 @@ class TestValidationRecords:
 
     def test_format_records(self):
         records = acm.validation_records(described(options=[option("api.example.com")]))
-        assert acm.format_records(records) == "api.example.com: _x.api.example.com. CNAME _y.api.example.com.acm-validations.aws. (PENDING_VALIDATION)"
+        assert (
+            acm.format_records(records)
+            == "api.example.com: _x.api.example.com. CNAME _y.api.example.com.acm-validations.aws. (PENDING_VALIDATION)"
+        )
         assert acm.format_records([]) == "no DNS validation records (yet)"
 
     def test_pending_records(self):
-        records = acm.validation_records(described(options=[option("origin.example.com", status="SUCCESS"), option("api.example.com")]))
+        records = acm.validation_records(
+            described(options=[option("origin.example.com", status="SUCCESS"), option("api.example.com")])
+        )
         assert [r["domain_name"] for r in acm.pending_records(records)] == ["api.example.com"]
 
 
@@ -403,22 +432,42 @@ class TestRecordsProgress:
 
 def test_predicted_validation_records_reuse_known_names_and_mark_new_ones_pending():
     desired = acm.desired_certificate(
-        {"domain_name": "portal.example.com", "subject_alternative_names": ["*.example.com", "docs.example.com"],
-         "name_tag": "alb", "tags": {}, "validation_method": "DNS"}
+        {
+            "domain_name": "portal.example.com",
+            "subject_alternative_names": ["*.example.com", "docs.example.com"],
+            "name_tag": "alb",
+            "tags": {},
+            "validation_method": "DNS",
+        }
     )
-    replaced = {"validation_records": [
-        {"domain_name": "portal.example.com", "name": "_a.portal.example.com.", "type": "CNAME",
-         "value": "_b.acm-validations.aws.", "validation_status": "SUCCESS"},
-        {"domain_name": "example.com", "name": "_c.example.com.", "type": "CNAME",
-         "value": "_d.acm-validations.aws.", "validation_status": "SUCCESS"},
-    ]}
+    replaced = {
+        "validation_records": [
+            {
+                "domain_name": "portal.example.com",
+                "name": "_a.portal.example.com.",
+                "type": "CNAME",
+                "value": "_b.acm-validations.aws.",
+                "validation_status": "SUCCESS",
+            },
+            {
+                "domain_name": "example.com",
+                "name": "_c.example.com.",
+                "type": "CNAME",
+                "value": "_d.acm-validations.aws.",
+                "validation_status": "SUCCESS",
+            },
+        ]
+    }
     records = acm.predicted_validation_records(desired, [replaced])
     assert [(r["domain_name"], r["name"], r["value"]) for r in records] == [
         ("portal.example.com", "_a.portal.example.com.", "_b.acm-validations.aws."),
         # A wildcard is validated by its base name's record.
         ("*.example.com", "_c.example.com.", "_d.acm-validations.aws."),
-        ("docs.example.com", "pending:acm-validation-record/docs.example.com",
-         "pending:acm-validation-value/docs.example.com"),
+        (
+            "docs.example.com",
+            "pending:acm-validation-record/docs.example.com",
+            "pending:acm-validation-value/docs.example.com",
+        ),
     ]
     assert {r["validation_status"] for r in records} == {"PENDING_VALIDATION"}
     assert acm.predicted_validation_records(dict(desired, validation_method="EMAIL"), [replaced]) == []

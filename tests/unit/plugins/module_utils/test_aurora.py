@@ -11,6 +11,7 @@ from datetime import timezone
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import aurora
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import desired_tags
 
 
 def params(**extra):
@@ -67,7 +68,10 @@ def cluster(**extra):
     "extra, expected",
     [
         ({}, []),
-        ({"serverless_v2_scaling": {"min_capacity": 4, "max_capacity": 2}}, ["min_capacity (4) must not be above max_capacity (2)"]),
+        (
+            {"serverless_v2_scaling": {"min_capacity": 4, "max_capacity": 2}},
+            ["min_capacity (4) must not be above max_capacity (2)"],
+        ),
         ({"serverless_v2_scaling": {"min_capacity": 0, "max_capacity": 0.5}}, ["min_capacity must be within 0-256"]),
         ({"serverless_v2_scaling": {"min_capacity": 0.25, "max_capacity": 2}}, ["multiples of 0.5 ACU"]),
         ({"instance_class": "db.r6g.large", "serverless_v2_scaling": None}, []),
@@ -102,9 +106,15 @@ def test_validate_params(extra, expected):
     "extra, expected",
     [
         ({}, {"min_capacity": 0.5, "max_capacity": 4.0}),
-        ({"serverless_v2_scaling": {"min_capacity": 1, "max_capacity": 16}}, {"min_capacity": 1.0, "max_capacity": 16.0}),
+        (
+            {"serverless_v2_scaling": {"min_capacity": 1, "max_capacity": 16}},
+            {"min_capacity": 1.0, "max_capacity": 16.0},
+        ),
         ({"instance_class": "db.r6g.large"}, None),
-        ({"instance_class": "db.r6g.large", "serverless_v2_scaling": {"min_capacity": 0, "max_capacity": 2}}, {"min_capacity": 0.0, "max_capacity": 2.0}),
+        (
+            {"instance_class": "db.r6g.large", "serverless_v2_scaling": {"min_capacity": 0, "max_capacity": 2}},
+            {"min_capacity": 0.0, "max_capacity": 2.0},
+        ),
     ],
 )
 def test_desired_scaling(extra, expected):
@@ -151,25 +161,50 @@ def test_newest_final_snapshot(snapshots, expected):
         ({}, {"env": "dev"}, True, False, ({"env": "dev", "platform:managed-by": "rocketclub.platform"}, [])),
         ({"stray": "x", "platform:managed-by": "rocketclub.platform"}, {}, True, False, ({}, ["stray"])),
         ({"stray": "x", "platform:managed-by": "rocketclub.platform"}, {}, False, False, ({}, [])),
-        ({"aws:cloudformation:stack-name": "s", "platform:managed-by": "rocketclub.platform"}, {}, True, False, ({}, [])),
-        # the module's own tags are kept, except the final-snapshot marker outside state=absent
         (
-            {"platform:managed-by": "rocketclub.platform", "platform:restored-from": "s1", "platform:master-password": "sync-pending"},
+            {"aws:cloudformation:stack-name": "s", "platform:managed-by": "rocketclub.platform"},
             {},
             True,
             False,
             ({}, []),
         ),
-        ({"platform:managed-by": "rocketclub.platform", "platform:final-snapshot": "s2"}, {}, True, False, ({}, ["platform:final-snapshot"])),
+        # the module's own tags are kept, except the final-snapshot marker outside state=absent
+        (
+            {
+                "platform:managed-by": "rocketclub.platform",
+                "platform:restored-from": "s1",
+                "platform:master-password": "sync-pending",
+            },
+            {},
+            True,
+            False,
+            ({}, []),
+        ),
+        (
+            {"platform:managed-by": "rocketclub.platform", "platform:final-snapshot": "s2"},
+            {},
+            True,
+            False,
+            ({}, ["platform:final-snapshot"]),
+        ),
         ({"platform:managed-by": "rocketclub.platform", "platform:final-snapshot": "s2"}, {}, True, True, ({}, [])),
     ],
 )
 def test_plan_cluster_tags(current, user, purge, keep_final, expected):
-    assert aurora.plan_cluster_tags(current, user, purge, keep_final) == expected
+    plan = aurora.plan_cluster_tags(current, desired_tags(user), purge, keep_final)
+    assert (plan.to_set, plan.to_unset) == expected
 
 
-def test_apply_tags():
-    shape = aurora.apply_tags(cluster(), {"env": "dev"}, ["platform:managed-by"])
+def test_edit_tags_changes_only_the_named_tags():
+    current = {"platform:managed-by": "rocketclub.platform", "aws:cloudformation:stack-name": "s", "env": "dev"}
+    plan = aurora.edit_tags(current, {"platform:final-snapshot": "s1"}, ["env"])
+    assert (plan.to_set, plan.to_unset) == ({"platform:final-snapshot": "s1"}, ["env"])
+    assert not aurora.edit_tags(current).changed
+
+
+def test_with_tags_predicts_the_shape():
+    plan = aurora.edit_tags(aurora.resource_tags(cluster()), {"env": "dev"}, ["platform:managed-by"])
+    shape = aurora.with_tags(cluster(), plan)
     assert aurora.resource_tags(shape) == {"env": "dev"}
 
 
@@ -178,28 +213,49 @@ def test_apply_tags():
     [
         ({"vpc_security_group_ids": ["sg-1"]}, {}, {}, None),
         ({"vpc_security_group_ids": ["sg-2", "sg-1"]}, {}, {"VpcSecurityGroupIds": ["sg-1", "sg-2"]}, None),
-        ({"serverless_v2_scaling": {"min_capacity": 1, "max_capacity": 8}, "deletion_protection": True}, {},
-         {"ServerlessV2ScalingConfiguration": {"MinCapacity": 1.0, "MaxCapacity": 8.0}, "DeletionProtection": True}, None),
+        (
+            {"serverless_v2_scaling": {"min_capacity": 1, "max_capacity": 8}, "deletion_protection": True},
+            {},
+            {"ServerlessV2ScalingConfiguration": {"MinCapacity": 1.0, "MaxCapacity": 8.0}, "DeletionProtection": True},
+            None,
+        ),
         ({"instance_class": "db.r6g.large"}, {}, {}, None),  # scaling not managed
-        ({"preferred_backup_window": "03:00-03:30", "backup_retention_period": 14}, {},
-         {"PreferredBackupWindow": "03:00-03:30", "BackupRetentionPeriod": 14}, None),
+        (
+            {"preferred_backup_window": "03:00-03:30", "backup_retention_period": 14},
+            {},
+            {"PreferredBackupWindow": "03:00-03:30", "BackupRetentionPeriod": 14},
+            None,
+        ),
         ({"engine_version": "16"}, {}, {}, None),
         ({"engine_version": "16.4"}, {}, {}, None),
         ({"engine_version": "16.6"}, {}, {"EngineVersion": "16.6"}, None),
         # upgraded by AWS in a maintenance window past the pinned minor: nothing is sent (no downgrade)
         ({"engine_version": "16.4"}, {"EngineVersion": "16.6"}, {}, None),
-        ({"engine_version": "16.4", "deletion_protection": True}, {"EngineVersion": "16.10"},
-         {"DeletionProtection": True}, None),
+        (
+            {"engine_version": "16.4", "deletion_protection": True},
+            {"EngineVersion": "16.10"},
+            {"DeletionProtection": True},
+            None,
+        ),
         # a refused major version upgrade is left out of the plan (present() fails on it before any change)
         ({"engine_version": "17.2"}, {}, {}, None),
-        ({"engine_version": "17.2", "allow_major_version_upgrade": True}, {},
-         {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True}, None),
+        (
+            {"engine_version": "17.2", "allow_major_version_upgrade": True},
+            {},
+            {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True},
+            None,
+        ),
         ({"engine_version": "16.4"}, {"EngineVersion": "17.1"}, {}, "a later major version than engine_version 16.4"),
         ({"engine": "aurora-mysql", "port": 3306}, {}, {"Port": 3306}, "an engine cannot change in place"),
         ({"kms_key_id": "arn:aws:kms:eu-west-2:123456789012:key/k2"}, {}, {}, "the key of a cluster cannot change"),
         ({"kms_key_id": "alias/whatever"}, {}, {}, None),
         ({}, {"StorageEncrypted": False}, {}, "NOT encrypted"),
-        ({}, {"ServerlessV2ScalingConfiguration": None}, {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}}, None),
+        (
+            {},
+            {"ServerlessV2ScalingConfiguration": None},
+            {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}},
+            None,
+        ),
     ],
 )
 def test_plan_modify(extra, shape, expected_changes, warning):
@@ -228,7 +284,9 @@ def test_create_params_for_create_and_restore():
     restore = aurora.create_params(p, "rc-dev", {}, snapshot_id="rc-dev-final-1")
     assert restore["SnapshotIdentifier"] == "rc-dev-final-1" and "StorageEncrypted" not in restore
 
-    predicted = aurora.predicted_cluster(restore, {"EngineVersion": "16.2", "MasterUsername": "admin", "KmsKeyId": "k-snap"})
+    predicted = aurora.predicted_cluster(
+        restore, {"EngineVersion": "16.2", "MasterUsername": "admin", "KmsKeyId": "k-snap"}
+    )
     view = aurora.cluster_view(predicted)
     assert view["status"] == "creating" and view["master_username"] == "admin"
     assert view["engine_version"] == "16.4" and view["kms_key_id"] == "alias/k" and view["storage_encrypted"] is True
@@ -239,12 +297,21 @@ def test_create_params_for_create_and_restore():
 def test_instances_plan_and_view():
     p = params(reader_count=1)
     writer = aurora.predicted_instance(aurora.instance_params(p, "rc-dev", "rc-dev-1", {}))
-    assert writer["PromotionTier"] == 0 and writer["PubliclyAccessible"] is False and writer["DBInstanceStatus"] == "creating"
+    assert (
+        writer["PromotionTier"] == 0
+        and writer["PubliclyAccessible"] is False
+        and writer["DBInstanceStatus"] == "creating"
+    )
     assert aurora.instance_params(p, "rc-dev", "rc-dev-2", {})["PromotionTier"] == 1
 
     existing = [
         {"DBInstanceIdentifier": "rc-dev-1", "DBInstanceClass": "db.r6g.large", "DBInstanceStatus": "available"},
-        {"DBInstanceIdentifier": "rc-dev-10", "DBInstanceClass": "db.serverless", "DBInstanceStatus": "available", "PubliclyAccessible": True},
+        {
+            "DBInstanceIdentifier": "rc-dev-10",
+            "DBInstanceClass": "db.serverless",
+            "DBInstanceStatus": "available",
+            "PubliclyAccessible": True,
+        },
         {"DBInstanceIdentifier": "rc-dev-2", "DBInstanceClass": "db.serverless", "DBInstanceStatus": "deleting"},
     ]
     missing, warnings = aurora.plan_instances("rc-dev", p, existing)
@@ -262,22 +329,23 @@ def test_instances_plan_and_view():
 
 
 def test_cluster_view_subnets_only_for_its_own_group():
-    group = {"DBSubnetGroupName": "rc-dev", "Subnets": [{"SubnetIdentifier": "subnet-b"}, {"SubnetIdentifier": "subnet-a"}]}
+    group = {
+        "DBSubnetGroupName": "rc-dev",
+        "Subnets": [{"SubnetIdentifier": "subnet-b"}, {"SubnetIdentifier": "subnet-a"}],
+    }
     assert aurora.cluster_view(cluster(), [], group)["subnet_ids"] == ["subnet-a", "subnet-b"]
     assert aurora.cluster_view(cluster(DBSubnetGroup="shared"), [], group)["subnet_ids"] is None
     assert aurora.cluster_view(None) is None
 
 
 def test_progress_and_history():
-    instances = [{"DBInstanceIdentifier": "rc-dev-2", "DBInstanceStatus": "creating"},
-                 {"DBInstanceIdentifier": "rc-dev-1", "DBInstanceStatus": "available"}]
+    instances = [
+        {"DBInstanceIdentifier": "rc-dev-2", "DBInstanceStatus": "creating"},
+        {"DBInstanceIdentifier": "rc-dev-1", "DBInstanceStatus": "available"},
+    ]
     assert aurora.progress_status(cluster(), instances) == "available; instances rc-dev-2 creating"
     assert aurora.progress_status(cluster(Status="creating")) == "creating"
     assert aurora.progress_status(None) == "absent"
-    history = []
-    for elapsed, status in [(0, "creating"), (10.6, "creating"), (20.2, "available")]:
-        aurora.record_status(history, elapsed, status)
-    assert history == [{"elapsed": 0, "status": "creating"}, {"elapsed": 20, "status": "available"}]
     assert aurora.cluster_failed("inaccessible-encryption-credentials") and not aurora.cluster_failed("modifying")
 
 
@@ -319,11 +387,19 @@ def test_compare_engine_versions(current, wanted, expected):
         ("16.2", {"engine_version": "16.4"}, {"EngineVersion": "16.4"}, None),
         ("16.6", {"engine_version": "16"}, {}, None),
         ("16.6", {}, {}, None),
-        ("16.6", {"engine_version": "17.2"}, {},
-         "is a major version upgrade, which is only made with allow_major_version_upgrade=true"),
+        (
+            "16.6",
+            {"engine_version": "17.2"},
+            {},
+            "is a major version upgrade, which is only made with allow_major_version_upgrade=true",
+        ),
         ("16.6", {"engine_version": "17", "allow_major_version_upgrade": True}, {}, "names a major version only"),
-        ("16.6", {"engine_version": "17.2", "allow_major_version_upgrade": True},
-         {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True}, None),
+        (
+            "16.6",
+            {"engine_version": "17.2", "allow_major_version_upgrade": True},
+            {"EngineVersion": "17.2", "AllowMajorVersionUpgrade": True},
+            None,
+        ),
     ],
 )
 def test_plan_engine_version(running, extra, changes, problem):
@@ -337,8 +413,9 @@ def test_plan_engine_version(running, extra, changes, problem):
 
 
 def test_plan_engine_version_leaves_a_later_major_version_alone():
-    planned, warnings, problem = aurora.plan_engine_version(cluster(EngineVersion="17.1"),
-                                                            params(engine_version="16.4"))
+    planned, warnings, problem = aurora.plan_engine_version(
+        cluster(EngineVersion="17.1"), params(engine_version="16.4")
+    )
     assert planned == {} and problem is None
     assert len(warnings) == 1 and "runs aurora-postgresql 17.1" in warnings[0] and "never downgrades" in warnings[0]
 

@@ -69,7 +69,12 @@ class FakeApi:
         raw = body if isinstance(body, (bytes, str)) else json.dumps(body).encode()
         if isinstance(raw, str):
             raw = raw.encode()
-        info = {"url": url, "status": status, "msg": "OK" if status < 400 else "HTTP Error", "content-type": "application/json"}
+        info = {
+            "url": url,
+            "status": status,
+            "msg": "OK" if status < 400 else "HTTP Error",
+            "content-type": "application/json",
+        }
         info.update({k.lower(): v for k, v in (extra or {}).items()})
         if status >= 400:
             info["body"] = raw
@@ -97,8 +102,9 @@ def make_client(monkeypatch, sleeps):
 
 
 def test_argument_spec_matches_doc_fragment():
-    from ansible_collections.rocketclub.platform.plugins.doc_fragments.cloudflare import ModuleDocFragment
     import yaml
+
+    from ansible_collections.rocketclub.platform.plugins.doc_fragments.cloudflare import ModuleDocFragment
 
     docs = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
     spec = cloudflare_argument_spec()
@@ -158,7 +164,9 @@ def test_ips_is_called_without_token(make_client):
 
 
 def test_401_authentication_error(make_client, sleeps):
-    client, api = make_client([(401, envelope(None, False, [{"code": 10000, "message": "Authentication error"}]), None)])
+    client, api = make_client(
+        [(401, envelope(None, False, [{"code": 10000, "message": "Authentication error"}]), None)]
+    )
     with pytest.raises(CloudflareError) as exc:
         client.get("/zones", {"name": "example.com"})
     err = exc.value
@@ -171,11 +179,16 @@ def test_401_authentication_error(make_client, sleeps):
 
 
 def test_duplicate_record_81057(make_client):
-    client, _api = make_client([(400, envelope(None, False, [{"code": 81057, "message": "The record already exists."}]), None)])
+    client, _api = make_client(
+        [(400, envelope(None, False, [{"code": 81057, "message": "The record already exists."}]), None)]
+    )
     with pytest.raises(CloudflareError) as exc:
         client.post("/zones/abc/dns_records", {"type": "A", "name": "www", "content": "192.0.2.1"})
     assert exc.value.codes == [81057]
-    assert str(exc.value) == "Cloudflare API POST /zones/abc/dns_records failed with HTTP 400: [81057] The record already exists."
+    assert (
+        str(exc.value)
+        == "Cloudflare API POST /zones/abc/dns_records failed with HTTP 400: [81057] The record already exists."
+    )
 
 
 def test_ttl_validation_error_chain_9021(make_client):
@@ -215,8 +228,12 @@ def test_non_json_body(make_client, status, sleeps):
 
 
 def test_429_retry_after_is_honoured(make_client, sleeps):
-    throttled = envelope(None, False, [{"code": 971, "message": "Please wait and consider throttling your request speed"}])
-    client, api = make_client([(429, throttled, {"Retry-After": "2"}), (429, throttled, {"Retry-After": "7"}), (200, envelope([]), None)])
+    throttled = envelope(
+        None, False, [{"code": 971, "message": "Please wait and consider throttling your request speed"}]
+    )
+    client, api = make_client(
+        [(429, throttled, {"Retry-After": "2"}), (429, throttled, {"Retry-After": "7"}), (200, envelope([]), None)]
+    )
     assert client.get("/zones") == []
     assert len(api.calls) == 3
     assert sleeps == [2.0, 7.0]
@@ -248,7 +265,9 @@ def test_backoff_jitter_bounds(make_client, sleeps):
     unavailable = envelope(None, False, [{"code": 502, "message": "Bad Gateway"}])
     for jitter in (0.0, 0.999):
         sleeps.clear()
-        client, _api = make_client([(502, unavailable, None)] * 4 + [(200, envelope([]), None)], jitter=lambda j=jitter: j)
+        client, _api = make_client(
+            [(502, unavailable, None)] * 4 + [(200, envelope([]), None)], jitter=lambda j=jitter: j
+        )
         client.get("/zones")
         for attempt, slept in enumerate(sleeps, start=1):
             step = 2 ** (attempt - 1)
@@ -274,7 +293,9 @@ def test_max_retries_exhausted(make_client, sleeps):
     assert len(api.calls) == 3
     assert sleeps == [1.0, 1.0]
     assert exc.value.status == 503 and exc.value.attempts == 3
-    assert str(exc.value) == "Cloudflare API DELETE /zones/z/dns_records/r failed with HTTP 503 after 3 attempts: [503] Service Unavailable"
+    assert str(exc.value) == (
+        "Cloudflare API DELETE /zones/z/dns_records/r failed with HTTP 503 after 3 attempts: [503] Service Unavailable"
+    )
 
 
 def test_connection_failure_retried_for_get_only(make_client, sleeps, monkeypatch):
@@ -309,7 +330,17 @@ def test_fetch_url_fail_json_becomes_cloudflare_error(make_client, monkeypatch):
 
 
 def test_token_never_in_error_strings(make_client):
-    echoed = envelope(None, False, [{"code": 6003, "message": f"Invalid header Bearer {TOKEN}", "error_chain": [{"code": 6111, "message": TOKEN}]}])
+    echoed = envelope(
+        None,
+        False,
+        [
+            {
+                "code": 6003,
+                "message": f"Invalid header Bearer {TOKEN}",
+                "error_chain": [{"code": 6111, "message": TOKEN}],
+            }
+        ],
+    )
     client, _api = make_client([(400, echoed, None), (502, f"proxy saw {TOKEN}", None)], max_retries=1)
     for _attempt in range(2):
         with pytest.raises(CloudflareError) as exc:
@@ -325,12 +356,14 @@ def test_pagination_follows_total_pages(make_client):
     def handler(call):
         page = int(call["query"]["page"][0])
         per_page = int(call["query"]["per_page"][0])
-        chunk = records[(page - 1) * per_page:page * per_page]
+        chunk = records[(page - 1) * per_page : page * per_page]
         info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": 5, "total_pages": 3}
         return 200, envelope(chunk, result_info=info), None
 
     client, api = make_client(handler=handler)
-    assert client.paginate("/zones/z/dns_records", {"type": "A", "name.exact": "www.example.com"}, per_page=2) == records
+    assert (
+        client.paginate("/zones/z/dns_records", {"type": "A", "name.exact": "www.example.com"}, per_page=2) == records
+    )
     assert [c["query"]["page"] for c in api.calls] == [["1"], ["2"], ["3"]]
     assert all(c["query"]["type"] == ["A"] and c["query"]["name.exact"] == ["www.example.com"] for c in api.calls)
     assert all(c["query"]["per_page"] == ["2"] for c in api.calls)
@@ -339,7 +372,11 @@ def test_pagination_follows_total_pages(make_client):
 def test_pagination_single_page_and_empty(make_client):
     client, api = make_client(
         [
-            (200, envelope([{"id": 1}], result_info={"page": 1, "per_page": 100, "total_pages": 1, "total_count": 1}), None),
+            (
+                200,
+                envelope([{"id": 1}], result_info={"page": 1, "per_page": 100, "total_pages": 1, "total_count": 1}),
+                None,
+            ),
             (200, envelope([], result_info={"page": 1, "per_page": 100, "total_pages": 0, "total_count": 0}), None),
         ]
     )
@@ -372,7 +409,10 @@ def test_zone_id_none(make_client):
     with pytest.raises(CloudflareError) as exc:
         client.zone_id("missing.example")
     assert exc.value.status is None
-    assert str(exc.value) == "Cloudflare API GET /zones failed: no zone named 'missing.example' is visible to this API token"
+    assert (
+        str(exc.value)
+        == "Cloudflare API GET /zones failed: no zone named 'missing.example' is visible to this API token"
+    )
 
 
 def test_zone_id_many(make_client):
@@ -414,12 +454,28 @@ def test_zone_returns_the_whole_zone(make_client):
     [
         (401, [{"code": 10000, "message": "Authentication error"}], cloudflare.TOKEN_HINT),
         (403, [{"code": 9109, "message": "Invalid access token"}], cloudflare.TOKEN_HINT),
-        (400, [{"code": 6003, "message": "Invalid request headers", "error_chain": [{"code": 6111, "message": "bad"}]}], cloudflare.TOKEN_HINT),
+        (
+            400,
+            [{"code": 6003, "message": "Invalid request headers", "error_chain": [{"code": 6111, "message": "bad"}]}],
+            cloudflare.TOKEN_HINT,
+        ),
         (403, [{"code": 12345, "message": "unknown code"}], cloudflare.TOKEN_HINT),  # by HTTP status
         (429, [{"code": 971, "message": "Please wait"}], cloudflare.RATE_HINT),
-        (400, [{"code": 81053, "message": "An A, AAAA, or CNAME record with that host already exists."}], cloudflare.NAME_CONFLICT_HINT),
-        (400, [{"code": 81054, "message": "A CNAME record with that host already exists."}], cloudflare.NAME_CONFLICT_HINT),
-        (400, [{"code": 1004, "message": "DNS Validation Error", "error_chain": [{"code": 9021, "message": "TTL"}]}], cloudflare.CODE_HINTS[9021]),
+        (
+            400,
+            [{"code": 81053, "message": "An A, AAAA, or CNAME record with that host already exists."}],
+            cloudflare.NAME_CONFLICT_HINT,
+        ),
+        (
+            400,
+            [{"code": 81054, "message": "A CNAME record with that host already exists."}],
+            cloudflare.NAME_CONFLICT_HINT,
+        ),
+        (
+            400,
+            [{"code": 1004, "message": "DNS Validation Error", "error_chain": [{"code": 9021, "message": "TTL"}]}],
+            cloudflare.CODE_HINTS[9021],
+        ),
         (503, [{"code": 503, "message": "Service Unavailable"}], cloudflare.SERVER_HINT),
         (400, [{"code": 1004, "message": "DNS Validation Error"}], None),
         (None, [{"code": None, "message": "no zone named 'x' is visible to this API token"}], None),
@@ -430,7 +486,9 @@ def test_error_hints(status, errors, hint):
 
 
 def test_expired_token_error_maps_to_the_token_hint_without_the_token(make_client, sleeps):
-    client, api = make_client([(401, envelope(None, False, [{"code": 10000, "message": "Authentication error"}]), None)] * 2)
+    client, api = make_client(
+        [(401, envelope(None, False, [{"code": 10000, "message": "Authentication error"}]), None)] * 2
+    )
     with pytest.raises(CloudflareError) as exc:
         client.zone("example.com")
     assert exc.value.hint == cloudflare.TOKEN_HINT and "CLOUDFLARE_API_TOKEN" in exc.value.hint
@@ -441,7 +499,9 @@ def test_expired_token_error_maps_to_the_token_hint_without_the_token(make_clien
 def test_429_with_http_date_retry_after(make_client, sleeps, monkeypatch):
     monkeypatch.setattr(cloudflare.time, "time", lambda: 1445412477.0)  # 3 s before the date below
     throttled = envelope(None, False, [{"code": 971, "message": "slow"}])
-    client, api = make_client([(429, throttled, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (200, envelope([]), None)])
+    client, api = make_client(
+        [(429, throttled, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), (200, envelope([]), None)]
+    )
     assert client.get("/zones") == []
     assert sleeps == [3.0] and len(api.calls) == 2
 
@@ -449,14 +509,18 @@ def test_429_with_http_date_retry_after(make_client, sleeps, monkeypatch):
 def test_writes_are_retried_on_429_and_5xx_with_the_same_body(make_client, sleeps):
     throttled = envelope(None, False, [{"code": 971, "message": "slow"}])
     unavailable = envelope(None, False, [{"code": 502, "message": "Bad Gateway"}])
-    client, api = make_client([(429, throttled, {"Retry-After": "1"}), (502, unavailable, None), (200, envelope({"id": "r1"}), None)])
+    client, api = make_client(
+        [(429, throttled, {"Retry-After": "1"}), (502, unavailable, None), (200, envelope({"id": "r1"}), None)]
+    )
     assert client.post("/zones/z/dns_records", {"type": "CNAME", "name": "www"}) == {"id": "r1"}
     assert [(c["method"], c["body"]) for c in api.calls] == [("POST", {"type": "CNAME", "name": "www"})] * 3
     assert sleeps == [1.0, 1.5]
 
 
 def test_retry_exhausted_keeps_the_last_error_and_its_hint(make_client, sleeps):
-    throttled = envelope(None, False, [{"code": 971, "message": "Please wait and consider throttling your request speed"}])
+    throttled = envelope(
+        None, False, [{"code": 971, "message": "Please wait and consider throttling your request speed"}]
+    )
     client, api = make_client([(429, throttled, {"Retry-After": "0"})] * 3, max_retries=3)
     with pytest.raises(CloudflareError) as exc:
         client.patch("/zones/z/dns_records/r", {"ttl": 1})

@@ -158,7 +158,13 @@ def test_proxied_default_and_txt():
 def test_tags_and_comment():
     assert dns.normalize_tags(None) is None
     assert dns.normalize_tags(["team:web", "Env:prod", "team:web", "flag"]) == ["Env:prod", "flag", "team:web"]
-    for bad in (["no spaces:x"], ["a" * 33 + ":x"], ["k:" + "v" * 101], ["k:line\nbreak"], [f"t{i}:x" for i in range(21)]):
+    for bad in (
+        ["no spaces:x"],
+        ["a" * 33 + ":x"],
+        ["k:" + "v" * 101],
+        ["k:line\nbreak"],
+        [f"t{i}:x" for i in range(21)],
+    ):
         with pytest.raises(RecordError) as exc:
             dns.normalize_tags(bad)
         assert exc.value.option == "tags"
@@ -170,7 +176,16 @@ def test_tags_and_comment():
 
 
 def desired(**kwargs):
-    params = dict(zone=ZONE, name="portal", type="CNAME", content="d1.cloudfront.net", ttl=1, proxied=None, comment=None, tags=None)
+    params = dict(
+        zone=ZONE,
+        name="portal",
+        type="CNAME",
+        content="d1.cloudfront.net",
+        ttl=1,
+        proxied=None,
+        comment=None,
+        tags=None,
+    )
     params.update(kwargs)
     return dns.desired_record(params)
 
@@ -209,8 +224,18 @@ def test_zone_allows():
 
 
 def rec(rid, rtype, content, **kwargs):
-    record = {"id": rid, "zone_id": "z", "name": "portal." + ZONE, "type": rtype, "content": content, "ttl": 1, "proxied": True,
-              "comment": None, "tags": [], "created_on": rid}
+    record = {
+        "id": rid,
+        "zone_id": "z",
+        "name": "portal." + ZONE,
+        "type": rtype,
+        "content": content,
+        "ttl": 1,
+        "proxied": True,
+        "comment": None,
+        "tags": [],
+        "created_on": rid,
+    }
     record.update(kwargs)
     return record
 
@@ -223,30 +248,112 @@ def rec(rid, rtype, content, **kwargs):
         # identical (content written differently): nothing to do
         ([rec("1", "CNAME", "D1.CloudFront.Net.")], {}, False, "1", {}, [], []),
         # the one CNAME of a name is updated in place
-        ([rec("1", "CNAME", "old.example", ttl=1, proxied=False)], {}, False, "1",
-         {"content": "d1.cloudfront.net", "proxied": True}, [], []),
+        (
+            [rec("1", "CNAME", "old.example", ttl=1, proxied=False)],
+            {},
+            False,
+            "1",
+            {"content": "d1.cloudfront.net", "proxied": True},
+            [],
+            [],
+        ),
         # CNAME over an A record: conflict unless solo
         ([rec("1", "A", "192.0.2.1"), rec("2", "TXT", '"v"')], {}, False, None, "create", [], ["1"]),
-        ([rec("1", "A", "192.0.2.1"), rec("2", "AAAA", "2001:db8::1"), rec("3", "TXT", '"v"')], {}, True, None, "create", ["1", "2"], []),
+        (
+            [rec("1", "A", "192.0.2.1"), rec("2", "AAAA", "2001:db8::1"), rec("3", "TXT", '"v"')],
+            {},
+            True,
+            None,
+            "create",
+            ["1", "2"],
+            [],
+        ),
         # A next to other A records: added (round robin), or solo replaces them, updating the first in place
-        ([rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")], {"type": "A", "content": "192.0.2.3"}, False, None, "create", [], []),
-        ([rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")], {"type": "A", "content": "192.0.2.3"}, True, "1",
-         {"content": "192.0.2.3"}, ["2"], []),
-        ([rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")], {"type": "A", "content": "192.0.2.2"}, True, "2", {}, ["1"], []),
+        (
+            [rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")],
+            {"type": "A", "content": "192.0.2.3"},
+            False,
+            None,
+            "create",
+            [],
+            [],
+        ),
+        (
+            [rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")],
+            {"type": "A", "content": "192.0.2.3"},
+            True,
+            "1",
+            {"content": "192.0.2.3"},
+            ["2"],
+            [],
+        ),
+        (
+            [rec("1", "A", "192.0.2.1"), rec("2", "A", "192.0.2.2")],
+            {"type": "A", "content": "192.0.2.2"},
+            True,
+            "2",
+            {},
+            ["1"],
+            [],
+        ),
         # A over a CNAME: conflict (81054), solo deletes the CNAME
         ([rec("1", "CNAME", "x.example")], {"type": "A", "content": "192.0.2.3"}, False, None, "create", [], ["1"]),
-        ([rec("1", "CNAME", "x.example"), rec("2", "AAAA", "2001:db8::1")], {"type": "A", "content": "192.0.2.3"}, True, None, "create",
-         ["1"], []),
+        (
+            [rec("1", "CNAME", "x.example"), rec("2", "AAAA", "2001:db8::1")],
+            {"type": "A", "content": "192.0.2.3"},
+            True,
+            None,
+            "create",
+            ["1"],
+            [],
+        ),
         # TXT records never conflict; solo replaces only TXT
-        ([rec("1", "CNAME", "x.example"), rec("2", "TXT", "other")], {"type": "TXT", "content": "v=1"}, False, None, "create", [], []),
-        ([rec("1", "CNAME", "x.example"), rec("2", "TXT", "other")], {"type": "TXT", "content": "v=1"}, True, "2",
-         {"content": '"v=1"', "proxied": False}, [], []),
+        (
+            [rec("1", "CNAME", "x.example"), rec("2", "TXT", "other")],
+            {"type": "TXT", "content": "v=1"},
+            False,
+            None,
+            "create",
+            [],
+            [],
+        ),
+        (
+            [rec("1", "CNAME", "x.example"), rec("2", "TXT", "other")],
+            {"type": "TXT", "content": "v=1"},
+            True,
+            "2",
+            {"content": '"v=1"', "proxied": False},
+            [],
+            [],
+        ),
         # comment and tags only compared when given; tags as a set, names case-insensitive
-        ([rec("1", "CNAME", "d1.cloudfront.net", comment="old", tags=["Team:web"])], {"tags": ["team:web"]}, False, "1", {}, [], []),
-        ([rec("1", "CNAME", "d1.cloudfront.net", comment="old", tags=["team:web"])], {"comment": "", "tags": []}, False, "1",
-         {"comment": None, "tags": []}, [], []),
-        ([rec("1", "CNAME", "d1.cloudfront.net")], {"comment": "new", "tags": ["b:2", "a:1"]}, False, "1",
-         {"comment": "new", "tags": ["a:1", "b:2"]}, [], []),
+        (
+            [rec("1", "CNAME", "d1.cloudfront.net", comment="old", tags=["Team:web"])],
+            {"tags": ["team:web"]},
+            False,
+            "1",
+            {},
+            [],
+            [],
+        ),
+        (
+            [rec("1", "CNAME", "d1.cloudfront.net", comment="old", tags=["team:web"])],
+            {"comment": "", "tags": []},
+            False,
+            "1",
+            {"comment": None, "tags": []},
+            [],
+            [],
+        ),
+        (
+            [rec("1", "CNAME", "d1.cloudfront.net")],
+            {"comment": "new", "tags": ["b:2", "a:1"]},
+            False,
+            "1",
+            {"comment": "new", "tags": ["a:1", "b:2"]},
+            [],
+            [],
+        ),
     ],
 )
 def test_plan_present(records, want, solo, managed, changes, delete, conflicts):
@@ -290,7 +397,12 @@ def test_create_body_and_prediction():
     existing = rec("1", "CNAME", "old.example", comment="x")
     plan = dns.plan_present([existing], target, False)
     view = dns.predicted(plan, target, "z")
-    assert (view["id"], view["content"], view["comment"], view["tags"]) == ("1", "d1.cloudfront.net", "portal", ["team:web"])
+    assert (view["id"], view["content"], view["comment"], view["tags"]) == (
+        "1",
+        "d1.cloudfront.net",
+        "portal",
+        ["team:web"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -305,8 +417,24 @@ def test_plan_absent(content, deleted):
 def test_views_and_remaining():
     records = [rec("2", "TXT", "b", tags=["z:1", "A:2"], comment=""), rec("1", "A", "192.0.2.1", proxied=None)]
     assert dns.diff_view(records) == [
-        {"name": "portal." + ZONE, "type": "A", "content": "192.0.2.1", "ttl": 1, "proxied": False, "comment": None, "tags": []},
-        {"name": "portal." + ZONE, "type": "TXT", "content": "b", "ttl": 1, "proxied": True, "comment": None, "tags": ["A:2", "z:1"]},
+        {
+            "name": "portal." + ZONE,
+            "type": "A",
+            "content": "192.0.2.1",
+            "ttl": 1,
+            "proxied": False,
+            "comment": None,
+            "tags": [],
+        },
+        {
+            "name": "portal." + ZONE,
+            "type": "TXT",
+            "content": "b",
+            "ttl": 1,
+            "proxied": True,
+            "comment": None,
+            "tags": ["A:2", "z:1"],
+        },
     ]
     assert [r["id"] for r in dns.remaining(records, [records[1]])] == ["2"]
     assert dns.remaining(records, [], kept=records[0]) == [records[1]]
@@ -316,7 +444,9 @@ def test_conflict_message_names_record_and_fix():
     message = dns.conflict_message(desired(), [rec("abc", "A", "192.0.2.1")])
     assert "A record portal.rocketclub.online -> 192.0.2.1 (id abc)" in message
     assert "error 81053" in message and "solo: true" in message and "Nothing was changed" in message
-    assert "error 81054" in dns.conflict_message(desired(type="A", content="192.0.2.3"), [rec("c", "CNAME", "x.example")])
+    assert "error 81054" in dns.conflict_message(
+        desired(type="A", content="192.0.2.3"), [rec("c", "CNAME", "x.example")]
+    )
 
 
 def test_pending_content_and_name_are_kept_and_differ_from_every_record():

@@ -9,7 +9,6 @@ import copy
 import json
 
 import pytest
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudfront as cf
@@ -71,8 +70,12 @@ def moto_shape(config):
     """What moto 5.2 returns: ForwardedValues and TTLs next to a cache policy, CloudFrontDefaultCertificate true."""
     config = copy.deepcopy(config)
     for behavior in [config["DefaultCacheBehavior"]] + config["CacheBehaviors"]["Items"]:
-        behavior.update(ForwardedValues={"QueryString": False, "Cookies": {"Forward": "none"}}, MinTTL=0, DefaultTTL=0, MaxTTL=0)
-    config["ViewerCertificate"].update(CloudFrontDefaultCertificate=True, CertificateSource="cloudfront", IAMCertificateId="")
+        behavior.update(
+            ForwardedValues={"QueryString": False, "Cookies": {"Forward": "none"}}, MinTTL=0, DefaultTTL=0, MaxTTL=0
+        )
+    config["ViewerCertificate"].update(
+        CloudFrontDefaultCertificate=True, CertificateSource="cloudfront", IAMCertificateId=""
+    )
     return config
 
 
@@ -101,11 +104,18 @@ def test_desired_config_normalises_input():
     wanted = desired(
         aliases=["Portal.Example.com"],
         origin={"domain_name": ALB.upper(), "ssl_protocols": ["TLSv1.2", "TLSv1.1", "TLSv1.2"]},
-        default_behavior={"cache_policy_id": "cp", "allowed_methods": ["OPTIONS", "HEAD", "GET"], "cached_methods": ["HEAD", "GET"]},
+        default_behavior={
+            "cache_policy_id": "cp",
+            "allowed_methods": ["OPTIONS", "HEAD", "GET"],
+            "cached_methods": ["HEAD", "GET"],
+        },
         logging={"bucket": "my-logs"},
     )
     assert wanted["aliases"] == ["portal.example.com"]
-    assert wanted["origins"][0]["domain_name"] == ALB and wanted["origins"][0]["ssl_protocols"] == ["TLSv1.1", "TLSv1.2"]
+    assert wanted["origins"][0]["domain_name"] == ALB and wanted["origins"][0]["ssl_protocols"] == [
+        "TLSv1.1",
+        "TLSv1.2",
+    ]
     assert wanted["default_behavior"]["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
     assert wanted["default_behavior"]["cached_methods"] == ["GET", "HEAD"]
     assert wanted["logging"] == {"bucket": "my-logs.s3.amazonaws.com", "prefix": "", "include_cookies": False}
@@ -114,13 +124,18 @@ def test_desired_config_normalises_input():
 
 def test_unmanaged_settings_are_reported():
     config = aws_shape(cf.build_config(desired(), caller_reference="ref"))
-    config["DefaultCacheBehavior"]["FunctionAssociations"] = {"Quantity": 1, "Items": [{"FunctionARN": "f", "EventType": "viewer-request"}]}
+    config["DefaultCacheBehavior"]["FunctionAssociations"] = {
+        "Quantity": 1,
+        "Items": [{"FunctionARN": "f", "EventType": "viewer-request"}],
+    }
     config["CacheBehaviors"]["Items"][0]["TrustedKeyGroups"] = {"Enabled": True, "Quantity": 1, "Items": ["kg"]}
     config["Origins"]["Items"][0]["OriginShield"] = {"Enabled": True, "OriginShieldRegion": "eu-west-2"}
     current = cf.normalize_config(config)
     assert current["default_behavior"]["unmanaged"] == ["FunctionAssociations"]
     assert cf.config_changes(current, desired()) == [
-        "origin alb unmanaged", "default_behavior unmanaged", "behavior /api/* unmanaged"
+        "origin alb unmanaged",
+        "default_behavior unmanaged",
+        "behavior /api/* unmanaged",
     ]
 
 
@@ -197,7 +212,11 @@ def test_build_config_keeps_unmodelled_settings_and_replaces_managed_ones():
     assert built["Logging"] == {"Enabled": False, "IncludeCookies": False, "Bucket": "", "Prefix": ""}
     static = built["CacheBehaviors"]["Items"][1]
     assert "OriginRequestPolicyId" not in static and "ResponseHeadersPolicyId" not in static
-    assert static["AllowedMethods"] == {"Quantity": 2, "Items": ["GET", "HEAD"], "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}
+    assert static["AllowedMethods"] == {
+        "Quantity": 2,
+        "Items": ["GET", "HEAD"],
+        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+    }
     assert current["Aliases"]["Quantity"] == 2  # input untouched
 
 
@@ -208,16 +227,36 @@ def test_build_config_keeps_unmodelled_settings_and_replaces_managed_ones():
     "distributions, header, expected",
     [
         ([spec()], HEADER, []),
-        ([spec(), spec(name="pipelines", aliases=["WWW.portal.example.com"])], HEADER, ["alias www.portal.example.com is declared more than once"]),
+        (
+            [spec(), spec(name="pipelines", aliases=["WWW.portal.example.com"])],
+            HEADER,
+            ["alias www.portal.example.com is declared more than once"],
+        ),
         ([spec(), spec(aliases=["p.example.com"])], HEADER, ["distributions[].name must be unique: 'portal'"]),
         ([spec(certificate_arn=None)], HEADER, ["certificate_arn is required when aliases are set"]),
         ([spec(aliases=[], certificate_arn=None)], HEADER, []),
-        ([spec(certificate_arn=CERT.replace("acm", "iam"))], HEADER, ["must be the ARN of an ACM certificate in us-east-1"]),
-        ([spec(web_acl_id="arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/a/1")], HEADER, ["web_acl_id must be a WAFv2 web ACL of scope CLOUDFRONT"]),
+        (
+            [spec(certificate_arn=CERT.replace("acm", "iam"))],
+            HEADER,
+            ["must be the ARN of an ACM certificate in us-east-1"],
+        ),
+        ([spec(certificate_arn=CERT.replace("us-east-1", "eu-west-2"))], HEADER, ["ACM certificate in us-east-1"]),
+        (
+            [spec(web_acl_id="arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/a/1")],
+            HEADER,
+            ["web_acl_id must be a WAFv2 web ACL of scope CLOUDFRONT"],
+        ),
         ([spec(origin=None)], HEADER, ["origin is required with state=present"]),
         ([spec(default_behavior=None)], HEADER, ["default_behavior is required with state=present"]),
         (
-            [spec(behaviors=[{"path_pattern": "/a/*", "cache_policy_id": "c"}, {"path_pattern": "/a/*", "cache_policy_id": "d"}])],
+            [
+                spec(
+                    behaviors=[
+                        {"path_pattern": "/a/*", "cache_policy_id": "c"},
+                        {"path_pattern": "/a/*", "cache_policy_id": "d"},
+                    ]
+                )
+            ],
             HEADER,
             ["behaviors[].path_pattern '/a/*' is declared more than once"],
         ),
@@ -227,15 +266,38 @@ def test_build_config_keeps_unmodelled_settings_and_replaces_managed_ones():
             ["behaviors[0].allowed_methods must be"],
         ),
         (
-            [spec(default_behavior={"cache_policy_id": "", "allowed_methods": ["GET", "HEAD"], "cached_methods": ["GET", "HEAD", "OPTIONS"]})],
+            [
+                spec(
+                    default_behavior={
+                        "cache_policy_id": "",
+                        "allowed_methods": ["GET", "HEAD"],
+                        "cached_methods": ["GET", "HEAD", "OPTIONS"],
+                    }
+                )
+            ],
             HEADER,
-            ["default_behavior.cached_methods must be a subset of", "default_behavior.cache_policy_id must not be empty"],
+            [
+                "default_behavior.cached_methods must be a subset of",
+                "default_behavior.cache_policy_id must not be empty",
+            ],
         ),
-        ([spec()], {"name": "X-Amz-Secret", "value": SECRET}, ["origin_secret_header.name X-Amz-Secret is a header CloudFront cannot add"]),
+        (
+            [spec()],
+            {"name": "X-Amz-Secret", "value": SECRET},
+            ["origin_secret_header.name X-Amz-Secret is a header CloudFront cannot add"],
+        ),
         ([spec()], {"name": "X Origin", "value": SECRET}, ["origin_secret_header.name must be a header name"]),
         ([spec()], {"name": "X-Origin-Verify", "value": ""}, ["origin_secret_header.value must not be empty"]),
-        ([spec()], {"name": "X-Origin-Verify", "value": SECRET + "\n"}, ["origin_secret_header.value must be printable ASCII"]),
-        ([spec()], {"name": "X-Origin-Verify", "value": SECRET * 100}, ["origin_secret_header.value is longer than 1783"]),
+        (
+            [spec()],
+            {"name": "X-Origin-Verify", "value": SECRET + "\n"},
+            ["origin_secret_header.value must be printable ASCII"],
+        ),
+        (
+            [spec()],
+            {"name": "X-Origin-Verify", "value": SECRET * 100},
+            ["origin_secret_header.value is longer than 1783"],
+        ),
     ],
 )
 def test_validate_distributions(distributions, header, expected):
@@ -247,7 +309,10 @@ def test_validate_distributions(distributions, header, expected):
 
 
 def test_absent_needs_only_names_and_aliases():
-    assert cf.validate_distributions([spec(origin=None, default_behavior=None, certificate_arn=None)], None, "absent") == []
+    assert (
+        cf.validate_distributions([spec(origin=None, default_behavior=None, certificate_arn=None)], None, "absent")
+        == []
+    )
     errors = cf.validate_distributions([spec(), spec(name="b")], None, "absent")
     assert len(errors) == 2 and "is declared more than once" in errors[0]
 
@@ -256,7 +321,11 @@ def test_absent_needs_only_names_and_aliases():
 
 
 def summary(distribution_id, aliases, comment=""):
-    return {"Id": distribution_id, "Comment": comment, "Aliases": {"Quantity": len(aliases), "Items": aliases} if aliases else {"Quantity": 0}}
+    return {
+        "Id": distribution_id,
+        "Comment": comment,
+        "Aliases": {"Quantity": len(aliases), "Items": aliases} if aliases else {"Quantity": 0},
+    }
 
 
 @pytest.mark.parametrize(
@@ -265,14 +334,24 @@ def summary(distribution_id, aliases, comment=""):
         (spec(), [summary("E1", ["WWW.portal.example.com", "portal.example.com"])], "E1", []),
         (spec(), [summary("E1", ["other.example.com"], comment="portal")], None, []),
         (spec(aliases=[]), [summary("E1", [], comment="portal"), summary("E2", [], comment="x")], "E1", []),
-        (spec(aliases=[]), [summary("E1", [], comment="portal"), summary("E2", [], comment="portal")], "E1", ["several distributions without aliases"]),
+        (
+            spec(aliases=[]),
+            [summary("E1", [], comment="portal"), summary("E2", [], comment="portal")],
+            "E1",
+            ["several distributions without aliases"],
+        ),
         (
             spec(),
             [summary("E1", ["portal.example.com"]), summary("E2", ["www.portal.example.com"], comment="legacy")],
             "E1",
             ["alias www.portal.example.com belongs to distribution E2 (legacy)"],
         ),
-        (spec(), [summary("E2", ["www.portal.example.com"])], None, ["alias www.portal.example.com belongs to distribution E2"]),
+        (
+            spec(),
+            [summary("E2", ["www.portal.example.com"])],
+            None,
+            ["alias www.portal.example.com belongs to distribution E2"],
+        ),
     ],
 )
 def test_find_distribution(declared, summaries, found, errors):
@@ -281,17 +360,6 @@ def test_find_distribution(declared, summaries, found, errors):
     assert len(problems) == len(errors)
     for problem, fragment in zip(problems, errors):
         assert fragment in problem and problem.startswith("distributions[0] (portal): ")
-
-
-def test_tags():
-    tags = cf.desired_tags({"Environment": "prod", "platform:managed-by": "me"}, {"App": 1, "Environment": "test"}, "portal")
-    assert tags == {"Environment": "test", "App": "1", "platform:managed-by": "rocketclub.platform", "platform:distribution": "portal"}
-    assert cf.is_managed(tags) and not cf.is_managed({"platform:managed-by": "terraform"})
-    current = {"Environment": "prod", "Owner": "x", "aws:cloudformation:stack-name": "s"}
-    to_set, to_unset, resulting = cf.plan_tags(current, tags, purge_tags=True)
-    assert to_unset == ["Owner"] and to_set == {k: v for k, v in tags.items() if k != "Environment" or v != "prod"}
-    assert resulting == dict(tags, **{"aws:cloudformation:stack-name": "s"})
-    assert cf.plan_tags(current, tags, purge_tags=False)[1] == []
 
 
 def test_pending_inputs_are_accepted_and_listed():

@@ -10,8 +10,9 @@ from moto import mock_aws
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import tags as t
 from ansible_collections.rocketclub.platform.plugins.module_utils import waiting as w
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import chunks
+from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import follow_markers
 from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
-
 
 # --------------------------------------------------------------------------------------------- tags
 
@@ -56,9 +57,13 @@ def test_plan_tags_keep_and_always_remove():
 def test_apply_tags_calls_nothing_in_check_mode_and_reports_the_change():
     calls = []
     plan = t.plan_tags({"old": "x"}, {"new": "y"})
-    assert t.apply_tags(plan, lambda tags: calls.append(("tag", tags)), lambda keys: calls.append(("untag", keys)), True)
+    assert t.apply_tags(
+        plan, lambda tags: calls.append(("tag", tags)), lambda keys: calls.append(("untag", keys)), True
+    )
     assert calls == []
-    assert t.apply_tags(plan, lambda tags: calls.append(("tag", tags)), lambda keys: calls.append(("untag", keys)), False)
+    assert t.apply_tags(
+        plan, lambda tags: calls.append(("tag", tags)), lambda keys: calls.append(("untag", keys)), False
+    )
     assert calls == [("untag", ["old"]), ("tag", {"new": "y"})]
     assert not t.apply_tags(t.plan_tags({"a": "1"}, {"a": "1"}), None, None, False)
 
@@ -73,6 +78,19 @@ def test_paginate_reads_every_page():
         client.put_parameter(Name=f"/p/{i:02d}", Value="v", Type="String")
     found = paginate(client, "describe_parameters", "Parameters", MaxResults=10)
     assert sorted(p["Name"] for p in found) == [f"/p/{i:02d}" for i in range(23)]
+
+
+@pytest.mark.parametrize(
+    "items, size, expected",
+    [
+        ([], 10, []),
+        (list(range(3)), 10, [[0, 1, 2]]),
+        (list(range(11)), 10, [list(range(10)), [10]]),
+        (range(4), 2, [[0, 1], [2, 3]]),
+    ],
+)
+def test_chunks(items, size, expected):
+    assert chunks(items, size) == expected
 
 
 # ------------------------------------------------------------------------------------------ waiting
@@ -122,3 +140,15 @@ def test_poll_times_out_with_the_last_status_and_fail_wait_reports_the_contract(
     w.fail_wait(module, exc.value, progress, changed=True)
     assert module.failed["wait_timed_out"] is True and module.failed["status"] == "pending"
     assert module.failed["status_history"] == [{"elapsed": 0, "status": "pending"}] and module.failed["changed"]
+
+
+def test_follow_markers_reads_every_page_and_passes_the_marker():
+    pages = {None: {"Items": [1, 2], "NextMarker": "m1"}, "m1": {"Items": [3], "NextMarker": "m2"}, "m2": {"Items": []}}
+    seen = []
+
+    def fetch(**params):
+        seen.append(params)
+        return pages[params.get("Marker")]
+
+    assert follow_markers(fetch, Type="custom") == [1, 2, 3]
+    assert seen == [{"Type": "custom"}, {"Type": "custom", "Marker": "m1"}, {"Type": "custom", "Marker": "m2"}]

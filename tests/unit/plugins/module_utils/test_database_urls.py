@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import json
-import traceback
 from urllib.parse import parse_qsl
 from urllib.parse import unquote
 from urllib.parse import urlsplit
@@ -17,19 +15,34 @@ from ansible_collections.rocketclub.platform.plugins.module_utils import databas
 
 HOST = "c1.cluster-abc.eu-west-2.rds.amazonaws.com"
 ENDPOINT = {"host": HOST, "port": 5432}
-DB = {"name": "backstage", "credentials_secret": "local/backstage/db", "url_secret": "local/backstage/database-url",
-      "scheme": "postgresql", "query": {"sslmode": "require"}}
+DB = {
+    "name": "backstage",
+    "credentials_secret": "local/backstage/db",
+    "url_secret": "local/backstage/database-url",
+    "scheme": "postgresql",
+    "query": {"sslmode": "require"},
+}
 
 
 def secret(version="v1", tags=None):
-    described = {"ARN": "arn:s", "VersionIdsToStages": {version: ["AWSCURRENT"], "old": ["AWSPREVIOUS"]} if version else {}}
+    described = {
+        "ARN": "arn:s",
+        "VersionIdsToStages": {version: ["AWSCURRENT"], "old": ["AWSPREVIOUS"]} if version else {},
+    }
     if tags is not None:
         described["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
     return described
 
 
 def fingerprint(version="v1", **changes):
-    args = dict(credentials_version_id=version, host=HOST, port=5432, database="backstage", scheme="postgresql", query={"sslmode": "require"})
+    args = dict(
+        credentials_version_id=version,
+        host=HOST,
+        port=5432,
+        database="backstage",
+        scheme="postgresql",
+        query={"sslmode": "require"},
+    )
     args.update(changes)
     return du.source_fingerprint(**args)
 
@@ -62,7 +75,13 @@ def test_fingerprint_is_stable_and_covers_every_source():
         (ENDPOINT, secret(tags={}), secret(), True, "no platform:source-fingerprint tag"),
         (ENDPOINT, secret(tags={du.FINGERPRINT_TAG: fingerprint("v0")}), secret(), True, "a source changed"),
         (ENDPOINT, secret(tags={du.FINGERPRINT_TAG: fingerprint()}), secret(), False, "up to date"),
-        ({"host": "other", "port": 5432}, secret(tags={du.FINGERPRINT_TAG: fingerprint()}), secret(), True, "a source changed"),
+        (
+            {"host": "other", "port": 5432},
+            secret(tags={du.FINGERPRINT_TAG: fingerprint()}),
+            secret(),
+            True,
+            "a source changed",
+        ),
     ],
 )
 def test_plan_database(endpoint, url_secret, credentials, changed, reason):
@@ -80,7 +99,15 @@ PASSWORD = "p@ss:w/o?r#d%20&x=y +é"
 
 
 def test_build_url_quotes_and_parses_back():
-    url = du.build_url("postgresql", "back stage", PASSWORD, HOST, 5432, "back/stage", {"sslmode": "require", "application_name": "a b"})
+    url = du.build_url(
+        "postgresql",
+        "back stage",
+        PASSWORD,
+        HOST,
+        5432,
+        "back/stage",
+        {"sslmode": "require", "application_name": "a b"},
+    )
     parts = urlsplit(url)
     assert parts.scheme == "postgresql"
     assert (unquote(parts.username), unquote(parts.password)) == ("back stage", PASSWORD)
@@ -98,30 +125,6 @@ def test_build_url_quotes_and_parses_back():
 )
 def test_masked_url(username, query, expected):
     assert du.masked_url("postgresql", username, HOST, 5432, "backstage", query) == expected
-
-
-@pytest.mark.parametrize(
-    "value, problem",
-    [
-        (None, "no SecretString"),
-        ("not json " + PASSWORD, "not valid JSON"),
-        (json.dumps([PASSWORD]), "not an object"),
-        (json.dumps({"username": "u"}), "password missing"),
-        (json.dumps({"password": PASSWORD}), "username missing"),
-        (json.dumps({"username": "", "password": 5}), "username and password missing"),
-    ],
-)
-def test_parse_credentials_errors_name_the_secret_not_the_value(value, problem):
-    with pytest.raises(du.CredentialsError) as exc:
-        du.parse_credentials(value, "local/backstage/db")
-    message = str(exc.value)
-    assert problem in message and "local/backstage/db" in message
-    assert PASSWORD not in message and "p@ss" not in message
-    assert PASSWORD not in "".join(traceback.format_exception(exc.value))
-
-
-def test_parse_credentials():
-    assert du.parse_credentials(json.dumps({"username": "u", "password": PASSWORD, "extra": 1}), "s") == ("u", PASSWORD)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_validation as validation
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import validation
 
 SM_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/db-AbCdEf"
 
@@ -38,7 +38,10 @@ def test_image_problem(image, ok):
         ("prod/backstage/database-url", ("name", "prod/backstage/database-url")),
         (SM_ARN, ("secretsmanager", SM_ARN)),
         (SM_ARN + ":username::", ("secretsmanager", SM_ARN)),
-        ("arn:aws:ssm:eu-west-2:123456789012:parameter/prod/shared/x", ("ssm", "arn:aws:ssm:eu-west-2:123456789012:parameter/prod/shared/x")),
+        (
+            "arn:aws:ssm:eu-west-2:123456789012:parameter/prod/shared/x",
+            ("ssm", "arn:aws:ssm:eu-west-2:123456789012:parameter/prod/shared/x"),
+        ),
         ("arn:aws:s3:::bucket", None),
         ("arn:aws:secretsmanager:eu-west-2:123456789012:secret:", None),
         ("name:with-colon", None),
@@ -81,26 +84,52 @@ def container(**changes):
 
 
 def test_valid_input_has_no_errors():
-    task = {k: v for k, v in item(name="deployer").items() if k not in ("subnets", "security_groups", "target_group_arn")}
+    task = {
+        k: v for k, v in item(name="deployer").items() if k not in ("subnets", "security_groups", "target_group_arn")
+    }
     assert validation.validate(params([item()], [task])) == []
 
 
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"container": container(image="example/api")}, "services[api].container.image: 'example/api' has no tag or digest"),
-        ({"container": container(environment={"TOKEN": "x"})}, "services[api].container.environment: TOKEN is also in container.secrets"),
-        ({"container": container(environment={"1BAD": "x"})}, "services[api].container: '1BAD' is not a valid environment variable name"),
-        ({"container": container(secrets={"T": "arn:aws:iam::1:role/x"})}, "services[api].container.secrets.T: 'arn:aws:iam::1:role/x' is neither"),
-        ({"autoscaling": {"min_capacity": 3, "max_capacity": 1, "cpu_target": 70.0}}, "services[api].autoscaling: min_capacity (3) must be between 0 and"),
-        ({"autoscaling": {"min_capacity": -1, "max_capacity": 1, "cpu_target": 70.0}}, "services[api].autoscaling: min_capacity (-1)"),
-        ({"autoscaling": {"min_capacity": 1, "max_capacity": 1, "cpu_target": 0.0}}, "services[api].autoscaling.cpu_target: 0.0 must be above 0"),
+        (
+            {"container": container(image="example/api")},
+            "services[api].container.image: 'example/api' has no tag or digest",
+        ),
+        (
+            {"container": container(environment={"TOKEN": "x"})},
+            "services[api].container.environment: TOKEN is also in container.secrets",
+        ),
+        (
+            {"container": container(environment={"1BAD": "x"})},
+            "services[api].container: '1BAD' is not a valid environment variable name",
+        ),
+        (
+            {"container": container(secrets={"T": "arn:aws:iam::1:role/x"})},
+            "services[api].container.secrets.T: 'arn:aws:iam::1:role/x' is neither",
+        ),
+        (
+            {"autoscaling": {"min_capacity": 3, "max_capacity": 1, "cpu_target": 70.0}},
+            "services[api].autoscaling: min_capacity (3) must be between 0 and",
+        ),
+        (
+            {"autoscaling": {"min_capacity": -1, "max_capacity": 1, "cpu_target": 70.0}},
+            "services[api].autoscaling: min_capacity (-1)",
+        ),
+        (
+            {"autoscaling": {"min_capacity": 1, "max_capacity": 1, "cpu_target": 0.0}},
+            "services[api].autoscaling.cpu_target: 0.0 must be above 0",
+        ),
         ({"container_port": 8080}, "services[api].container_port: 8080 does not match container.port 80"),
         ({"container": container(port=None)}, "services[api].container.port: required with target_group_arn"),
         ({"cpu": "1 GB"}, "services[api].cpu: '1 GB' is not a Fargate CPU size"),
-        ({"memory": 4096}, "services[api].memory: 4096 is not valid with cpu 256 on Fargate (from 512 to 2048 MiB"),
+        ({"memory": 4096}, "services[api].memory: 4096 does not fit cpu 256 on Fargate (512, 1024, 2048 MiB)"),
         ({"log_retention_days": 0}, "services[api].log_retention_days: 0 is not one of 1, 3"),
-        ({"deployment": {"minimum_healthy_percent": 100, "maximum_percent": 50}}, "services[api].deployment: maximum_percent must be at least 100"),
+        (
+            {"deployment": {"minimum_healthy_percent": 100, "maximum_percent": 50}},
+            "services[api].deployment: maximum_percent must be at least 100",
+        ),
         ({"cpu": None, "container": None}, "services[api].cpu: required with state=present"),
         ({"container": None}, "services[api].container: required with state=present"),
     ],
@@ -112,7 +141,9 @@ def test_each_bad_input_names_its_option(changes, message):
 
 def test_missing_dependencies():
     task = {"name": "deployer", "execution_role_arn": None}
-    assert validation.missing_dependencies(params([item(execution_role_arn=None, subnets=[], security_groups=None)], [task])) == [
+    assert validation.missing_dependencies(
+        params([item(execution_role_arn=None, subnets=[], security_groups=None)], [task])
+    ) == [
         "services[api].execution_role_arn: required with state=present",
         "services[api].subnets: required with state=present",
         "services[api].security_groups: required with state=present",
@@ -123,15 +154,22 @@ def test_missing_dependencies():
 
 
 def test_duplicates_are_reported():
-    errors = validation.validate(params([item(), item()], [dict(item(name="x"), family="prod-api", log_group="/ecs/prod/api")]))
+    errors = validation.validate(
+        params([item(), item()], [dict(item(name="x"), family="prod-api", log_group="/ecs/prod/api")])
+    )
     assert "services: the name api is used more than once" in errors
-    assert "family: prod-api is used by services[api] and services[api] and task_definitions[x]; each needs its own family" in errors
+    assert (
+        "family: prod-api is used by services[api] and services[api] and task_definitions[x]; each needs its own family"
+        in errors
+    )
     assert any(e.startswith("log_group: /ecs/prod/api is used by") for e in errors)
 
 
 def test_absent_only_needs_names():
     assert validation.validate(params([{"name": "api"}], state="absent")) == []
-    assert validation.validate(params([{"name": "api"}, {"name": "api"}], state="absent")) == ["services: the name api is used more than once"]
+    assert validation.validate(params([{"name": "api"}, {"name": "api"}], state="absent")) == [
+        "services: the name api is used more than once"
+    ]
 
 
 def test_task_definitions_are_checked_like_services():
@@ -144,8 +182,14 @@ def test_task_definitions_are_checked_like_services():
     "group, problems",
     [
         ({"TargetGroupName": "api", "TargetType": "ip", "Port": 80}, []),
-        ({"TargetGroupName": "api", "TargetType": "instance", "Port": 80}, ["target type instance; Fargate tasks need target type ip"]),
-        ({"TargetGroupName": "api", "TargetType": "ip", "Port": 8080}, ["container port 80 does not match port 8080 of target group api"]),
+        (
+            {"TargetGroupName": "api", "TargetType": "instance", "Port": 80},
+            ["target type instance; Fargate tasks need target type ip"],
+        ),
+        (
+            {"TargetGroupName": "api", "TargetType": "ip", "Port": 8080},
+            ["container port 80 does not match port 8080 of target group api"],
+        ),
     ],
 )
 def test_target_group_problems(group, problems):

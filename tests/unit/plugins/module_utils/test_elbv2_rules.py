@@ -6,11 +6,16 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import elbv2_rules as er
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import derive_endpoints
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import fingerprint
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAG_KEY
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import MANAGED_TAG_VALUE
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import plan_tags
 
 TG_A = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/a/1"
 TG_B = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/b/2"
@@ -63,14 +68,24 @@ def aws_rule(state, arn="arn:rule/1", client_secret_echo=None, real_aws_shape=Tr
             "TargetGroups": [{"TargetGroupArn": state["target_group_arn"], "Weight": 1}],
             "TargetGroupStickinessConfig": {"Enabled": False},
         }
-    return {"RuleArn": arn, "Priority": str(state["priority"]), "Conditions": conditions, "Actions": actions, "IsDefault": False}
+    return {
+        "RuleArn": arn,
+        "Priority": str(state["priority"]),
+        "Conditions": conditions,
+        "Actions": actions,
+        "IsDefault": False,
+    }
 
 
 def existing(state, arn="arn:rule/1", fp=FP_NEW, tags=None, mutate=None):
     rule = aws_rule(state, arn)
     if mutate:
         mutate(rule)
-    all_tags = dict(state["tags"], **{er.SECRET_FP_TAG: fp}) if fp else {k: v for k, v in state["tags"].items() if k != er.SECRET_FP_TAG}
+    all_tags = (
+        dict(state["tags"], **{er.SECRET_FP_TAG: fp})
+        if fp
+        else {k: v for k, v in state["tags"].items() if k != er.SECRET_FP_TAG}
+    )
     if tags is not None:
         all_tags = tags
     return er.normalize_rule(rule, all_tags, "X-Origin-Verify")
@@ -104,7 +119,14 @@ COMPARE_CASES = [
     # id, desired state, existing state, mutate the AWS description, expected flags, expected changes
     ("no change", desired(), dict(), None, dict(), []),
     ("secret rotated", desired(), dict(fp=FP_OLD), None, dict(secret=True), ["client_secret rotated"]),
-    ("secret fingerprint tag missing", desired(), dict(fp=None), None, dict(secret=True), ["client_secret set (no fingerprint tag)"]),
+    (
+        "secret fingerprint tag missing",
+        desired(),
+        dict(fp=None),
+        None,
+        dict(secret=True),
+        ["client_secret set (no fingerprint tag)"],
+    ),
     (
         "endpoint changed",
         desired(domain="auth.example.com"),
@@ -118,7 +140,14 @@ COMPARE_CASES = [
             "user_info_endpoint 'https://acme.kinde.com/oauth2/v2/user_profile' -> 'https://auth.example.com/oauth2/v2/user_profile'",
         ],
     ),
-    ("priority moved", desired(app(priority=20)), dict(state=desired()), None, dict(priority=True), ["priority 10 -> 20"]),
+    (
+        "priority moved",
+        desired(app(priority=20)),
+        dict(state=desired()),
+        None,
+        dict(priority=True),
+        ["priority 10 -> 20"],
+    ),
     (
         "host order and case irrelevant",
         desired(app(hosts=["a.example.com", "z.example.com"])),
@@ -164,8 +193,22 @@ COMPARE_CASES = [
         dict(conditions=True),
         ["origin header value changed (fingerprint FP(origin-value) -> FP(new-value))"],
     ),
-    ("origin header removed", desired(origin=None), dict(state=desired()), None, dict(conditions=True), ["origin header condition X-Origin-Verify removed"]),
-    ("origin header added", desired(), dict(state=desired(origin=None)), None, dict(conditions=True), ["origin header condition X-Origin-Verify added"]),
+    (
+        "origin header removed",
+        desired(origin=None),
+        dict(state=desired()),
+        None,
+        dict(conditions=True),
+        ["origin header condition X-Origin-Verify removed"],
+    ),
+    (
+        "origin header added",
+        desired(),
+        dict(state=desired(origin=None)),
+        None,
+        dict(conditions=True),
+        ["origin header condition X-Origin-Verify added"],
+    ),
 ]
 
 
@@ -186,7 +229,9 @@ def test_compare_rule(wanted, current_kwargs, mutate, flags, changes):
 def test_normalize_rule_real_aws_and_moto_shapes_are_equal():
     state = desired(app(path_patterns=["/b", "/a"]))
     real = er.normalize_rule(aws_rule(state), state["tags"], "x-origin-verify")
-    moto_like = er.normalize_rule(aws_rule(state, real_aws_shape=False, client_secret_echo="s"), state["tags"], "X-Origin-Verify")
+    moto_like = er.normalize_rule(
+        aws_rule(state, real_aws_shape=False, client_secret_echo="s"), state["tags"], "X-Origin-Verify"
+    )
     assert real == moto_like
     assert real["path_patterns"] == ["/a", "/b"]
     assert real["origin_header"] == ORIGIN
@@ -234,15 +279,55 @@ DOCS, WIKI, BLOG = app("docs", 10), app("wiki", 20), app("blog", 30)
 PLAN_CASES = [
     # id, declared apps, existing rules, purge, expected pairs (app -> arn or None), deletes, error fragments
     ("no rules yet", [DOCS, WIKI], [], True, {"docs": None, "wiki": None}, [], []),
-    ("all present", [DOCS, WIKI], [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")], True, {"docs": "r-docs", "wiki": "r-wiki"}, [], []),
-    ("rule added", [DOCS, WIKI, BLOG], [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")], True, {"docs": "r-docs", "wiki": "r-wiki", "blog": None}, [], []),
-    ("rule removed (purge)", [DOCS], [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")], True, {"docs": "r-docs"}, ["r-wiki"], []),
-    ("rule removed (no purge)", [DOCS], [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")], False, {"docs": "r-docs"}, [], []),
-    ("foreign rule ignored", [DOCS], [managed(DOCS, "r-docs"), foreign("r-foreign", 5)], True, {"docs": "r-docs"}, [], []),
+    (
+        "all present",
+        [DOCS, WIKI],
+        [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")],
+        True,
+        {"docs": "r-docs", "wiki": "r-wiki"},
+        [],
+        [],
+    ),
+    (
+        "rule added",
+        [DOCS, WIKI, BLOG],
+        [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")],
+        True,
+        {"docs": "r-docs", "wiki": "r-wiki", "blog": None},
+        [],
+        [],
+    ),
+    (
+        "rule removed (purge)",
+        [DOCS],
+        [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")],
+        True,
+        {"docs": "r-docs"},
+        ["r-wiki"],
+        [],
+    ),
+    (
+        "rule removed (no purge)",
+        [DOCS],
+        [managed(DOCS, "r-docs"), managed(WIKI, "r-wiki")],
+        False,
+        {"docs": "r-docs"},
+        [],
+        [],
+    ),
+    (
+        "foreign rule ignored",
+        [DOCS],
+        [managed(DOCS, "r-docs"), foreign("r-foreign", 5)],
+        True,
+        {"docs": "r-docs"},
+        [],
+        [],
+    ),
     (
         "foreign rule with managed-by but no app tag is foreign",
         [DOCS],
-        [foreign("r-half", 5, tags={er.MANAGED_BY_TAG: er.MANAGED_BY_VALUE})],
+        [foreign("r-half", 5, tags={MANAGED_TAG_KEY: MANAGED_TAG_VALUE})],
         True,
         {"docs": None},
         [],
@@ -318,8 +403,50 @@ def test_plan_listener(apps, rules, purge, pairs, deletes, errors):
         ({er.ORIGIN_FP_TAG: "f", "b": "2"}, {}, False, ({}, [er.ORIGIN_FP_TAG], {"b": "2"})),
     ],
 )
-def test_plan_tags(current, wanted, purge, expected):
-    assert er.plan_tags(current, wanted, purge) == expected
+def test_rule_tag_plan_always_removes_stale_reserved_tags(current, wanted, purge, expected):
+    """The rule tags are planned by the shared core with ``always_remove=RESERVED_TAGS``."""
+    assert plan_tags(current, wanted, purge, always_remove=er.RESERVED_TAGS) == expected
+
+
+# ---------------------------------------------------------------------------- client secret rotation
+
+
+def test_secret_fingerprint_is_keyed():
+    secret = "client-secret-value"
+    one = er.secret_fingerprint("key-one-0123456789", secret)
+    assert len(one) == 32 and all(c in "0123456789abcdef" for c in one)
+    assert one == er.secret_fingerprint("key-one-0123456789", secret)
+    assert one == fingerprint(b"key-one-0123456789", secret.encode())
+    assert one != er.secret_fingerprint("key-two-0123456789", secret)
+    assert one != er.secret_fingerprint("key-one-0123456789", secret + "x")
+    plain = hashlib.sha256(secret.encode()).hexdigest()
+    assert one != plain[:32] and one not in plain and secret not in one
+
+
+def test_secret_fingerprint_needs_a_key():
+    with pytest.raises(ValueError, match="must not be empty"):
+        er.secret_fingerprint("", "value")
+
+
+@pytest.mark.parametrize(
+    "key, value", [(None, "secret"), ("k" * 16, None), ("k" * 16, "pending:ssm-parameter-value/x")]
+)
+def test_secret_fingerprint_unknown_in_check_mode(key, value):
+    """A key or value an earlier task of the run would create: a placeholder no live rule carries."""
+    assert er.secret_fingerprint(key, value) == "pending:fingerprint/unknown"
+
+
+@pytest.mark.parametrize(
+    "current, wanted, expected",
+    [
+        ({er.SECRET_FP_TAG: FP_OLD}, {er.SECRET_FP_TAG: FP_OLD}, (False, None)),
+        ({er.SECRET_FP_TAG: FP_OLD}, {er.SECRET_FP_TAG: FP_NEW}, (True, "client_secret rotated")),
+        ({}, {er.SECRET_FP_TAG: FP_NEW}, (True, "client_secret set (no fingerprint tag)")),
+        (None, {er.SECRET_FP_TAG: FP_NEW}, (True, "client_secret set (no fingerprint tag)")),
+    ],
+)
+def test_secret_rotation(current, wanted, expected):
+    assert er.secret_rotation(current, wanted) == expected
 
 
 def test_actions_param_secret_xor_use_existing():
@@ -347,7 +474,7 @@ def test_rule_tags_reserved_on_top():
     assert tags == {
         "Environment": "prod",
         "Team": "b",
-        er.MANAGED_BY_TAG: er.MANAGED_BY_VALUE,
+        MANAGED_TAG_KEY: MANAGED_TAG_VALUE,
         er.APP_TAG: "docs",
         er.SECRET_FP_TAG: "fp",
     }
@@ -358,13 +485,23 @@ def test_rule_tags_reserved_on_top():
     [
         ([DOCS, app("docs", 20)], {}, False, "app name 'docs' is declared more than once"),
         ([DOCS, app("wiki", 10)], {}, False, "priority 10 is used by more than one app: docs, wiki"),
-        ([DOCS, app("wiki", 20, hosts=["DOCS.example.com"])], {}, False, "host 'docs.example.com' is declared by more than one app: docs, wiki"),
+        (
+            [DOCS, app("wiki", 20, hosts=["DOCS.example.com"])],
+            {},
+            False,
+            "host 'docs.example.com' is declared by more than one app: docs, wiki",
+        ),
         ([app("docs", 0)], {}, False, "priority 0 is outside 1..50000"),
         ([app("docs", hosts=[])], {}, False, "hosts must be a non-empty list"),
         ([app("docs", scope="profile")], {}, False, "scope must include 'openid'"),
         ([app("docs", session_timeout=604801)], {}, False, "session_timeout 604801 is outside 1..604800"),
         ([app("docs", hosts=["a", "b", "c", "d"])], {}, False, "at most 3 hosts"),
-        ([app("docs", hosts=["a", "b", "c"], path_patterns=["/1", "/2"])], {}, True, "at most 5 condition values in total"),
+        (
+            [app("docs", hosts=["a", "b", "c"], path_patterns=["/1", "/2"])],
+            {},
+            True,
+            "at most 5 condition values in total",
+        ),
         ([DOCS], {er.APP_TAG: "x"}, False, "tag 'platform:kinde-app' is reserved"),
         ([app("docs", tags={er.SECRET_FP_TAG: "x"})], {}, False, "tag 'platform:oidc-secret-fingerprint' is reserved"),
     ],
@@ -430,9 +567,30 @@ def test_rule_without_oidc_action_gets_the_secret():
     [
         ({"platform:managed-by": "rocketclub.platform", "team": "x"}, []),
         ({"platform:managed-by": "someone-else"}, ["platform:managed-by"]),
-        ({"platform:kinde-app": "x", "platform:oidc-secret-fingerprint": "y"}, ["platform:kinde-app", "platform:oidc-secret-fingerprint"]),
+        (
+            {"platform:kinde-app": "x", "platform:oidc-secret-fingerprint": "y"},
+            ["platform:kinde-app", "platform:oidc-secret-fingerprint"],
+        ),
         (None, []),
     ],
 )
 def test_reserved_tag_conflicts_allow_the_shared_managed_by_tag(tags, expected):
     assert er.reserved_tag_conflicts(tags) == expected
+
+
+class FakeElbv2:
+    def __init__(self, tags):
+        self.tags, self.calls = tags, []
+
+    def describe_tags(self, ResourceArns, aws_retry):
+        self.calls.append(list(ResourceArns))
+        return {"TagDescriptions": [{"ResourceArn": a, "Tags": self.tags.get(a, [])} for a in ResourceArns]}
+
+
+def test_describe_tags_by_arn_batches_of_twenty():
+    arns = [f"arn:rule/{i}" for i in range(45)]
+    client = FakeElbv2({"arn:rule/3": [{"Key": "a", "Value": "1"}]})
+    tags = er.describe_tags_by_arn(client, arns)
+    assert [len(c) for c in client.calls] == [20, 20, 5]
+    assert tags["arn:rule/3"] == {"a": "1"} and tags["arn:rule/44"] == {}
+    assert er.describe_tags_by_arn(client, []) == {} and len(client.calls) == 3

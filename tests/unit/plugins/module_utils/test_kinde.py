@@ -1,11 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Tests of the Kinde helpers: endpoints, discovery validation, keyed fingerprints."""
+"""Tests of the Kinde helpers: endpoints, discovery validation (fingerprints: test_elbv2_rules.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.error
 
@@ -174,22 +173,3 @@ def test_fetch_discovery_unreachable(error, fragment):
 def test_fetch_discovery_not_json():
     with pytest.raises(KindeError, match="is not valid JSON"):
         kinde.fetch_discovery("https://acme.kinde.com/x", opener=opener_returning(b"<html>"))
-
-
-def test_fingerprint_keyed():
-    secret = "client-secret-value"
-    one = kinde.fingerprint("key-one-0123456789", secret)
-    assert len(one) == kinde.FINGERPRINT_LENGTH == 32
-    assert all(c in "0123456789abcdef" for c in one)
-    assert one == kinde.fingerprint("key-one-0123456789", secret)
-    assert one == kinde.fingerprint(b"key-one-0123456789", secret.encode())
-    assert one != kinde.fingerprint("key-two-0123456789", secret)
-    assert one != kinde.fingerprint("key-one-0123456789", secret + "x")
-    plain = hashlib.sha256(secret.encode()).hexdigest()
-    assert one != plain[:32] and one not in plain and secret not in one
-    assert len(kinde.fingerprint("k" * 16, secret, length=64)) == 64
-
-
-def test_fingerprint_requires_key():
-    with pytest.raises(KindeError):
-        kinde.fingerprint("", "value")

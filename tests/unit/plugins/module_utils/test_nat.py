@@ -21,7 +21,7 @@ def tag_list(tags):
 def nat_gw(nat_id, key=None, subnet=SUBNET_A, state="available", alloc=None, managed=True, extra_tags=None):
     tags = {}
     if key is not None:
-        tags.update(nat.desired_tags(key, {}, MANAGED if managed else {}))
+        tags.update(nat.key_tags(key, {}, MANAGED if managed else {}))
         if not managed:
             tags.pop("platform:managed-by", None)
     tags.update(extra_tags or {})
@@ -37,7 +37,7 @@ def nat_gw(nat_id, key=None, subnet=SUBNET_A, state="available", alloc=None, man
 
 
 def eip(alloc, key, associated=False, extra_tags=None, eni="eni-nat"):
-    tags = nat.desired_tags(key, {}, MANAGED, eip=True)
+    tags = nat.key_tags(key, {}, MANAGED, eip=True)
     tags.update(extra_tags or {})
     address = {"AllocationId": alloc, "PublicIp": f"198.51.100.{alloc[-1]}", "Domain": "vpc", "Tags": tag_list(tags)}
     if associated:
@@ -344,18 +344,21 @@ def test_plan(kwargs, expected, warnings, errors):
         pytest.param({}, {"Env": "prod"}, True, ({"Env": "prod"}, []), id="add-user-tag"),
     ],
 )
-def test_tag_changes(current, tags, purge_tags, expected):
+def test_retag_plan(current, tags, purge_tags, expected):
     """``current`` is what the resource carries on top of the tags of its key (None: no tag at all)."""
     resource = (
-        {"Tags": []} if current is None else {"Tags": tag_list({**nat.desired_tags("nat-a", {}, MANAGED), **current})}
+        {"Tags": []} if current is None else {"Tags": tag_list({**nat.key_tags("nat-a", {}, MANAGED), **current})}
     )
-    wanted = nat.desired_tags("nat-a", tags, MANAGED)
-    assert nat.tag_changes(resource, wanted, purge_tags) == expected
+    wanted = nat.key_tags("nat-a", tags, MANAGED)
+    plan = nat.retag_plan(resource, wanted, purge_tags)
+    assert (plan.to_set, plan.to_unset) == expected
 
 
 def test_key_tag_is_never_unset():
     resource = {"Tags": tag_list({"platform:nat-key": "nat-a"})}
-    assert nat.tag_changes(resource, {"Name": "nat-a"}, True) == ({"Name": "nat-a"}, [])
+    plan = nat.retag_plan(resource, {"Name": "nat-a"}, True)
+    assert (plan.to_set, plan.to_unset) == ({"Name": "nat-a"}, [])
+    assert plan.result == {"platform:nat-key": "nat-a", "Name": "nat-a"}
 
 
 @pytest.mark.parametrize(
@@ -371,8 +374,8 @@ def test_key_tag_is_never_unset():
         ),
     ],
 )
-def test_desired_tags(name, tags, eip_flag, expected):
-    assert nat.desired_tags(name, tags, MANAGED, eip=eip_flag) == expected
+def test_key_tags(name, tags, eip_flag, expected):
+    assert nat.key_tags(name, tags, MANAGED, eip=eip_flag) == expected
 
 
 def test_existing_tags_get_updated_in_plan():
@@ -380,8 +383,8 @@ def test_existing_tags_get_updated_in_plan():
     addresses = [eip("eipalloc-1", "nat-a", True)]
     plan = nat.plan_nat_gateways(nats, addresses, [GW_A], managed_tag=MANAGED, tags={"Env": "prod"})
     kp = plan["keys"][0]
-    assert kp["nat_tags"] == ({"Env": "prod"}, ["Team"])
-    assert kp["eip_tags"] == ({"Env": "prod"}, [])
+    assert (kp["nat_tags"].to_set, kp["nat_tags"].to_unset) == ({"Env": "prod"}, ["Team"])
+    assert (kp["eip_tags"].to_set, kp["eip_tags"].to_unset) == ({"Env": "prod"}, [])
     assert nat.plan_changes(kp) is True
     plan = nat.plan_nat_gateways(nats, addresses, [GW_A], managed_tag=MANAGED, purge_tags=False)
     assert nat.plan_changes(plan["keys"][0]) is False
@@ -421,3 +424,29 @@ def test_existing_tags_get_updated_in_plan():
 )
 def test_describe_state(nat_desc, eip_desc, expected):
     assert nat.describe_state(nat_desc, eip_desc) == expected
+
+
+def test_plan_parked_finds_and_plans_nothing():
+    nats = [
+        nat_gw("nat-1", "nat-a", subnet=SUBNET_B, alloc="eipalloc-1"),
+        nat_gw("nat-2", "nat-a", subnet=SUBNET_A, alloc="eipalloc-2"),
+        nat_gw("nat-3", "nat-b", subnet=SUBNET_B, state="deleted", alloc="eipalloc-3"),
+        nat_gw("nat-4", "nat-old", alloc="eipalloc-4"),
+    ]
+    addresses = [eip("eipalloc-2", "nat-a", True), eip("eipalloc-3", "nat-b"), eip("eipalloc-5", "nat-b")]
+    plan = nat.plan_parked(nats, addresses, [GW_A, GW_B])
+    assert plan["errors"] == [] and plan["warnings"] == []
+    a, b = plan["keys"]
+    # The live gateway of the key in the declared subnet, its Elastic IP; nothing to do.
+    assert (a["name"], a["nat"]["NatGatewayId"], a["eip"]["AllocationId"]) == ("nat-a", "nat-2", "eipalloc-2")
+    # Park deleted the gateway of nat-b: none; of two tagged addresses the first (no error while parked).
+    assert (b["name"], b["nat"], b["eip"]["AllocationId"]) == ("nat-b", None, "eipalloc-3")
+    for kp in plan["keys"]:
+        assert not nat.plan_changes(kp) and kp["declared"] and kp["blocked_by"] == []
+    # An undeclared key (purge) is neither reported nor planned.
+    assert [kp["name"] for kp in plan["keys"]] == ["nat-a", "nat-b"]
+
+
+def test_plan_parked_refuses_duplicate_names():
+    plan = nat.plan_parked([], [], [GW_A, GW_A])
+    assert plan["errors"] == ["Gateway names must be unique, duplicated: nat-a"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.module_utils.common import warnings as _warnings
 
 READ_PREFIXES = ("Describe", "Get", "List")
@@ -74,6 +73,7 @@ def aws_env(monkeypatch, aws_region):
 @pytest.fixture
 def moto_aws(aws_env):
     import moto
+
     with moto.mock_aws():
         yield
 
@@ -82,6 +82,7 @@ def moto_aws(aws_env):
 def ec2(moto_aws, aws_region):
     """A boto3 EC2 client on moto, in ``aws_region``."""
     import boto3
+
     return boto3.client("ec2", region_name=aws_region)
 
 
@@ -99,6 +100,33 @@ def api_calls(monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     return calls
+
+
+@pytest.fixture
+def doc_problems(monkeypatch):
+    """``doc_problems(module)``: where a module's DOCUMENTATION disagrees with its argument spec, a RETURN entry
+    lacks a key, or an EXAMPLES task neither calls the module nor is an ``ansible.builtin`` helper task (the
+    checks of test_secrets_module_docs.py)."""
+    import importlib
+
+    import yaml
+
+    docs = importlib.import_module(
+        "ansible_collections.rocketclub.platform.tests.unit.plugins.modules.test_secrets_module_docs"
+    )
+
+    def problems(module):
+        name = module.__name__.rsplit(".", 1)[-1]
+        doc = yaml.safe_load(module.DOCUMENTATION)
+        found = [] if doc["module"] == name else [f"DOCUMENTATION names module {doc['module']}, not {name}"]
+        found += docs.compare_options(docs.captured_argument_spec(module, monkeypatch), doc["options"])
+        found += docs.check_return(yaml.safe_load(module.RETURN))
+        for task in yaml.safe_load(module.EXAMPLES):
+            if f"rocketclub.platform.{name}" not in task and not any(k.startswith("ansible.builtin.") for k in task):
+                found.append(f"EXAMPLES task {task.get('name')!r} does not call rocketclub.platform.{name}")
+        return found
+
+    return problems
 
 
 @pytest.fixture
@@ -177,7 +205,8 @@ class FakeCloudflare:
         return [f"{method} {path}" for method, path, _q, _h, _b in self.calls]
 
     def fetch_url(self, module, url, data=None, headers=None, method=None, timeout=None, **kwargs):
-        from urllib.parse import parse_qs, urlsplit
+        from urllib.parse import parse_qs
+        from urllib.parse import urlsplit
 
         parts = urlsplit(url)
         path = "/" + parts.path.split("/client/v4/", 1)[-1].lstrip("/")
@@ -191,15 +220,24 @@ class FakeCloudflare:
                 extra["retry-after"] = str(retry_after)
         elif (method, path) == ("GET", "/ips"):
             status = 200
-            payload = {"result": {"ipv4_cidrs": list(self.ipv4), "ipv6_cidrs": list(self.ipv6), "etag": self.etag},
-                       "success": True, "errors": [], "messages": []}
+            payload = {
+                "result": {"ipv4_cidrs": list(self.ipv4), "ipv6_cidrs": list(self.ipv6), "etag": self.etag},
+                "success": True,
+                "errors": [],
+                "messages": [],
+            }
         elif (method, path) in self.routes:
             status, payload = self.routes[(method, path)](self.calls[-1])
             if not (isinstance(payload, dict) and "success" in payload):
                 payload = {"result": payload, "success": status < 400, "errors": [], "messages": []}
         else:
             status = 404
-            payload = {"result": None, "success": False, "errors": [{"code": 7000, "message": "No route for that URI"}], "messages": []}
+            payload = {
+                "result": None,
+                "success": False,
+                "errors": [{"code": 7000, "message": "No route for that URI"}],
+                "messages": [],
+            }
         raw = json.dumps(payload).encode()
         info = dict(extra, url=url, status=status, msg="OK" if status < 400 else "HTTP Error")
         if status >= 400:

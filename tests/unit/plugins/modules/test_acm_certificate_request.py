@@ -18,6 +18,7 @@ SANS = ["api.example.com", "www.example.com"]
 def acm(moto_aws, aws_region):
     """A boto3 ACM client on moto, in ``aws_region``."""
     import boto3
+
     return boto3.client("acm", region_name=aws_region)
 
 
@@ -206,7 +207,9 @@ def test_tag_change_only_updates_tags(run_module, acm, api_calls, fake_time):
     assert result["tags"] == {"Name": "prod-alb-origin", "Environment": "prod", "Team": "platform"}
     assert api_calls.named("RequestCertificate") == []
     assert api_calls.named("RemoveTagsFromCertificate") == [{"CertificateArn": arn, "Tags": [{"Key": "manual"}]}]
-    assert api_calls.named("AddTagsToCertificate") == [{"CertificateArn": arn, "Tags": [{"Key": "Environment", "Value": "prod"}]}]
+    assert api_calls.named("AddTagsToCertificate") == [
+        {"CertificateArn": arn, "Tags": [{"Key": "Environment", "Value": "prod"}]}
+    ]
     assert tags_of(acm, arn) == result["tags"]
     assert result["diff"]["before"]["tags"]["manual"] == "yes"
     assert result["diff"]["after"]["tags"] == result["tags"]
@@ -217,7 +220,13 @@ def test_tag_change_only_updates_tags(run_module, acm, api_calls, fake_time):
     result = run_module(mod.main, args(tags={"Extra": "1"}, purge_tags=False)).result
     assert result["changed"] is True
     assert api_calls.writes() == ["AddTagsToCertificate"]
-    assert tags_of(acm, arn) == {"Name": "prod-alb-origin", "Environment": "prod", "Team": "platform", "manual": "again", "Extra": "1"}
+    assert tags_of(acm, arn) == {
+        "Name": "prod-alb-origin",
+        "Environment": "prod",
+        "Team": "platform",
+        "manual": "again",
+        "Extra": "1",
+    }
 
     api_calls.clear()
     assert run_module(mod.main, args(tags={"Extra": "1"}, purge_tags=False)).result["changed"] is False
@@ -236,8 +245,13 @@ def test_check_mode_on_empty_account(run_module, acm, api_calls, fake_time):
     assert result["subject_alternative_names"] == [DOMAIN] + SANS
     # No certificate names them yet: the record names and values are placeholders, one record per name.
     assert result["validation_records"] == [
-        {"domain_name": name, "name": f"pending:acm-validation-record/{name}", "type": "CNAME",
-         "value": f"pending:acm-validation-value/{name}", "validation_status": "PENDING_VALIDATION"}
+        {
+            "domain_name": name,
+            "name": f"pending:acm-validation-record/{name}",
+            "type": "CNAME",
+            "value": f"pending:acm-validation-value/{name}",
+            "validation_status": "PENDING_VALIDATION",
+        }
         for name in [DOMAIN] + SANS
     ]
     assert result["tags"] == {"Name": "prod-alb-origin", "Environment": "test"}
@@ -268,12 +282,16 @@ def test_check_mode_predicts_replacement_and_tag_change(run_module, acm, api_cal
     predicted = {r["domain_name"]: r for r in replace["validation_records"]}
     assert set(predicted) == {DOMAIN, "other.example.com"}
     assert (predicted[DOMAIN]["name"], predicted[DOMAIN]["value"]) == (
-        old_records[DOMAIN]["ResourceRecord"]["Name"], old_records[DOMAIN]["ResourceRecord"]["Value"])
+        old_records[DOMAIN]["ResourceRecord"]["Name"],
+        old_records[DOMAIN]["ResourceRecord"]["Value"],
+    )
     assert predicted["other.example.com"]["name"] == "pending:acm-validation-record/other.example.com"
     real = run_module(mod.main, args(subject_alternative_names=["other.example.com"])).result
     real_records = {r["domain_name"]: r for r in real["validation_records"]}
     assert (real_records[DOMAIN]["name"], real_records[DOMAIN]["value"]) == (
-        predicted[DOMAIN]["name"], predicted[DOMAIN]["value"])
+        predicted[DOMAIN]["name"],
+        predicted[DOMAIN]["value"],
+    )
     api_calls.clear()
 
     retag = run_module(mod.main, args(tags={"Environment": "prod"}), check_mode=True, diff=True).result
@@ -289,7 +307,9 @@ def test_check_mode_predicts_replacement_and_tag_change(run_module, acm, api_cal
 def test_absent_deletes_every_tagged_certificate(run_module, acm, api_calls, fake_time):
     old_arn = run_module(mod.main, args()).result["certificate_arn"]
     new_arn = run_module(mod.main, args(subject_alternative_names=[])).result["certificate_arn"]
-    other = acm.request_certificate(DomainName="other.example.com", Tags=[{"Key": "Name", "Value": "other"}])["CertificateArn"]
+    other = acm.request_certificate(DomainName="other.example.com", Tags=[{"Key": "Name", "Value": "other"}])[
+        "CertificateArn"
+    ]
     untagged = acm.request_certificate(DomainName="untagged.example.com")["CertificateArn"]
 
     check = run_module(mod.main, args(state="absent"), check_mode=True).result
@@ -388,6 +408,9 @@ def test_wait_times_out_naming_status_and_records(run_module, acm, no_auto_issue
         assert record["name"] in result["msg"]
         assert record["value"] in result["msg"]
     assert sum(fake_time.sleeps) == 60
+    # the sliced-wait contract of waiting.poll: flagged as a timeout, with the progress of the run
+    assert result["wait_timed_out"] is True
+    assert result["status_history"] == [{"elapsed": 0, "status": "PENDING_VALIDATION, 0 of 3 names validated"}]
     # the certificate has been requested; a rerun finds it
     assert len(all_arns(acm)) == 1
 
@@ -524,6 +547,10 @@ def test_validation_records_wait_default_bound_is_five_minutes(run_module, acm, 
     assert arn and arn in result["msg"]
     assert "validation_records_timeout=300" in result["msg"]
     assert "0 of 3 names" in result["msg"]
+    assert result["wait_timed_out"] is True
+    assert result["status_history"] == [
+        {"elapsed": 0, "status": "PENDING_VALIDATION, DNS validation records for 0 of 3 names"}
+    ]
     assert result["validation_records"] == []
     # the certificate has been requested: a rerun finds it instead of requesting another
     assert all_arns(acm) == [arn]
@@ -572,3 +599,36 @@ def test_check_mode_never_waits_for_records_or_issue(run_module, acm, monkeypatc
     run = run_module(mod.main, args(name_tag="other", wait=True), check_mode=True)
     assert run.rc == 0 and run.result["changed"] is True
     assert fake_time.sleeps == []
+
+
+class FakeTagClient:
+    def __init__(self):
+        self.calls = []
+
+    def add_tags_to_certificate(self, aws_retry, CertificateArn, Tags):
+        self.calls.append(("AddTagsToCertificate", Tags))
+
+    def remove_tags_from_certificate(self, aws_retry, CertificateArn, Tags):
+        self.calls.append(("RemoveTagsFromCertificate", Tags))
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_certificate_tags_keep_name_and_write_nothing_in_check_mode(check_mode):
+    client = FakeTagClient()
+    current = {
+        "certificate_arn": "arn:aws:acm:eu-west-2:123456789012:certificate/x",
+        "tags": {"Name": "origin", "Old": "x", "Env": "a"},
+    }
+    changed, view = mod.apply_certificate_tags(client, current, {"Env": "b"}, True, check_mode)
+    assert changed is True
+    assert view["tags"] == {"Name": "origin", "Env": "b"}
+    expected = [
+        ("RemoveTagsFromCertificate", [{"Key": "Old"}]),
+        ("AddTagsToCertificate", [{"Key": "Env", "Value": "b"}]),
+    ]
+    assert client.calls == ([] if check_mode else expected)
+    assert mod.apply_certificate_tags(client, view, {"Env": "b"}, True, check_mode) == (False, view)
+
+
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(mod) == []

@@ -24,8 +24,9 @@ def aws_like_alb_attributes(monkeypatch):
     """A new ALB shows AWS's full attribute set (plain moto starts with four; amazon.aws's attribute comparison
     then fails with a KeyError): the local cloud's correction (tools/localcloud/moto_patches.py), undone after
     the test."""
-    from localcloud import moto_patches
     from moto.elbv2.models import FakeLoadBalancer
+
+    from localcloud import moto_patches
 
     monkeypatch.setattr(FakeLoadBalancer, "__init__", FakeLoadBalancer.__init__)
     moto_patches._patch_alb_default_attributes()  # pylint: disable=protected-access
@@ -40,8 +41,10 @@ def network(ec2, api_calls, aws_like_alb_attributes):
     ]
     group = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
     acm = boto3.client("acm", region_name=REGION)
-    certs = [acm.import_certificate(Certificate=c, PrivateKey=k)["CertificateArn"]
-             for c, k in (self_signed_certificate(), self_signed_certificate())]
+    certs = [
+        acm.import_certificate(Certificate=c, PrivateKey=k)["CertificateArn"]
+        for c, k in (self_signed_certificate(), self_signed_certificate())
+    ]
     api_calls.clear()
     elbv2 = boto3.client("elbv2", region_name=REGION)
     return {"vpc": vpc, "subnets": subnets, "sg": group, "certs": certs, "elbv2": elbv2}
@@ -56,8 +59,13 @@ def args(network, certificate=None, **extra):
         "deletion_protection": False,
         "idle_timeout": 60,
         "listeners": [
-            {"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-             "Certificates": [{"CertificateArn": certificate or network["certs"][0]}], "DefaultActions": [FORBIDDEN]},
+            {
+                "Protocol": "HTTPS",
+                "Port": 443,
+                "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "Certificates": [{"CertificateArn": certificate or network["certs"][0]}],
+                "DefaultActions": [FORBIDDEN],
+            },
             {"Protocol": "HTTP", "Port": 80, "DefaultActions": [REDIRECT]},
         ],
         "tags": {"Name": "rc-test", "platform:managed-by": "rocketclub.platform"},
@@ -67,15 +75,20 @@ def args(network, certificate=None, **extra):
 
 
 def test_check_mode_on_pending_network_returns_placeholders_without_calls_with_them(run_module, network, api_calls):
-    pending = args(network, certificate="pending:certificate/rc-test-alb-origin",
-                   subnets=["pending:subnet/rc-test-public-a", "pending:subnet/rc-test-public-b"],
-                   security_groups=["pending:security-group/rc-test-alb"])
+    pending = args(
+        network,
+        certificate="pending:certificate/rc-test-alb-origin",
+        subnets=["pending:subnet/rc-test-public-a", "pending:subnet/rc-test-public-b"],
+        security_groups=["pending:security-group/rc-test-alb"],
+    )
     run = run_module(application_load_balancer.main, pending, check_mode=True, diff=True)
     assert run.rc == 0, run.result
     assert run.result["changed"] is True
     assert run.result["load_balancer_arn"] == "pending:load-balancer/rc-test"
     assert {(x["port"], x["listener_arn"]) for x in run.result["listeners"]} == {
-        (443, "pending:listener/rc-test-443"), (80, "pending:listener/rc-test-80")}
+        (443, "pending:listener/rc-test-443"),
+        (80, "pending:listener/rc-test-80"),
+    }
     assert run.result["diff"]["before"] == {}
     assert api_calls.writes() == []
     assert all("pending:" not in repr(params) for _svc, _op, params in api_calls)
@@ -135,5 +148,10 @@ def test_check_mode_diff_shows_only_what_changes(run_module, network, api_calls)
     others = [k for k in before if k != "attributes"]
     assert [before[k] for k in others] == [after[k] for k in others]
     assert {k: v for k, v in before["attributes"].items() if k != "idle_timeout"} == {
-        k: v for k, v in after["attributes"].items() if k != "idle_timeout"}
+        k: v for k, v in after["attributes"].items() if k != "idle_timeout"
+    }
     assert api_calls.writes() == []
+
+
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(application_load_balancer) == []

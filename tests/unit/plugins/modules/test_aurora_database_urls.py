@@ -9,9 +9,8 @@ import json
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
-import pytest
-
 import boto3
+import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import aurora_database_urls as mod  # noqa: E402
@@ -38,7 +37,9 @@ def url_tags(app):
 
 
 def database(app, **extra):
-    return dict({"name": app, "credentials_secret": f"local/{app}/db", "url_secret": f"local/{app}/database-url"}, **extra)
+    return dict(
+        {"name": app, "credentials_secret": f"local/{app}/db", "url_secret": f"local/{app}/database-url"}, **extra
+    )
 
 
 ARGS = {"cluster_identifier": CLUSTER, "databases": [database("backstage"), database("prefect")]}
@@ -48,7 +49,10 @@ ARGS = {"cluster_identifier": CLUSTER, "databases": [database("backstage"), data
 def cluster(moto_aws):
     rds = boto3.client("rds", region_name="eu-west-2")
     created = rds.create_db_cluster(
-        DBClusterIdentifier=CLUSTER, Engine="aurora-postgresql", MasterUsername="platform_admin", MasterUserPassword="admin-password-123"
+        DBClusterIdentifier=CLUSTER,
+        Engine="aurora-postgresql",
+        MasterUsername="platform_admin",
+        MasterUserPassword="admin-password-123",
     )["DBCluster"]
     return created["Endpoint"]
 
@@ -58,7 +62,9 @@ def secrets(moto_aws):
     """What the secrets role leaves: credentials with a value, URL secrets as empty containers."""
     for app, password in PASSWORDS.items():
         sm().create_secret(Name=f"local/{app}/db", SecretString=json.dumps({"username": app, "password": password}))
-        sm().create_secret(Name=f"local/{app}/database-url", Tags=[{"Key": "platform:managed-by", "Value": "rocketclub.platform"}])
+        sm().create_secret(
+            Name=f"local/{app}/database-url", Tags=[{"Key": "platform:managed-by", "Value": "rocketclub.platform"}]
+        )
 
 
 def assert_no_secret_in(run, *passwords):
@@ -80,6 +86,7 @@ def test_four_way_then_no_secret_reads(cluster, secrets, run_module, api_calls):
         ("prefect", True, expected_urls["prefect"]),
     ]
     assert api_calls.writes() == []
+    assert [d["has_value"] for d in run.result["databases"]] == [True, True]  # the secrets were empty: predicted
     assert run.result["diff"]["after"]["local/backstage/database-url"]["url"] == expected_urls["backstage"]
     assert_no_secret_in(run)
     assert url_tags("backstage") == {"platform:managed-by": "rocketclub.platform"}
@@ -90,6 +97,10 @@ def test_four_way_then_no_secret_reads(cluster, secrets, run_module, api_calls):
     assert run.result["changed"] is True
     assert (run.result["cluster_endpoint"], run.result["cluster_port"]) == (cluster, 5432)
     assert sorted(api_calls.writes()) == ["PutSecretValue", "PutSecretValue", "TagResource", "TagResource"]
+    assert [(d["url_secret"], d["has_value"]) for d in run.result["databases"]] == [
+        ("local/backstage/database-url", True),
+        ("local/prefect/database-url", True),
+    ]
     assert_no_secret_in(run)
     for app, password in PASSWORDS.items():
         assert url_value(app) == f"postgresql://{app}:{password}@{cluster}:5432/{app}?sslmode=require"
@@ -102,7 +113,11 @@ def test_four_way_then_no_secret_reads(cluster, secrets, run_module, api_calls):
         run = run_module(mod.main, ARGS, check_mode=check_mode)
         assert run.result["changed"] is False
         assert [d["reason"] for d in run.result["databases"]] == ["up to date", "up to date"]
-        assert run.result["databases"][0]["url"] == f"postgresql://********:********@{cluster}:5432/backstage?sslmode=require"
+        assert [d["has_value"] for d in run.result["databases"]] == [True, True]
+        assert (
+            run.result["databases"][0]["url"]
+            == f"postgresql://********:********@{cluster}:5432/backstage?sslmode=require"
+        )
         assert "GetSecretValue" not in api_calls.operations()
         assert api_calls.writes() == []
         assert sorted(api_calls.operations()) == ["DescribeDBClusters"] + ["DescribeSecret"] * 4
@@ -118,8 +133,13 @@ def test_rotating_credentials_rewrites_exactly_that_url(cluster, secrets, run_mo
     assert [(d["name"], d["changed"]) for d in run.result["databases"]] == [("backstage", True), ("prefect", False)]
     assert "a source changed" in run.result["databases"][0]["reason"]
     assert [p["SecretId"] for p in api_calls.named("GetSecretValue")] == ["local/backstage/db"]
-    assert [p["SecretId"].split(":")[-1][:-7] for p in api_calls.named("PutSecretValue")] == ["local/backstage/database-url"]
-    assert url_value("backstage") == f"postgresql://backstage:Rotated-pw-9876543210@{cluster}:5432/backstage?sslmode=require"
+    assert [p["SecretId"].split(":")[-1][:-7] for p in api_calls.named("PutSecretValue")] == [
+        "local/backstage/database-url"
+    ]
+    assert (
+        url_value("backstage")
+        == f"postgresql://backstage:Rotated-pw-9876543210@{cluster}:5432/backstage?sslmode=require"
+    )
     assert url_value("prefect") == prefect_before
     assert_no_secret_in(run, "Rotated-pw-9876543210", *PASSWORDS.values())
     assert run_module(mod.main, ARGS).result["changed"] is False
@@ -185,7 +205,9 @@ def test_missing_url_secret(cluster, secrets, run_module, api_calls):
     api_calls.clear()
     run = run_module(mod.main, args)
     assert run.rc == 1
-    assert "URL secret local/prefect/missing does not exist" in run.result["msg"] and "secrets role" in run.result["msg"]
+    assert (
+        "URL secret local/prefect/missing does not exist" in run.result["msg"] and "secrets role" in run.result["msg"]
+    )
     assert api_calls.writes() == []
 
 
@@ -214,14 +236,19 @@ def test_endpoint_override_skips_the_cluster(secrets, run_module, api_calls):
     run = run_module(mod.main, args)
     assert run.result["changed"] is True and run.result["cluster_port"] == 6432
     assert api_calls.operations("rds") == []
-    assert url_value("prefect") == f"postgresql://prefect:{PASSWORDS['prefect']}@proxy.local:6432/prefect?sslmode=require"
+    assert (
+        url_value("prefect") == f"postgresql://prefect:{PASSWORDS['prefect']}@proxy.local:6432/prefect?sslmode=require"
+    )
     assert run_module(mod.main, args).result["changed"] is False
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (dict(ARGS, databases=[database("backstage"), database("other", url_secret="local/backstage/database-url")]), "listed more than once"),
+        (
+            dict(ARGS, databases=[database("backstage"), database("other", url_secret="local/backstage/database-url")]),
+            "listed more than once",
+        ),
         (dict(ARGS, endpoint="h", port=0), "port: 0 is outside 1..65535"),
         (dict(ARGS, databases=[database("backstage", scheme="post gres")]), "databases[0].scheme"),
         (dict(ARGS, port=5432), "port"),

@@ -76,19 +76,25 @@ def test_create_four_ways(run, cf):
     assert check["changed"] is True and cf.state() == [] and cf.writes() == []
     assert check["zone_id"] == ZONE_ID
     assert check["record"] == dict(portal(comment="Backstage"), id=None, zone_id=ZONE_ID)
-    assert check["diff"] == {"before": {"name": "portal." + ZONE, "records": []},
-                             "after": {"name": "portal." + ZONE, "records": [portal(comment="Backstage")]}}
+    assert check["diff"] == {
+        "before": {"name": "portal." + ZONE, "records": []},
+        "after": {"name": "portal." + ZONE, "records": [portal(comment="Backstage")]},
+    }
 
     applied = run(comment="Backstage")
     assert applied["changed"] is True
     assert cf.state() == [portal(comment="Backstage")]
     assert cf.writes() == [f"POST /zones/{applied['zone_id']}/dns_records"]
-    assert applied["record"]["id"] and {k: v for k, v in applied["record"].items() if k not in ("id", "zone_id")} == portal(comment="Backstage")
+    assert applied["record"]["id"] and {
+        k: v for k, v in applied["record"].items() if k not in ("id", "zone_id")
+    } == portal(comment="Backstage")
     assert applied["diff"]["after"] == check["diff"]["after"]
 
     cf.log.clear()
     for check_mode in (True, False):
-        again = run(check_mode=check_mode, comment="Backstage", name="PORTAL.rocketclub.online.", content=TARGET.upper() + ".")
+        again = run(
+            check_mode=check_mode, comment="Backstage", name="PORTAL.rocketclub.online.", content=TARGET.upper() + "."
+        )
         assert again["changed"] is False and again["record"] == applied["record"]
         assert again["diff"]["before"] == again["diff"]["after"]
     assert cf.writes() == []
@@ -153,11 +159,20 @@ def test_a_over_cname_fails_with_81054_hint(run, cf):
 
 def test_txt_and_tags_on_a_paid_zone(run, cf):
     cf.control("POST", "zones", json.dumps({"name": ZONE, "plan": "pro"}).encode())
-    args = dict(name="@", type="TXT", content="v=spf1 include:_spf.example.com ~all", tags=["team:platform", "Env:prod"])
+    args = dict(
+        name="@", type="TXT", content="v=spf1 include:_spf.example.com ~all", tags=["team:platform", "Env:prod"]
+    )
     first = run(**args)
     assert first["changed"] is True
-    stored = dict(name=ZONE, type="TXT", content='"v=spf1 include:_spf.example.com ~all"', ttl=1, proxied=False, comment=None,
-                  tags=["Env:prod", "team:platform"])
+    stored = dict(
+        name=ZONE,
+        type="TXT",
+        content='"v=spf1 include:_spf.example.com ~all"',
+        ttl=1,
+        proxied=False,
+        comment=None,
+        tags=["Env:prod", "team:platform"],
+    )
     assert cf.state() == [stored]
     assert run(**dict(args, tags=["env:prod", "team:platform"]))["changed"] is False
     assert run(**dict(args, tags=[]))["changed"] is True and cf.state()[0]["tags"] == []
@@ -191,7 +206,9 @@ def test_absent(run, cf):
 
 def test_pagination_reads_every_page(run, cf, monkeypatch):
     last = [cf.add("www." + ZONE, "A", f"192.0.2.{i}") for i in range(1, 6)][-1]
-    monkeypatch.setattr(module_under_test.CloudflareClient, "paginate", _small_pages(module_under_test.CloudflareClient.paginate))
+    monkeypatch.setattr(
+        module_under_test.CloudflareClient, "paginate", _small_pages(module_under_test.CloudflareClient.paginate)
+    )
     cf.log.clear()
     result = run(name="www", type="A", content="192.0.2.5", proxied=False)
     # the match on the last page was found: nothing to add

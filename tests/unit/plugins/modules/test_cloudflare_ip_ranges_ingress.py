@@ -22,7 +22,9 @@ def group(ec2):
 
 
 def ingress(client, group_id):
-    rules = client.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroupRules"]
+    rules = client.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroupRules"
+    ]
     return [r for r in rules if not r["IsEgress"]]
 
 
@@ -38,7 +40,9 @@ def cidr_rules(client, group_id, port=443):
 def run(run_module, group_id, **kwargs):
     args = {"group_id": group_id}
     args.update(kwargs)
-    return run_module(module_under_test.main, args, check_mode=args.pop("check_mode", False), diff=args.pop("diff", False))
+    return run_module(
+        module_under_test.main, args, check_mode=args.pop("check_mode", False), diff=args.pop("diff", False)
+    )
 
 
 def test_first_sync_adds_all_then_idempotent(run_module, group, fake_cloudflare, api_calls):
@@ -58,7 +62,9 @@ def test_first_sync_adds_all_then_idempotent(run_module, group, fake_cloudflare,
     assert result["diff"]["after"] == {"443": result["ipv4_cidrs"] + result["ipv6_cidrs"]}
 
     assert cidr_rules(group["client"], group["id"]) == {cidr: "Cloudflare" for cidr in expected}
-    assert {(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in ingress(group["client"], group["id"])} == {("tcp", 443, 443)}
+    assert {(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in ingress(group["client"], group["id"])} == {
+        ("tcp", 443, 443)
+    }
     assert api_calls.writes() == ["AuthorizeSecurityGroupIngress"]
     assert fake_cloudflare.paths() == ["GET /ips"]
     assert "Authorization" not in fake_cloudflare.calls[0][3]
@@ -77,7 +83,9 @@ def test_first_sync_adds_all_then_idempotent(run_module, group, fake_cloudflare,
 def test_ranges_change_only_delta(run_module, group, fake_cloudflare, api_calls):
     assert run(run_module, group["id"]).rc == 0
     old_etag = fake_cloudflare.etag
-    fake_cloudflare.set_ips(ipv4=["173.245.48.0/20", "104.16.0.0/13", "131.0.72.0/22"], ipv6=["2400:cb00::/32", "2c0f:f248::/32"])
+    fake_cloudflare.set_ips(
+        ipv4=["173.245.48.0/20", "104.16.0.0/13", "131.0.72.0/22"], ipv6=["2400:cb00::/32", "2c0f:f248::/32"]
+    )
     assert fake_cloudflare.etag != old_etag
 
     api_calls.clear()
@@ -88,7 +96,9 @@ def test_ranges_change_only_delta(run_module, group, fake_cloudflare, api_calls)
     assert result["etag"] == fake_cloudflare.etag
     assert result["added"] == [{"port": 443, "cidr": "131.0.72.0/22"}, {"port": 443, "cidr": "2c0f:f248::/32"}]
     assert result["removed"] == [{"port": 443, "cidr": "103.21.244.0/22"}, {"port": 443, "cidr": "2606:4700::/32"}]
-    assert "103.21.244.0/22" in result["diff"]["before"]["443"] and "103.21.244.0/22" not in result["diff"]["after"]["443"]
+    assert (
+        "103.21.244.0/22" in result["diff"]["before"]["443"] and "103.21.244.0/22" not in result["diff"]["after"]["443"]
+    )
 
     assert api_calls.writes() == ["RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress"]
     (revoke,) = api_calls.named("RevokeSecurityGroupIngress")
@@ -111,15 +121,32 @@ def test_foreign_rules_left_alone(run_module, group, fake_cloudflare, api_calls)
     client.authorize_security_group_ingress(
         GroupId=group["id"],
         IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "198.51.100.0/24", "Description": "office"}]},
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": group["other"], "Description": "bastion"}]},
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "198.51.100.0/24", "Description": "office"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "UserIdGroupPairs": [{"GroupId": group["other"], "Description": "bastion"}],
+            },
             {"IpProtocol": "udp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]},
         ],
     )
     # a stale CIDR rule on the managed port is revoked, whatever its description
     client.authorize_security_group_ingress(
         GroupId=group["id"],
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "anyone"}]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "anyone"}],
+            }
+        ],
     )
     before = {r["SecurityGroupRuleId"]: r for r in ingress(client, group["id"])}
 
@@ -168,7 +195,14 @@ def test_several_ports(run_module, group, fake_cloudflare):
 def test_quota_exceeded_fails_before_writes(run_module, group, fake_cloudflare, api_calls):
     group["client"].authorize_security_group_ingress(
         GroupId=group["id"],
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": f"10.0.{i}.0/24"} for i in range(3)]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": f"10.0.{i}.0/24"} for i in range(3)],
+            }
+        ],
     )
     api_calls.clear()
     run_ = run(run_module, group["id"], max_rules=5)
@@ -177,7 +211,10 @@ def test_quota_exceeded_fails_before_writes(run_module, group, fake_cloudflare, 
     assert result["failed"] is True
     assert result["changed"] is False
     msg = result["msg"]
-    assert f"security group {group['id']} would have 6 inbound IPv4 rules (now 3, 3 to add, 0 to remove), more than max_rules=5" in msg
+    assert (
+        f"security group {group['id']} would have 6 inbound IPv4 rules (now 3, 3 to add, 0 to remove), "
+        "more than max_rules=5" in msg
+    )
     assert "IPv6" not in msg.split(".")[0]  # 2 IPv6 rules fit
     assert "Inbound or outbound rules per security group" in msg
     assert "L-0EA8095F" in msg and "request-service-quota-increase" in msg
@@ -278,7 +315,8 @@ def test_cloudflare_error_fails_without_aws_calls(run_module, group, fake_cloudf
     assert run_.rc == 1
     assert result["changed"] is False
     assert result["msg"] == (
-        "Could not read Cloudflare's IP ranges: Cloudflare API GET /ips failed with HTTP 503 after 5 attempts: [503] HTTP 503"
+        "Could not read Cloudflare's IP ranges: "
+        "Cloudflare API GET /ips failed with HTTP 503 after 5 attempts: [503] HTTP 503"
     )
     assert result["status"] == 503
     assert api_calls.operations() == []
@@ -322,7 +360,10 @@ def test_wide_rule_warns(run_module, group, fake_cloudflare):
     assert [(r["FromPort"], r["CidrIpv4"]) for r in wide] == [(0, "0.0.0.0/0")]
 
 
-@pytest.mark.parametrize("args, message", [({"ports": []}, "ports must be"), ({"ports": [70000]}, "ports must be"), ({"max_rules": 0}, "max_rules")])
+@pytest.mark.parametrize(
+    "args, message",
+    [({"ports": []}, "ports must be"), ({"ports": [70000]}, "ports must be"), ({"max_rules": 0}, "max_rules")],
+)
 def test_invalid_input(run_module, group, fake_cloudflare, api_calls, args, message):
     run_ = run(run_module, group["id"], **args)
     assert run_.rc == 1 and message in run_.result["msg"]

@@ -93,8 +93,9 @@ def test_a_setting_the_plan_does_not_allow_fails_before_any_write(run, cf):
     cf.ssl()["editable"] = False
     result = run()
     assert result["failed"] is True and result["changed"] is False
-    assert ("The zone setting ssl of rocketclub.online is 'flexible' and not editable on this zone's plan "
-            "(Free Website)") in result["msg"]
+    assert (
+        "The zone setting ssl of rocketclub.online is 'flexible' and not editable on this zone's plan (Free Website)"
+    ) in result["msg"]
     assert "Nothing was changed." in result["msg"]
     assert cf.writes() == [] and cf.ssl()["value"] == "flexible"
     # already at the value: nothing to do, no failure
@@ -105,11 +106,15 @@ def test_a_setting_the_plan_does_not_allow_fails_before_any_write(run, cf):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"value": "Strict"},
-         "value: 'Strict' is not a value of the zone setting ssl (off, flexible, full, strict, origin_pull)"),
+        (
+            {"value": "Strict"},
+            "value: 'Strict' is not a value of the zone setting ssl (off, flexible, full, strict, origin_pull)",
+        ),
         ({"value": "on"}, "value: 'on' is not a value of the zone setting ssl"),
-        ({"setting": "min_tls_version", "value": "1.4"},
-         "value: '1.4' is not a value of the zone setting min_tls_version"),
+        (
+            {"setting": "min_tls_version", "value": "1.4"},
+            "value: '1.4' is not a value of the zone setting min_tls_version",
+        ),
         ({"setting": "ssl/../x"}, "setting: 'ssl/../x' is not a zone setting id"),
         ({"zone": " "}, "zone: empty"),
         ({"api_token": None}, "api_token: no Cloudflare API token given"),
@@ -164,8 +169,9 @@ def test_rate_limited_write_is_retried(run, cf):
     def api(method, path, query, body, environ):
         if method == "PATCH" and not seen:
             seen.append(path)
-            raise ApiError(429, 971, "Please wait and consider throttling your request speed",
-                           headers=[("Retry-After", "3")])
+            raise ApiError(
+                429, 971, "Please wait and consider throttling your request speed", headers=[("Retry-After", "3")]
+            )
         return original(method, path, query, body, environ)
 
     cf.api = api

@@ -15,12 +15,11 @@ moto differences these tests live with (see the module_utils tests for the norma
 
 from __future__ import annotations
 
+import functools
 import json
 
-import pytest
-
 import boto3
-
+import pytest
 from moto.moto_api import state_manager  # noqa: E402
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudfront as cf  # noqa: E402
@@ -55,7 +54,11 @@ def module_args(secret=SECRET, **extra):
                 "default_behavior": behavior(),
                 "behaviors": [
                     behavior(path_pattern="/api/*"),
-                    {"path_pattern": "/static/*", "cache_policy_id": CACHING_OPTIMIZED, "allowed_methods": ["HEAD", "GET"]},
+                    {
+                        "path_pattern": "/static/*",
+                        "cache_policy_id": CACHING_OPTIMIZED,
+                        "allowed_methods": ["HEAD", "GET"],
+                    },
                 ],
                 "web_acl_id": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0123",
                 "logging": {"bucket": "edge-logs", "prefix": "portal/"},
@@ -92,6 +95,14 @@ def in_progress():
 
 
 @pytest.fixture
+def clock(monkeypatch, fake_clock):
+    """The module's waits run on ``fake_clock``: no real sleep, and the timeout counts its time."""
+    run_class = functools.partial(cloudfront_distributions.Run, clock=fake_clock, sleep=fake_clock.sleep)
+    monkeypatch.setattr(cloudfront_distributions, "Run", run_class)
+    return fake_clock
+
+
+@pytest.fixture
 def no_ansible_masking(monkeypatch):
     """Switch off Ansible's own masking of no_log values in results (except the echoed module arguments), to
     show that the module itself never outputs the secret."""
@@ -113,14 +124,32 @@ def foreign_config(aliases, header_value=None):
         "Comment": "made by terraform",
         "Enabled": True,
         "Aliases": {"Quantity": len(aliases), "Items": aliases},
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "alb", "DomainName": ALB,
-            "CustomHeaders": {"Quantity": len(headers), "Items": headers},
-            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
-                                   "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]}},
-        }]},
-        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": CACHING_DISABLED},
-        "ViewerCertificate": {"ACMCertificateArn": CERT, "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"},
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "alb",
+                    "DomainName": ALB,
+                    "CustomHeaders": {"Quantity": len(headers), "Items": headers},
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                        "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]},
+                    },
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "alb",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": CACHING_DISABLED,
+        },
+        "ViewerCertificate": {
+            "ACMCertificateArn": CERT,
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        },
     }
 
 
@@ -184,12 +213,23 @@ def test_four_way(cloudfront, run_module, api_calls):
     assert config["ViewerCertificate"]["ACMCertificateArn"] == CERT
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
     assert config["ViewerCertificate"]["SSLSupportMethod"] == "sni-only"
-    assert (config["HttpVersion"], config["IsIPV6Enabled"], config["PriceClass"]) == ("http2and3", True, "PriceClass_100")
+    assert (config["HttpVersion"], config["IsIPV6Enabled"], config["PriceClass"]) == (
+        "http2and3",
+        True,
+        "PriceClass_100",
+    )
     assert config["WebACLId"].endswith("global/webacl/edge/0123")
-    assert config["Logging"] == {"Enabled": True, "IncludeCookies": False, "Bucket": "edge-logs.s3.amazonaws.com", "Prefix": "portal/"}
+    assert config["Logging"] == {
+        "Enabled": True,
+        "IncludeCookies": False,
+        "Bucket": "edge-logs.s3.amazonaws.com",
+        "Prefix": "portal/",
+    }
     assert config["Comment"] == "portal"
     tags = cloudfront.list_tags_for_resource(Resource=summary["ARN"])["Tags"]["Items"]
-    assert {t["Key"]: t["Value"] for t in tags} == dict(MANAGED, Environment="test", App="portal", **{"platform:distribution": "portal"})
+    assert {t["Key"]: t["Value"] for t in tags} == dict(
+        MANAGED, Environment="test", App="portal", **{"platform:distribution": "portal"}
+    )
 
     api_calls.clear()
     again = run(run_module, args, check_mode=True, diff=True)
@@ -259,11 +299,16 @@ def test_secret_read_from_ssm_parameter(cloudfront, run_module, api_calls, no_an
     assert [p["WithDecryption"] for p in api_calls.named("GetParameter")] == [True]
 
     ssm.put_parameter(Name="/test/shared/cf_alb_secret", Value=ROTATED, Type="SecureString", Overwrite=True)
+    api_calls.clear()
+    checked = run(run_module, args, check_mode=True, diff=True)
+    # Check mode reads the parameter once, decrypted, like a real run.
+    assert [p["WithDecryption"] for p in api_calls.named("GetParameter")] == [True]
+    assert [d["changes"] for d in checked.result["distributions"].values()] == [[cf.SECRET_CHANGE]] * 2
     rotated = run(run_module, args, diff=True)
     assert [d["changes"] for d in rotated.result["distributions"].values()] == [[cf.SECRET_CHANGE]] * 2
     config, dummy = config_of(cloudfront, "portal.example.com")
     assert config["Origins"]["Items"][0]["CustomHeaders"]["Items"][0]["HeaderValue"] == ROTATED
-    for result_run in (created, rotated):
+    for result_run in (created, checked, rotated):
         assert_no_secret(result_run)
 
 
@@ -280,9 +325,14 @@ def test_bad_secret_parameter_fails_before_any_write(cloudfront, run_module, api
         value = "has spaces in it" if parameter.endswith("spaced") else SECRET
         boto3.client("ssm", region_name="eu-west-2").put_parameter(Name=parameter, Value=value, Type=setup)
     api_calls.clear()
-    failed = run(run_module, module_args(origin_secret_header={"name": "X-Origin-Verify", "parameter": parameter}))
+    args = module_args(origin_secret_header={"name": "X-Origin-Verify", "parameter": parameter})
+    failed = run(run_module, args)
     assert failed.result["failed"] is True and message in failed.result["msg"]
     assert api_calls.writes() == [] and "has spaces in it" not in failed.out
+    if setup:  # check mode refuses an existing bad parameter the same way (a missing one is still to create)
+        checked = run(run_module, args, check_mode=True)
+        assert checked.result["failed"] is True and message in checked.result["msg"]
+        assert "has spaces in it" not in checked.out and SECRET not in checked.out
 
 
 def test_behavior_change_detected(cloudfront, run_module, api_calls):
@@ -317,7 +367,9 @@ def test_drift_outside_ansible_is_repaired(cloudfront, run_module, api_calls):
     api_calls.clear()
     applied = run(run_module, module_args())
     assert applied.result["distributions"]["portal"]["changes"] == [
-        "http_version", "default_behavior unmanaged", "tags removed: Owner"
+        "http_version",
+        "default_behavior unmanaged",
+        "tags removed: Owner",
     ]
     assert sorted(api_calls.writes()) == ["UntagResource", "UpdateDistribution"]
     config, dummy = config_of(cloudfront, "portal.example.com")
@@ -336,7 +388,26 @@ def test_tags_only_change_uses_tag_calls(cloudfront, run_module, api_calls):
     assert api_calls.writes() == ["TagResource", "TagResource"]
     dummy, summary = config_of(cloudfront, "pipelines.example.com")
     tags = {t["Key"]: t["Value"] for t in cloudfront.list_tags_for_resource(Resource=summary["ARN"])["Tags"]["Items"]}
-    assert tags["Environment"] == "prod" and tags["CostCentre"] == "edge" and tags["platform:distribution"] == "pipelines"
+    assert (
+        tags["Environment"] == "prod" and tags["CostCentre"] == "edge" and tags["platform:distribution"] == "pipelines"
+    )
+
+
+def test_managed_and_name_tags_cannot_be_overridden_and_purge_off_keeps_others(cloudfront, run_module, api_calls):
+    args = module_args(tags={"platform:managed-by": "me", "platform:distribution": "other", "Environment": "test"})
+    args["distributions"][1]["tags"] = {"App": 7, "platform:distribution": "mine"}
+    created = run(run_module, args, diff=True)
+    assert created.result["diff"]["after"]["pipelines"]["tags"] == {
+        "App": "7",
+        "Environment": "test",
+        "platform:distribution": "pipelines",
+        **MANAGED,
+    }
+    dummy, summary = config_of(cloudfront, "pipelines.example.com")
+    cloudfront.tag_resource(Resource=summary["ARN"], Tags={"Items": [{"Key": "Owner", "Value": "someone"}]})
+    api_calls.clear()
+    kept = run(run_module, dict(args, purge_tags=False))
+    assert kept.result["changed"] is False and api_calls.writes() == []
 
 
 @pytest.mark.parametrize(
@@ -358,12 +429,23 @@ def test_tags_only_change_uses_tag_calls(cloudfront, run_module, api_calls):
             lambda a: a["distributions"][0].update(certificate_arn=CERT.replace("us-east-1", "eu-west-2")),
             "certificate_arn must be the ARN of an ACM certificate in us-east-1",
         ),
-        (lambda a: a["distributions"][1].pop("origin"), "distributions[1] (pipelines): origin is required with state=present"),
-        (lambda a: a["distributions"][1].update(name="portal"), "distributions[].name must be unique"),
-        (lambda a: a["origin_secret_header"].update(name="Host"), "origin_secret_header.name Host is a header CloudFront cannot add"),
-        (lambda a: a["origin_secret_header"].update(value=SECRET + " x"), "origin_secret_header.value must be printable ASCII"),
         (
-            lambda a: a["distributions"][0]["default_behavior"].update(allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD", "OPTIONS"]),
+            lambda a: a["distributions"][1].pop("origin"),
+            "distributions[1] (pipelines): origin is required with state=present",
+        ),
+        (lambda a: a["distributions"][1].update(name="portal"), "distributions[].name must be unique"),
+        (
+            lambda a: a["origin_secret_header"].update(name="Host"),
+            "origin_secret_header.name Host is a header CloudFront cannot add",
+        ),
+        (
+            lambda a: a["origin_secret_header"].update(value=SECRET + " x"),
+            "origin_secret_header.value must be printable ASCII",
+        ),
+        (
+            lambda a: a["distributions"][0]["default_behavior"].update(
+                allowed_methods=["GET", "HEAD"], cached_methods=["GET", "HEAD", "OPTIONS"]
+            ),
             "default_behavior.cached_methods must be a subset of",
         ),
     ],
@@ -381,7 +463,9 @@ def test_alias_owned_by_another_distribution_fails_before_any_write(cloudfront, 
     run(run_module, module_args())
     args = module_args()
     args["distributions"][1]["aliases"].append("legacy.example.com")
-    legacy = cloudfront.create_distribution(DistributionConfig=foreign_config(["legacy.example.com"]))["Distribution"]["Id"]
+    legacy = cloudfront.create_distribution(DistributionConfig=foreign_config(["legacy.example.com"]))["Distribution"][
+        "Id"
+    ]
     api_calls.clear()
     failed = run(run_module, args)
     assert failed.rc == 1
@@ -398,7 +482,8 @@ def test_api_error_is_scrubbed(cloudfront, run_module, api_calls, monkeypatch, n
     def failing(self, operation_name, api_params):
         if operation_name == "CreateDistributionWithTags":
             raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "InvalidArgument", "Message": f"The header value {SECRET} is not valid"}}, operation_name
+                {"Error": {"Code": "InvalidArgument", "Message": f"The header value {SECRET} is not valid"}},
+                operation_name,
             )
         return original(self, operation_name, api_params)
 
@@ -416,11 +501,15 @@ def test_wait_for_deployed(cloudfront, run_module, api_calls):
     assert api_calls.operations().count("GetDistribution") == 2
 
 
-def test_wait_timeout(cloudfront, run_module, monkeypatch, in_progress):
-    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+def test_wait_timeout(cloudfront, run_module, api_calls, clock, in_progress):
     failed = run(run_module, module_args(wait=True, wait_timeout=60))
     assert failed.rc == 1
-    assert "is not Deployed after 60 seconds" in failed.result["msg"]
+    portal = failed.result["distributions"]["portal"]["id"]
+    assert f"Distribution {portal} is not Deployed after 60 seconds (status InProgress)" in failed.result["msg"]
+    # The sliced-wait contract: one GetDistribution every 30 seconds until the timeout, one status entry.
+    assert failed.result["wait_timed_out"] is True and failed.result["status"] == f"{portal}: InProgress"
+    assert failed.result["status_history"] == [{"elapsed": 0, "status": f"{portal}: InProgress"}]
+    assert clock.sleeps == [30, 30] and api_calls.named("GetDistribution") == [{"Id": portal}] * 3
     # What was created is reported.
     assert failed.result["changed"] is True and failed.result["distributions"]["portal"]["id"]
     assert_no_secret(failed)
@@ -462,8 +551,14 @@ def test_absent_disables_then_deletes(cloudfront, run_module, api_calls, in_prog
     gone = run(run_module, absent)
     assert gone.result["changed"] is False and api_calls.writes() == []
     assert gone.result["distributions"]["portal"] == {
-        "id": None, "arn": None, "domain_name": None, "status": "absent", "aliases": [],
-        "origin_domain_name": None, "changed": False, "changes": [],
+        "id": None,
+        "arn": None,
+        "domain_name": None,
+        "status": "absent",
+        "aliases": [],
+        "origin_domain_name": None,
+        "changed": False,
+        "changes": [],
     }
     assert_no_secret(disabled)
 
@@ -483,7 +578,9 @@ def test_absent_refuses_unmanaged_distribution(cloudfront, run_module, api_calls
     dummy, summary = config_of(cloudfront, "portal.example.com")
     cloudfront.untag_resource(Resource=summary["ARN"], TagKeys={"Items": ["platform:managed-by"]})
     api_calls.clear()
-    failed = run(run_module, {"state": "absent", "distributions": [{"name": "portal", "aliases": ["portal.example.com"]}]})
+    failed = run(
+        run_module, {"state": "absent", "distributions": [{"name": "portal", "aliases": ["portal.example.com"]}]}
+    )
     assert failed.rc == 1 and "is not tagged platform:managed-by=rocketclub.platform" in failed.result["msg"]
     assert api_calls.writes() == []
 
@@ -598,3 +695,7 @@ def test_check_mode_secret_parameter_still_to_create(cloudfront, run_module, api
 
     failed = run(run_module, args)
     assert failed.result["failed"] is True and f"SSM parameter {parameter}" in failed.result["msg"]
+
+
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(cloudfront_distributions) == []

@@ -120,3 +120,21 @@ def test_bad_input(run_module, ec2, api_calls, args, fragment):
     assert run.rc == 1
     assert fragment in result["msg"]
     assert api_calls == []
+
+
+@pytest.mark.parametrize(
+    "requested, found, expected",
+    [
+        (["a", "b"], ["a", "b"], []),
+        (["a", "b", "c"], ["b"], ["a", "c"]),
+        (["a", "a"], [], ["a"]),
+        ([], ["a"], []),
+    ],
+)
+def test_find_missing(requested, found, expected):
+    assert mod.find_missing(requested, found) == expected
+
+
+def test_order_by_requested():
+    items = [{"n": "c"}, {"n": "a"}, {"n": "z"}, {"n": "b"}]
+    assert [i["n"] for i in mod.order_by_requested(items, "n", ["b", "a", "c"])] == ["b", "a", "c", "z"]

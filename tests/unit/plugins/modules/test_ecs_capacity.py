@@ -16,16 +16,13 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-import pytest
-
 import boto3
-
 import botocore.client  # noqa: E402
+import pytest
+from ansible.module_utils import _internal  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.ecs.models import ecs_backends  # noqa: E402
-
-from ansible.module_utils import _internal  # noqa: E402
 
 _WAS_CONTROLLER = _internal.is_controller
 from ansible_collections.rocketclub.platform.plugins.action import ecs_capacity as action_plugin  # noqa: E402
@@ -71,15 +68,31 @@ def cloud(ec2, aws_region, api_calls, monkeypatch):
     aas = boto3.client("application-autoscaling", region_name=aws_region)
     elbv2 = boto3.client("elbv2", region_name=aws_region)
     vpc_id = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-    group = elbv2.create_target_group(Name="test-api", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip")["TargetGroups"][0]
+    group = elbv2.create_target_group(Name="test-api", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip")[
+        "TargetGroups"
+    ][0]
     ecs.create_cluster(clusterName=CLUSTER)
-    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "example/app:1.0", "memory": 512,
-                                                                      "portMappings": [{"containerPort": 8080}]}])
-    ecs.create_service(cluster=CLUSTER, serviceName="api", taskDefinition="app", desiredCount=2,
-                       loadBalancers=[{"targetGroupArn": group["TargetGroupArn"], "containerName": "app", "containerPort": 8080}])
+    ecs.register_task_definition(
+        family="app",
+        containerDefinitions=[
+            {"name": "app", "image": "example/app:1.0", "memory": 512, "portMappings": [{"containerPort": 8080}]}
+        ],
+    )
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="api",
+        taskDefinition="app",
+        desiredCount=2,
+        loadBalancers=[{"targetGroupArn": group["TargetGroupArn"], "containerName": "app", "containerPort": 8080}],
+    )
     ecs.create_service(cluster=CLUSTER, serviceName="worker", taskDefinition="app", desiredCount=1)
-    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/api", ScalableDimension=DIMENSION,
-                                 MinCapacity=1, MaxCapacity=4)
+    aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{CLUSTER}/api",
+        ScalableDimension=DIMENSION,
+        MinCapacity=1,
+        MaxCapacity=4,
+    )
 
     def moto_service(name):
         return ecs_backends[DEFAULT_ACCOUNT_ID][aws_region].services[f"{CLUSTER}:{name}"]
@@ -96,13 +109,30 @@ def cloud(ec2, aws_region, api_calls, monkeypatch):
     set_running("api", 2)
     set_running("worker", 1)
     api_calls.clear()
-    return SimpleNamespace(ecs=ecs, aas=aas, ssm=boto3.client("ssm", region_name=aws_region), elbv2=elbv2, group=group,
-                           calls=api_calls, clock=clock, set_running=set_running, register_targets=register_targets)
+    return SimpleNamespace(
+        ecs=ecs,
+        aas=aas,
+        ssm=boto3.client("ssm", region_name=aws_region),
+        elbv2=elbv2,
+        group=group,
+        calls=api_calls,
+        clock=clock,
+        set_running=set_running,
+        register_targets=register_targets,
+    )
 
 
 def args(state, **extra):
-    return dict({"cluster": CLUSTER, "services": ["api", "worker"], "record_prefix": PREFIX, "state": state,
-                 "tags": {"platform:env": "test"}}, **extra)
+    return dict(
+        {
+            "cluster": CLUSTER,
+            "services": ["api", "worker"],
+            "record_prefix": PREFIX,
+            "state": state,
+            "tags": {"platform:env": "test"},
+        },
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -116,12 +146,19 @@ def run(run_module, cloud):
 
 def capacity_in_moto(cloud):
     """``{service: {desired_count, min_capacity, max_capacity}}`` read back from moto."""
-    services = {s["serviceName"]: s for s in cloud.ecs.describe_services(cluster=CLUSTER, services=list(ORIGINAL))["services"]}
-    targets = cloud.aas.describe_scalable_targets(ServiceNamespace="ecs", ScalableDimension=DIMENSION)["ScalableTargets"]
+    services = {
+        s["serviceName"]: s for s in cloud.ecs.describe_services(cluster=CLUSTER, services=list(ORIGINAL))["services"]
+    }
+    targets = cloud.aas.describe_scalable_targets(ServiceNamespace="ecs", ScalableDimension=DIMENSION)[
+        "ScalableTargets"
+    ]
     targets = {t["ResourceId"].rsplit("/", 1)[-1]: t for t in targets}
     return {
-        name: {"desired_count": services[name]["desiredCount"], "min_capacity": targets.get(name, {}).get("MinCapacity"),
-               "max_capacity": targets.get(name, {}).get("MaxCapacity")}
+        name: {
+            "desired_count": services[name]["desiredCount"],
+            "min_capacity": targets.get(name, {}).get("MinCapacity"),
+            "max_capacity": targets.get(name, {}).get("MaxCapacity"),
+        }
         for name in ORIGINAL
     }
 
@@ -131,7 +168,10 @@ def records_in_moto(cloud):
     return {p["Name"].rsplit("/", 1)[-1]: json.loads(p["Value"]) for p in found}
 
 
-PARKED = {"api": {"desired_count": 0, "min_capacity": 0, "max_capacity": 0}, "worker": {"desired_count": 0, "min_capacity": None, "max_capacity": None}}
+PARKED = {
+    "api": {"desired_count": 0, "min_capacity": 0, "max_capacity": 0},
+    "worker": {"desired_count": 0, "min_capacity": None, "max_capacity": None},
+}
 
 
 def write_calls(cloud):
@@ -154,17 +194,28 @@ def test_park_four_way(run, cloud):
     assert applied.result["changed"] is True and applied.result["services"] == predicted
     assert applied.result["target_reached"] is True
     # worker has no scalable target: nothing registered for it; every write in the safe order per service
-    assert write_calls(cloud) == ["PutParameter", "RegisterScalableTarget", "UpdateService", "PutParameter", "UpdateService"]
+    assert write_calls(cloud) == [
+        "PutParameter",
+        "RegisterScalableTarget",
+        "UpdateService",
+        "PutParameter",
+        "UpdateService",
+    ]
     assert capacity_in_moto(cloud) == PARKED and records_in_moto(cloud) == ORIGINAL
     parameter = cloud.ssm.get_parameter(Name=f"{PREFIX}/api")["Parameter"]
     assert parameter["Type"] == "String"
-    tags = {t["Key"]: t["Value"] for t in cloud.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"{PREFIX}/api")["TagList"]}
+    tags = {
+        t["Key"]: t["Value"]
+        for t in cloud.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"{PREFIX}/api")["TagList"]
+    }
     assert tags == dict(MANAGED, **{"platform:env": "test"})
 
     for check_mode in (True, False):
         again = run("parked", check_mode=check_mode)
         assert again.result["changed"] is False and write_calls(cloud) == []
-        assert again.result["services"] == {name: dict(PARKED[name], recorded=ORIGINAL[name], changed=False) for name in ORIGINAL}
+        assert again.result["services"] == {
+            name: dict(PARKED[name], recorded=ORIGINAL[name], changed=False) for name in ORIGINAL
+        }
         assert again.result["diff"]["before"] == again.result["diff"]["after"]
     assert capacity_in_moto(cloud) == PARKED and records_in_moto(cloud) == ORIGINAL
 
@@ -179,7 +230,13 @@ def test_unpark_four_way(run, cloud):
 
     applied = run("unparked", wait_healthy_targets=False)
     assert applied.result["changed"] is True and applied.result["services"] == check.result["services"]
-    assert write_calls(cloud) == ["RegisterScalableTarget", "UpdateService", "DeleteParameter", "UpdateService", "DeleteParameter"]
+    assert write_calls(cloud) == [
+        "RegisterScalableTarget",
+        "UpdateService",
+        "DeleteParameter",
+        "UpdateService",
+        "DeleteParameter",
+    ]
     assert capacity_in_moto(cloud) == ORIGINAL and records_in_moto(cloud) == {}
     assert applied.result["diff"]["before"]["api"] == dict(PARKED["api"], recorded=ORIGINAL["api"])
     assert applied.result["target_reached"] is True  # moto: UpdateService sets runningCount at once
@@ -187,13 +244,20 @@ def test_unpark_four_way(run, cloud):
     for check_mode in (True, False):
         again = run("unparked", check_mode=check_mode, wait_healthy_targets=False)
         assert again.result["changed"] is False and write_calls(cloud) == []
-        assert again.result["services"] == {name: dict(ORIGINAL[name], recorded=None, changed=False) for name in ORIGINAL}
+        assert again.result["services"] == {
+            name: dict(ORIGINAL[name], recorded=None, changed=False) for name in ORIGINAL
+        }
     assert capacity_in_moto(cloud) == ORIGINAL
 
 
 def test_three_park_unpark_cycles_restore_exactly(run, cloud):
-    cloud.aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/api", ScalableDimension=DIMENSION,
-                                       MinCapacity=3, MaxCapacity=7)
+    cloud.aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{CLUSTER}/api",
+        ScalableDimension=DIMENSION,
+        MinCapacity=3,
+        MaxCapacity=7,
+    )
     cloud.ecs.update_service(cluster=CLUSTER, service="api", desiredCount=5)
     original = dict(ORIGINAL, api={"desired_count": 5, "min_capacity": 3, "max_capacity": 7})
     for cycle in range(3):
@@ -242,8 +306,13 @@ def test_interrupted_park_is_completed_and_keeps_the_original_record(run, cloud,
 def test_record_exists_but_capacity_not_zero_yet(run, cloud):
     """A park interrupted right after the record: the record is never overwritten."""
     cloud.ssm.put_parameter(Name=f"{PREFIX}/api", Type="String", Value=json.dumps(ORIGINAL["api"]))
-    cloud.aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/api", ScalableDimension=DIMENSION,
-                                       MinCapacity=2, MaxCapacity=6)
+    cloud.aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{CLUSTER}/api",
+        ScalableDimension=DIMENSION,
+        MinCapacity=2,
+        MaxCapacity=6,
+    )
     result = run("parked").result
     assert result["changed"] is True and result["services"]["api"]["recorded"] == ORIGINAL["api"]
     assert [p["Name"] for p in cloud.calls.named("PutParameter")] == [f"{PREFIX}/worker"]
@@ -259,7 +328,11 @@ def test_interrupted_unpark_deletes_the_record_on_the_next_run(run, cloud, monke
 
     resumed = run("unparked", wait_healthy_targets=False)
     assert resumed.result["changed"] is True
-    assert write_calls(cloud) == ["DeleteParameter", "UpdateService", "DeleteParameter"]  # api: restored already, only deleted
+    assert write_calls(cloud) == [
+        "DeleteParameter",
+        "UpdateService",
+        "DeleteParameter",
+    ]  # api: restored already, only deleted
     assert resumed.result["services"]["api"] == dict(ORIGINAL["api"], recorded=None, changed=True)
     assert capacity_in_moto(cloud) == ORIGINAL and records_in_moto(cloud) == {}
     assert run("unparked", wait_healthy_targets=False).result["changed"] is False and write_calls(cloud) == []
@@ -267,7 +340,9 @@ def test_interrupted_unpark_deletes_the_record_on_the_next_run(run, cloud, monke
 
 def test_unpark_registers_a_deregistered_scalable_target_again_with_tags(run, cloud):
     run("parked")
-    cloud.aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/api", ScalableDimension=DIMENSION)
+    cloud.aas.deregister_scalable_target(
+        ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/api", ScalableDimension=DIMENSION
+    )
     run("unparked", wait_healthy_targets=False)
     assert capacity_in_moto(cloud) == ORIGINAL
     assert cloud.calls.named("RegisterScalableTarget")[0]["Tags"] == dict(MANAGED, **{"platform:env": "test"})
@@ -275,14 +350,25 @@ def test_unpark_registers_a_deregistered_scalable_target_again_with_tags(run, cl
 
 def test_unpark_warns_about_a_scalable_target_registered_after_the_park(run, cloud):
     run("parked")
-    cloud.aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/worker", ScalableDimension=DIMENSION,
-                                       MinCapacity=0, MaxCapacity=0)
+    cloud.aas.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{CLUSTER}/worker",
+        ScalableDimension=DIMENSION,
+        MinCapacity=0,
+        MaxCapacity=0,
+    )
     result = run("unparked", wait_healthy_targets=False)
-    assert result.result["services"]["worker"] == {"desired_count": 1, "min_capacity": 0, "max_capacity": 0, "recorded": None, "changed": True}
-    assert any("services[worker]" in w and "capacity=enforce" in w for w in result.warnings)
+    assert result.result["services"]["worker"] == {
+        "desired_count": 1,
+        "min_capacity": 0,
+        "max_capacity": 0,
+        "recorded": None,
+        "changed": True,
+    }
+    assert any("services[worker]" in w and "parked=false" in w for w in result.warnings)
 
 
-# ------------------------------------------------------------------------------------------------ failures before writes
+# ----------------------------------------------------------------------------------------------- failures before writes
 
 
 @pytest.mark.parametrize("state", ["parked", "unparked"])
@@ -290,13 +376,20 @@ def test_missing_service_fails_naming_it_without_writing(run, cloud, state):
     cloud.ecs.delete_service(cluster=CLUSTER, service="worker", force=True)
     result = run(state, services=["api", "worker", "ghost"])
     assert result.rc != 0 and write_calls(cloud) == []
-    assert "worker, ghost not found in ECS cluster test-platform" in result.result["msg"] and "nothing was changed" in result.result["msg"]
+    assert (
+        "worker, ghost not found in ECS cluster test-platform" in result.result["msg"]
+        and "nothing was changed" in result.result["msg"]
+    )
     assert capacity_in_moto(cloud)["api"] == ORIGINAL["api"] and records_in_moto(cloud) == {}
 
 
 def test_missing_cluster_fails_clearly(run, cloud):
     result = run("parked", cluster="no-such-cluster")
-    assert result.rc != 0 and "ECS cluster no-such-cluster does not exist" in result.result["msg"] and write_calls(cloud) == []
+    assert (
+        result.rc != 0
+        and "ECS cluster no-such-cluster does not exist" in result.result["msg"]
+        and write_calls(cloud) == []
+    )
 
 
 def test_invalid_record_fails_before_any_write(run, cloud):
@@ -341,7 +434,10 @@ def test_wait_times_out_naming_wait_timeout_and_what_is_not_ready(run, cloud):
     result = run("unparked", wait=True, wait_timeout=60)
     assert result.rc != 0 and result.result["wait_timed_out"] is True
     assert result.result["status"] == "api has 0 of 2 healthy targets in test-api"
-    assert "wait_timeout=60" in result.result["msg"] and "api has 0 of 2 healthy targets in test-api" in result.result["msg"]
+    assert (
+        "wait_timeout=60" in result.result["msg"]
+        and "api has 0 of 2 healthy targets in test-api" in result.result["msg"]
+    )
     assert result.result["services"]["api"]["changed"] is True  # restored before waiting
     assert capacity_in_moto(cloud) == ORIGINAL and records_in_moto(cloud) == {}
     assert cloud.clock.now >= 1060
@@ -375,7 +471,13 @@ def test_wait_until_tasks_run_and_targets_are_healthy(run, cloud, monkeypatch):
     result = run("unparked", wait=True, wait_timeout=300)
     assert result.rc == 0 and result.result["target_reached"] is True and result.result["changed"] is True
     assert result.result["status_history"] == [
-        {"elapsed": 0, "status": "api has 0 of 2 tasks running; api has 0 of 2 healthy targets in test-api; worker has 0 of 1 tasks running"},
+        {
+            "elapsed": 0,
+            "status": (
+                "api has 0 of 2 tasks running; api has 0 of 2 healthy targets in test-api; "
+                "worker has 0 of 1 tasks running"
+            ),
+        },
         {"elapsed": 15, "status": "api has 1 of 2 tasks running; api has 0 of 2 healthy targets in test-api"},
         {"elapsed": 30, "status": "api has 0 of 2 healthy targets in test-api"},
         {"elapsed": 45, "status": "ready"},
@@ -388,7 +490,9 @@ def test_wait_without_healthy_targets_for_the_local_cloud(run, cloud, monkeypatc
     cloud.clock.on_sleep = lambda now: (cloud.set_running("api", 2), cloud.set_running("worker", 1))
     result = run("unparked", wait=True, wait_healthy_targets=False)
     assert result.rc == 0 and [h["status"] for h in result.result["status_history"]] == [
-        "api has 0 of 2 tasks running; worker has 0 of 1 tasks running", "ready"]
+        "api has 0 of 2 tasks running; worker has 0 of 1 tasks running",
+        "ready",
+    ]
     assert "DescribeTargetHealth" not in cloud.calls.operations()
 
 
@@ -403,8 +507,12 @@ def test_parked_never_waits(run, cloud):
 
 def action_for(task_args, results, check_mode=False):
     action = action_plugin.ActionModule.__new__(action_plugin.ActionModule)
-    action._task = SimpleNamespace(args=task_args, check_mode=check_mode, action="rocketclub.platform.ecs_capacity",
-                                   resolved_action="rocketclub.platform.ecs_capacity")
+    action._task = SimpleNamespace(
+        args=task_args,
+        check_mode=check_mode,
+        action="rocketclub.platform.ecs_capacity",
+        resolved_action="rocketclub.platform.ecs_capacity",
+    )
     clock = SimpleNamespace(now=0.0)
     action.clock = lambda: clock.now
     action.calls = []
@@ -428,7 +536,12 @@ def test_action_plugin_prints_progress_and_keeps_the_changed_services(monkeypatc
     results = [
         {"changed": True, "services": changed, "target_reached": False},
         {"failed": True, "wait_timed_out": True, "status": not_ready, "changed": False, "services": unchanged},
-        {"changed": False, "services": unchanged, "target_reached": True, "status_history": [{"elapsed": 0, "status": "ready"}]},
+        {
+            "changed": False,
+            "services": unchanged,
+            "target_reached": True,
+            "status_history": [{"elapsed": 0, "status": "ready"}],
+        },
     ]
     action = action_for(args("unparked", wait=True, wait_timeout=120), results)
     result = action.run_sliced({})

@@ -12,15 +12,13 @@ the module's sleep hook so the task stops while the module waits.
 
 from __future__ import annotations
 
-import pytest
-
 import boto3
-
+import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.ecs.models import ecs_backends  # noqa: E402
 from moto.moto_api import state_manager  # noqa: E402
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ecs_tasks  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import tasks as ecs_tasks  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import ecs_run_task  # noqa: E402
 
 CLUSTER = "test-platform"
@@ -38,8 +36,16 @@ def cloud(ec2, aws_region, api_calls):
     sg = ec2.create_security_group(GroupName="bootstrap", Description="bootstrap", VpcId=vpc_id)["GroupId"]
     ecs = boto3.client("ecs", region_name=aws_region)
     ecs.create_cluster(clusterName=CLUSTER)
-    secret = boto3.client("secretsmanager", region_name=aws_region).create_secret(Name="test/db", SecretString="s3cr3t")["ARN"]
-    cloud = {"ecs": ecs, "subnet": subnet, "sg": sg, "calls": api_calls, "backend": ecs_backends[DEFAULT_ACCOUNT_ID][aws_region]}
+    secret = boto3.client("secretsmanager", region_name=aws_region).create_secret(
+        Name="test/db", SecretString="s3cr3t"
+    )["ARN"]
+    cloud = {
+        "ecs": ecs,
+        "subnet": subnet,
+        "sg": sg,
+        "calls": api_calls,
+        "backend": ecs_backends[DEFAULT_ACCOUNT_ID][aws_region],
+    }
     cloud["td_arn"] = register(cloud, FAMILY, secret)
     register(cloud, "test-other-job")
     api_calls.clear()
@@ -56,7 +62,12 @@ def register(cloud, family, secret=None):
         "secrets": [{"name": "DATABASE_URL", "valueFrom": secret}] if secret else [],
     }
     return cloud["ecs"].register_task_definition(
-        family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512", containerDefinitions=[container]
+        family=family,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[container],
     )["taskDefinition"]["taskDefinitionArn"]
 
 
@@ -72,7 +83,13 @@ def moto_tasks(cloud):
     return cloud["backend"].tasks.get(CLUSTER, {})
 
 
-def finish(cloud, exit_code=0, reason=None, stop_code="EssentialContainerExited", stopped_reason="Essential container in task exited"):
+def finish(
+    cloud,
+    exit_code=0,
+    reason=None,
+    stop_code="EssentialContainerExited",
+    stopped_reason="Essential container in task exited",
+):
     """Stop every running moto task as ECS would."""
     for task in moto_tasks(cloud).values():
         if task.last_status == "STOPPED":
@@ -111,7 +128,13 @@ def clock(monkeypatch):
 
 def args(cloud, **extra):
     return dict(
-        {"cluster": CLUSTER, "task_definition": FAMILY, "subnets": [cloud["subnet"]], "security_groups": [cloud["sg"]], "tags": {"platform:env": "test"}},
+        {
+            "cluster": CLUSTER,
+            "task_definition": FAMILY,
+            "subnets": [cloud["subnet"]],
+            "security_groups": [cloud["sg"]],
+            "tags": {"platform:env": "test"},
+        },
         **extra,
     )
 
@@ -139,12 +162,20 @@ def test_check_mode_then_run_until_success(cloud, frozen_tasks, clock, run_modul
     assert result["waited_seconds"] == 12 and clock.sleeps == [6, 6]
     assert calls.writes() == ["RunTask"]
     request = calls.named("RunTask")[0]
-    assert (request["taskDefinition"], request["launchType"], request["startedBy"], request["count"]) == (cloud["td_arn"], "FARGATE", STARTED_BY, 1)
+    assert (request["taskDefinition"], request["launchType"], request["startedBy"], request["count"]) == (
+        cloud["td_arn"],
+        "FARGATE",
+        STARTED_BY,
+        1,
+    )
     network = {"subnets": [cloud["subnet"]], "securityGroups": [cloud["sg"]], "assignPublicIp": "DISABLED"}
     assert request["networkConfiguration"]["awsvpcConfiguration"] == network
     task = moto_tasks(cloud)[result["task_arn"]]
     assert task.last_status == "STOPPED"
-    assert {t["key"]: t["value"] for t in task.tags} == {"platform:managed-by": "rocketclub.platform", "platform:env": "test"}
+    assert {t["key"]: t["value"] for t in task.tags} == {
+        "platform:managed-by": "rocketclub.platform",
+        "platform:env": "test",
+    }
 
     # A one-off job is a change every time: once the task stopped, check mode and a new run start another one.
     assert run_module(ecs_run_task.main, args(cloud), check_mode=True).result["changed"] is True
@@ -168,12 +199,20 @@ def test_succeed_exit_codes_and_stop_codes(cloud, frozen_tasks, clock, run_modul
     clock.at[1] = lambda: finish(cloud, exit_code=3)
     assert run_module(ecs_run_task.main, args(cloud, succeed_exit_codes=[0, 3])).rc == 0
 
-    clock.at[2] = lambda: finish(cloud, exit_code=None, reason="CannotPullContainerError: pull access denied",
-                                 stop_code="TaskFailedToStart", stopped_reason="Task failed to start")
+    clock.at[2] = lambda: finish(
+        cloud,
+        exit_code=None,
+        reason="CannotPullContainerError: pull access denied",
+        stop_code="TaskFailedToStart",
+        stopped_reason="Task failed to start",
+    )
     run = run_module(ecs_run_task.main, args(cloud))
     assert run.rc == 1
     assert "stop code TaskFailedToStart" in run.result["msg"]
-    assert "essential container bootstrap has no exit code (CannotPullContainerError: pull access denied)" in run.result["msg"]
+    assert (
+        "essential container bootstrap has no exit code (CannotPullContainerError: pull access denied)"
+        in run.result["msg"]
+    )
 
 
 def test_timeout_keeps_task_and_next_run_waits_for_it(cloud, frozen_tasks, clock, run_module):
@@ -187,7 +226,12 @@ def test_timeout_keeps_task_and_next_run_waits_for_it(cloud, frozen_tasks, clock
 
     clock.at[len(clock.sleeps) + 1] = lambda: finish(cloud)
     result = run_module(ecs_run_task.main, args(cloud)).result
-    assert (result["changed"], result["started"], result["task_arn"], result["last_status"]) == (False, False, arn, "STOPPED")
+    assert (result["changed"], result["started"], result["task_arn"], result["last_status"]) == (
+        False,
+        False,
+        arn,
+        "STOPPED",
+    )
     assert cloud["calls"].writes() == ["RunTask"]
 
 
@@ -247,12 +291,23 @@ ESSENTIAL = {"app"}
 @pytest.mark.parametrize(
     "task, problems",
     [
-        ({"stopCode": "EssentialContainerExited", "containers": [{"name": "app", "exitCode": 0}, {"name": "log", "exitCode": 137}]}, []),
+        (
+            {
+                "stopCode": "EssentialContainerExited",
+                "containers": [{"name": "app", "exitCode": 0}, {"name": "log", "exitCode": 137}],
+            },
+            [],
+        ),
         ({"containers": [{"name": "app", "exitCode": 0}]}, []),
-        ({"stopCode": "EssentialContainerExited", "containers": [{"name": "app", "exitCode": 2, "reason": "oops"}]},
-         ["essential container app exited with code 2 (oops)"]),
+        (
+            {"stopCode": "EssentialContainerExited", "containers": [{"name": "app", "exitCode": 2, "reason": "oops"}]},
+            ["essential container app exited with code 2 (oops)"],
+        ),
         ({"stopCode": "UserInitiated", "containers": [{"name": "app", "exitCode": 0}]}, ["stop code UserInitiated"]),
-        ({"stopCode": "TaskFailedToStart", "containers": [{"name": "app"}]}, ["stop code TaskFailedToStart", "essential container app has no exit code"]),
+        (
+            {"stopCode": "TaskFailedToStart", "containers": [{"name": "app"}]},
+            ["stop code TaskFailedToStart", "essential container app has no exit code"],
+        ),
     ],
 )
 def test_task_problems(task, problems):
@@ -260,7 +315,13 @@ def test_task_problems(task, problems):
 
 
 def test_essential_names_default_true():
-    td = {"containerDefinitions": [{"name": "app"}, {"name": "log", "essential": False}, {"name": "init", "essential": True}]}
+    td = {
+        "containerDefinitions": [
+            {"name": "app"},
+            {"name": "log", "essential": False},
+            {"name": "init", "essential": True},
+        ]
+    }
     assert ecs_tasks.essential_names(td) == {"app", "init"}
 
 
@@ -268,10 +329,21 @@ def test_find_running_picks_oldest_live_task_of_family():
     td = "arn:aws:ecs:eu-west-2:1:task-definition/"
 
     def task(arn, family="job", status="RUNNING", by=STARTED_BY, created="2026-01-02"):
-        return {"taskArn": arn, "taskDefinitionArn": f"{td}{family}:1", "lastStatus": status, "startedBy": by, "createdAt": created}
+        return {
+            "taskArn": arn,
+            "taskDefinitionArn": f"{td}{family}:1",
+            "lastStatus": status,
+            "startedBy": by,
+            "createdAt": created,
+        }
 
-    tasks = [task("new"), task("old", created="2026-01-01"), task("done", status="STOPPED", created="2025"), task("other", family="job2", created="2025"),
-             task("theirs", by="x", created="2025")]
+    tasks = [
+        task("new"),
+        task("old", created="2026-01-01"),
+        task("done", status="STOPPED", created="2025"),
+        task("other", family="job2", created="2025"),
+        task("theirs", by="x", created="2025"),
+    ]
     assert ecs_tasks.find_running(tasks, "job", STARTED_BY)["taskArn"] == "old"
     assert ecs_tasks.find_running(tasks[2:], "job", STARTED_BY) is None
 
@@ -289,7 +361,8 @@ def test_check_mode_with_a_pending_cluster_and_task_definition_predicts_the_run(
         cloud,
         cluster="pending:ecs-cluster/test-new",
         task_definition="pending:task-definition/test-new-db-bootstrap:1",
-        subnets=["pending:subnet/test-private-app-a"], security_groups=["pending:security-group/test-ecs"],
+        subnets=["pending:subnet/test-private-app-a"],
+        security_groups=["pending:security-group/test-ecs"],
     )
     result = run_module(ecs_run_task.main, pending, check_mode=True).result
     assert not result.get("failed"), result

@@ -8,11 +8,9 @@ from __future__ import annotations
 import copy
 import json
 
-import pytest
-
-import moto
 import boto3
-
+import moto
+import pytest
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 
 from ansible_collections.rocketclub.platform.plugins.modules import ecs_services  # noqa: E402
@@ -51,11 +49,16 @@ def cloud(ec2, aws_region, aws_like_create_service, api_calls):
     sg = ec2.create_security_group(GroupName="ecs", Description="ecs", VpcId=vpc_id)["GroupId"]
     elbv2 = boto3.client("elbv2", region_name=aws_region)
     groups = {
-        name: elbv2.create_target_group(Name=name, Protocol="HTTP", Port=port, VpcId=vpc_id, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        name: elbv2.create_target_group(Name=name, Protocol="HTTP", Port=port, VpcId=vpc_id, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
         for name, port in (("backstage", 7007), ("prefect", 4200))
     }
     sm = boto3.client("secretsmanager", region_name=aws_region)
-    secrets = {name: sm.create_secret(Name=name, SecretString="s3cr3t-" + name)["ARN"] for name in ("test/backstage/database-url", "test/github/pat")}
+    secrets = {
+        name: sm.create_secret(Name=name, SecretString="s3cr3t-" + name)["ARN"]
+        for name in ("test/backstage/database-url", "test/github/pat")
+    }
     api_calls.clear()
     return {
         "ec2": ec2,
@@ -87,7 +90,10 @@ def platform_args(cloud, **extra):
                     "image": "example/backstage:1.0.0",
                     "port": 7007,
                     "environment": {"NODE_ENV": "production", "PORT": 7007},
-                    "secrets": {"BACKSTAGE_DATABASE_URL": "test/backstage/database-url", "GITHUB_TOKEN": cloud["secrets"]["test/github/pat"]},
+                    "secrets": {
+                        "BACKSTAGE_DATABASE_URL": "test/backstage/database-url",
+                        "GITHUB_TOKEN": cloud["secrets"]["test/github/pat"],
+                    },
                     "health_check": {"command": ["CMD-SHELL", "curl -f http://localhost:7007/healthcheck || exit 1"]},
                 },
                 execution_role_arn=EXEC_ROLE,
@@ -101,7 +107,11 @@ def platform_args(cloud, **extra):
                 name="prefect-api",
                 cpu="512",
                 memory=1024,
-                container={"image": "prefecthq/prefect:3.4.1-python3.12", "port": 4200, "command": ["prefect", "server", "start"]},
+                container={
+                    "image": "prefecthq/prefect:3.4.1-python3.12",
+                    "port": 4200,
+                    "command": ["prefect", "server", "start"],
+                },
                 execution_role_arn=EXEC_ROLE,
                 target_group_arn=cloud["groups"]["prefect"],
                 desired_count=2,
@@ -113,7 +123,10 @@ def platform_args(cloud, **extra):
                 "name": "prefect-deployer",
                 "cpu": "0.25 vCPU",
                 "memory": 512,
-                "container": {"image": "example/deployer@sha256:" + "a" * 64, "secrets": {"GITHUB_TOKEN": "test/github/pat"}},
+                "container": {
+                    "image": "example/deployer@sha256:" + "a" * 64,
+                    "secrets": {"GITHUB_TOKEN": "test/github/pat"},
+                },
                 "execution_role_arn": EXEC_ROLE,
             }
         ],
@@ -148,7 +161,9 @@ def described_services(cloud, names=("backstage", "prefect-api")):
 
 
 def scalable_targets(cloud):
-    found = cloud["aas"].describe_scalable_targets(ServiceNamespace="ecs", ScalableDimension=DIMENSION)["ScalableTargets"]
+    found = cloud["aas"].describe_scalable_targets(ServiceNamespace="ecs", ScalableDimension=DIMENSION)[
+        "ScalableTargets"
+    ]
     return {t["ResourceId"].rsplit("/", 1)[-1]: (t["MinCapacity"], t["MaxCapacity"]) for t in found}
 
 
@@ -173,7 +188,9 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     assert check["services"]["backstage"]["arn"] == "pending:ecs-service/test-platform/backstage"
     assert check["services"]["backstage"]["desired_count"] == 1
     assert check["services"]["prefect-api"]["autoscaling"] == {
-        "min_capacity": 2, "max_capacity": 4, "policy_name": "prefect-api-cpu-target-tracking",
+        "min_capacity": 2,
+        "max_capacity": 4,
+        "policy_name": "prefect-api-cpu-target-tracking",
         "policy_arn": "pending:scaling-policy/service/test-platform/prefect-api/prefect-api-cpu-target-tracking",
     }
     assert check["diff"]["before"]["services"]["backstage"]["service"] is None
@@ -183,7 +200,10 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     first = converge(run_module, cloud, args)
     assert first["changed"] is True
     assert sorted(calls.writes()) == sorted(
-        ["CreateCluster"] + ["CreateLogGroup", "PutRetentionPolicy"] * 3 + ["RegisterTaskDefinition"] * 3 + ["CreateService"] * 2
+        ["CreateCluster"]
+        + ["CreateLogGroup", "PutRetentionPolicy"] * 3
+        + ["RegisterTaskDefinition"] * 3
+        + ["CreateService"] * 2
         + ["RegisterScalableTarget", "PutScalingPolicy"] * 2
     )
     ecs = cloud["ecs"]
@@ -196,12 +216,18 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     backstage = services["backstage"]
     assert backstage["launchType"] == "FARGATE" and backstage["platformVersion"] == "LATEST"
     assert backstage["desiredCount"] == 1 and services["prefect-api"]["desiredCount"] == 2
-    assert backstage["loadBalancers"] == [{"targetGroupArn": cloud["groups"]["backstage"], "containerName": "backstage", "containerPort": 7007}]
+    assert backstage["loadBalancers"] == [
+        {"targetGroupArn": cloud["groups"]["backstage"], "containerName": "backstage", "containerPort": 7007}
+    ]
     assert backstage["networkConfiguration"]["awsvpcConfiguration"] == {
-        "subnets": sorted(cloud["subnets"]), "securityGroups": [cloud["sg"]], "assignPublicIp": "DISABLED"
+        "subnets": sorted(cloud["subnets"]),
+        "securityGroups": [cloud["sg"]],
+        "assignPublicIp": "DISABLED",
     }
     assert backstage["deploymentConfiguration"] == {
-        "deploymentCircuitBreaker": {"enable": True, "rollback": True}, "minimumHealthyPercent": 100, "maximumPercent": 200
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "minimumHealthyPercent": 100,
+        "maximumPercent": 200,
     }
     assert backstage["healthCheckGracePeriodSeconds"] == 60
     assert backstage["propagateTags"] == "SERVICE"
@@ -228,23 +254,46 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     ]
     assert container["logConfiguration"] == {
         "logDriver": "awslogs",
-        "options": {"awslogs-group": "/ecs/test-platform/backstage", "awslogs-region": aws_region, "awslogs-stream-prefix": "backstage"},
+        "options": {
+            "awslogs-group": "/ecs/test-platform/backstage",
+            "awslogs-region": aws_region,
+            "awslogs-stream-prefix": "backstage",
+        },
     }
     assert container["healthCheck"]["interval"] == 30
     assert tags_of(described["tags"])["platform:component"] == "backstage"
-    deployer = ecs.describe_task_definition(taskDefinition=first["task_definitions"]["prefect-deployer"])["taskDefinition"]
+    deployer = ecs.describe_task_definition(taskDefinition=first["task_definitions"]["prefect-deployer"])[
+        "taskDefinition"
+    ]
     assert (deployer["cpu"], deployer["memory"]) == ("256", "512")
-    assert deployer["containerDefinitions"][0]["secrets"] == [{"name": "GITHUB_TOKEN", "valueFrom": cloud["secrets"]["test/github/pat"]}]
+    assert deployer["containerDefinitions"][0]["secrets"] == [
+        {"name": "GITHUB_TOKEN", "valueFrom": cloud["secrets"]["test/github/pat"]}
+    ]
     assert ecs.list_services(cluster=CLUSTER)["serviceArns"] == sorted(s["serviceArn"] for s in services.values())
 
-    groups = {g["logGroupName"]: g for g in cloud["logs"].describe_log_groups(logGroupNamePrefix="/ecs/test-platform/")["logGroups"]}
-    assert sorted(groups) == ["/ecs/test-platform/backstage", "/ecs/test-platform/prefect-api", "/ecs/test-platform/prefect-deployer"]
+    groups = {
+        g["logGroupName"]: g
+        for g in cloud["logs"].describe_log_groups(logGroupNamePrefix="/ecs/test-platform/")["logGroups"]
+    }
+    assert sorted(groups) == [
+        "/ecs/test-platform/backstage",
+        "/ecs/test-platform/prefect-api",
+        "/ecs/test-platform/prefect-deployer",
+    ]
     assert all(g["retentionInDays"] == 30 for g in groups.values())
-    assert cloud["logs"].list_tags_for_resource(resourceArn=groups["/ecs/test-platform/backstage"]["logGroupArn"])["tags"][MANAGED[0]] == MANAGED[1]
+    assert (
+        cloud["logs"].list_tags_for_resource(resourceArn=groups["/ecs/test-platform/backstage"]["logGroupArn"])["tags"][
+            MANAGED[0]
+        ]
+        == MANAGED[1]
+    )
 
     assert scalable_targets(cloud) == {"backstage": (1, 3), "prefect-api": (2, 4)}
     policies = cloud["aas"].describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
-    assert sorted(p["PolicyName"] for p in policies) == ["backstage-cpu-target-tracking", "prefect-api-cpu-target-tracking"]
+    assert sorted(p["PolicyName"] for p in policies) == [
+        "backstage-cpu-target-tracking",
+        "prefect-api-cpu-target-tracking",
+    ]
     prefect_policy = next(p for p in policies if p["ResourceId"] == f"service/{CLUSTER}/prefect-api")
     assert prefect_policy["TargetTrackingScalingPolicyConfiguration"] == {
         "TargetValue": 60.0,
@@ -284,8 +333,14 @@ def test_changed_image_registers_one_revision_and_updates_only_that_service(clou
     assert check["changed"] is True and calls.writes() == []
     assert check["services"]["backstage"]["task_definition_arn"] == "pending:task-definition/test-platform-backstage:2"
     predicted = revision(first["services"]["backstage"]["task_definition_arn"], 2)
-    assert check["diff"]["after"]["services"]["backstage"]["task_definition"]["container"]["image"] == "example/backstage:1.1.0"
-    assert check["diff"]["before"]["services"]["backstage"]["task_definition"]["container"]["image"] == "example/backstage:1.0.0"
+    assert (
+        check["diff"]["after"]["services"]["backstage"]["task_definition"]["container"]["image"]
+        == "example/backstage:1.1.0"
+    )
+    assert (
+        check["diff"]["before"]["services"]["backstage"]["task_definition"]["container"]["image"]
+        == "example/backstage:1.0.0"
+    )
 
     calls.clear()
     result = converge(run_module, cloud, changed)
@@ -327,35 +382,45 @@ def test_desired_count_set_outside_is_never_reset(cloud, run_module):
     assert described_services(cloud)["backstage"]["desiredCount"] == 0
 
 
-def test_capacity_preserve_keeps_parked_autoscaling_and_enforce_restores_it(cloud, run_module):
+def test_parked_keeps_parked_autoscaling_and_unparked_restores_it(cloud, run_module):
     calls = cloud["calls"]
     args = platform_args(cloud)
     converge(run_module, cloud, args)
     # park: desired counts and scalable targets down to zero
     for name in ("backstage", "prefect-api"):
         cloud["aas"].register_scalable_target(
-            ServiceNamespace="ecs", ResourceId=f"service/{CLUSTER}/{name}", ScalableDimension=DIMENSION, MinCapacity=0, MaxCapacity=0
+            ServiceNamespace="ecs",
+            ResourceId=f"service/{CLUSTER}/{name}",
+            ScalableDimension=DIMENSION,
+            MinCapacity=0,
+            MaxCapacity=0,
         )
         cloud["ecs"].update_service(cluster=CLUSTER, service=name, desiredCount=0)
 
     calls.clear()
-    parked = converge(run_module, cloud, dict(args, capacity="preserve"))
-    assert parked["changed"] is False
+    parked = converge(run_module, cloud, dict(args, parked=True))
+    assert parked["changed"] is False and parked["parked"] is True
     assert calls.writes() == []
     assert scalable_targets(cloud) == {"backstage": (0, 0), "prefect-api": (0, 0)}
     assert parked["services"]["backstage"]["autoscaling"]["min_capacity"] == 0
 
-    # preserve still converges everything else (here: the scaling policy)
+    # parked still converges everything else (here: the scaling policy)
     calls.clear()
-    retuned = converge(run_module, cloud, dict(with_service(args, "backstage", autoscaling={"min_capacity": 1, "max_capacity": 3, "cpu_target": 50}),
-                                               capacity="preserve"))
+    retuned = converge(
+        run_module,
+        cloud,
+        dict(
+            with_service(args, "backstage", autoscaling={"min_capacity": 1, "max_capacity": 3, "cpu_target": 50}),
+            parked=True,
+        ),
+    )
     assert retuned["changed"] is True
     assert calls.writes() == ["PutScalingPolicy"]
     assert scalable_targets(cloud) == {"backstage": (0, 0), "prefect-api": (0, 0)}
 
     calls.clear()
     enforced = converge(run_module, cloud, args)
-    assert enforced["changed"] is True
+    assert enforced["changed"] is True and enforced["parked"] is False
     assert sorted(calls.writes()) == ["PutScalingPolicy", "RegisterScalableTarget", "RegisterScalableTarget"]
     assert scalable_targets(cloud) == {"backstage": (1, 3), "prefect-api": (2, 4)}
     assert {n: s["desiredCount"] for n, s in described_services(cloud).items()} == {"backstage": 0, "prefect-api": 0}
@@ -363,8 +428,8 @@ def test_capacity_preserve_keeps_parked_autoscaling_and_enforce_restores_it(clou
     assert enforced["diff"]["after"]["services"]["backstage"]["autoscaling"]["min_capacity"] == 1
 
 
-def test_preserve_creates_new_services_fully(cloud, run_module):
-    result = converge(run_module, cloud, dict(platform_args(cloud), capacity="preserve"))
+def test_parked_creates_new_services_fully(cloud, run_module):
+    result = converge(run_module, cloud, dict(platform_args(cloud), parked=True))
     assert result["changed"] is True
     assert scalable_targets(cloud) == {"backstage": (1, 3), "prefect-api": (2, 4)}
 
@@ -383,15 +448,31 @@ def bad(args, path, value):
 @pytest.mark.parametrize(
     "path, value, expected",
     [
-        ("container.image", "example/backstage", "services[backstage].container.image: 'example/backstage' has no tag or digest"),
+        (
+            "container.image",
+            "example/backstage",
+            "services[backstage].container.image: 'example/backstage' has no tag or digest",
+        ),
         ("container.image", "registry.local:5000/backstage", "has no tag or digest"),
-        ("container.environment", {"GITHUB_TOKEN": "plain"}, "services[backstage].container.environment: GITHUB_TOKEN is also in container.secrets"),
-        ("autoscaling", {"min_capacity": 5, "max_capacity": 2}, "services[backstage].autoscaling: min_capacity (5) must be between 0 and max_capacity (2)"),
+        (
+            "container.environment",
+            {"GITHUB_TOKEN": "plain"},
+            "services[backstage].container.environment: GITHUB_TOKEN is also in container.secrets",
+        ),
+        (
+            "autoscaling",
+            {"min_capacity": 5, "max_capacity": 2},
+            "services[backstage].autoscaling: min_capacity (5) must be between 0 and max_capacity (2)",
+        ),
         ("container_port", 8080, "services[backstage].container_port: 8080 does not match container.port 7007"),
-        ("memory", 4096 * 4, "services[backstage].memory: 16384 is not valid with cpu 1024"),
+        ("memory", 4096 * 4, "services[backstage].memory: 16384 does not fit cpu 1024"),
         ("cpu", 300, "services[backstage].cpu: 300 is not a Fargate CPU size"),
         ("log_retention_days", 31, "services[backstage].log_retention_days: 31 is not one of"),
-        ("container.secrets", {"DB": "arn:aws:s3:::bucket"}, "services[backstage].container.secrets.DB: 'arn:aws:s3:::bucket' is neither"),
+        (
+            "container.secrets",
+            {"DB": "arn:aws:s3:::bucket"},
+            "services[backstage].container.secrets.DB: 'arn:aws:s3:::bucket' is neither",
+        ),
         ("subnets", [], "services[backstage].subnets: required with state=present"),
     ],
 )
@@ -399,7 +480,10 @@ def test_bad_input_fails_before_any_api_call(moto_aws, api_calls, run_module, pa
     fake = {
         "subnets": ["subnet-0a", "subnet-0b"],
         "sg": "sg-0a",
-        "groups": {"backstage": "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/b/1", "prefect": "arn:tg-prefect"},
+        "groups": {
+            "backstage": "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/b/1",
+            "prefect": "arn:tg-prefect",
+        },
         "secrets": {"test/github/pat": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:test/github/pat-AbCdEf"},
     }
     run = run_module(ecs_services.main, bad(platform_args(fake), path, value))
@@ -410,7 +494,12 @@ def test_bad_input_fails_before_any_api_call(moto_aws, api_calls, run_module, pa
 
 def test_check_mode_predicts_without_the_resources_of_other_roles(moto_aws, api_calls, run_module):
     """A check run against an empty account: roles, subnets and security groups are not known yet."""
-    fake = {"subnets": [], "sg": None, "groups": {"backstage": None, "prefect": None}, "secrets": {"test/github/pat": "test/github/pat"}}
+    fake = {
+        "subnets": [],
+        "sg": None,
+        "groups": {"backstage": None, "prefect": None},
+        "secrets": {"test/github/pat": "test/github/pat"},
+    }
     args = platform_args(fake)
     for item in args["services"] + args["task_definitions"]:
         item.update(execution_role_arn=None, task_role_arn=None)
@@ -419,25 +508,42 @@ def test_check_mode_predicts_without_the_resources_of_other_roles(moto_aws, api_
     run = run_module(ecs_services.main, args, check_mode=True)
     assert not run.result.get("failed"), run.result
     assert run.result["changed"] is True
-    assert "services[backstage].subnets: required with state=present (check mode: predicting the result anyway)" in run.warnings
+    assert (
+        "services[backstage].subnets: required with state=present (check mode: predicting the result anyway)"
+        in run.warnings
+    )
     assert any("Secrets Manager secret test/github/pat does not exist" in w for w in run.warnings)
     assert api_calls.writes() == []
-    assert run_module(ecs_services.main, args).result["msg"].startswith("Invalid input: services[backstage].execution_role_arn: required")
+    assert (
+        run_module(ecs_services.main, args)
+        .result["msg"]
+        .startswith("Invalid input: services[backstage].execution_role_arn: required")
+    )
 
 
 def test_target_group_on_another_port_fails_before_any_write(cloud, run_module):
     args = with_service(platform_args(cloud), "backstage", target_group_arn=cloud["groups"]["prefect"])
     run = run_module(ecs_services.main, args)
     assert run.result.get("failed") is True
-    assert "services[backstage].container_port: container port 7007 does not match port 4200 of target group prefect" in run.result["msg"]
+    assert (
+        "services[backstage].container_port: container port 7007 does not match port 4200 of target group prefect"
+        in run.result["msg"]
+    )
     assert cloud["calls"].writes() == []
 
 
 def test_missing_secret_fails_before_any_write_and_warns_in_check_mode(cloud, run_module):
-    args = with_service(platform_args(cloud), "backstage", container={"secrets": {"AUTH_SESSION_SECRET": "test/backstage/session-secret"}})
+    args = with_service(
+        platform_args(cloud),
+        "backstage",
+        container={"secrets": {"AUTH_SESSION_SECRET": "test/backstage/session-secret"}},
+    )
     run = run_module(ecs_services.main, args)
     assert run.result.get("failed") is True
-    assert "services[backstage].container.secrets.AUTH_SESSION_SECRET: Secrets Manager secret test/backstage/session-secret does not exist" in run.result["msg"]
+    assert (
+        "services[backstage].container.secrets.AUTH_SESSION_SECRET: Secrets Manager secret "
+        "test/backstage/session-secret does not exist" in run.result["msg"]
+    )
     assert cloud["calls"].writes() == []
 
     check = run_module(ecs_services.main, args, check_mode=True)
@@ -451,12 +557,23 @@ def test_load_balancer_change_is_an_in_place_update(cloud, run_module):
     args = platform_args(cloud)
     converge(run_module, cloud, args)
     elbv2 = cloud["elbv2"]
-    other = elbv2.create_target_group(Name="backstage-2", Protocol="HTTP", Port=7007, VpcId=cloud["vpc_id"], TargetType="ip")["TargetGroups"][0]
+    other = elbv2.create_target_group(
+        Name="backstage-2", Protocol="HTTP", Port=7007, VpcId=cloud["vpc_id"], TargetType="ip"
+    )["TargetGroups"][0]
     calls.clear()
-    result = converge(run_module, cloud, with_service(args, "backstage", target_group_arn=other["TargetGroupArn"], health_check_grace_period=120))
+    result = converge(
+        run_module,
+        cloud,
+        with_service(args, "backstage", target_group_arn=other["TargetGroupArn"], health_check_grace_period=120),
+    )
     assert result["changed"] is True
     assert calls.writes() == ["UpdateService"]
-    assert sorted(calls.named("UpdateService")[0]) == ["cluster", "healthCheckGracePeriodSeconds", "loadBalancers", "service"]
+    assert sorted(calls.named("UpdateService")[0]) == [
+        "cluster",
+        "healthCheckGracePeriodSeconds",
+        "loadBalancers",
+        "service",
+    ]
     assert described_services(cloud)["backstage"]["loadBalancers"][0]["targetGroupArn"] == other["TargetGroupArn"]
 
 
@@ -466,11 +583,15 @@ def test_load_balancer_change_of_a_code_deploy_service_fails_clearly(cloud, run_
     service = cloud["ecs"].describe_services(cluster=CLUSTER, services=["backstage"])["services"][0]
     moto_backend = moto.backends.get_backend("ecs")["123456789012"][cloud["ecs"].meta.region_name]
     moto_backend.services[f"{CLUSTER}:backstage"].deployment_controller = {"type": "CODE_DEPLOY"}
-    other = cloud["elbv2"].create_target_group(Name="backstage-2", Protocol="HTTP", Port=7007, VpcId=cloud["vpc_id"], TargetType="ip")["TargetGroups"][0]
+    other = cloud["elbv2"].create_target_group(
+        Name="backstage-2", Protocol="HTTP", Port=7007, VpcId=cloud["vpc_id"], TargetType="ip"
+    )["TargetGroups"][0]
     cloud["calls"].clear()
     run = run_module(ecs_services.main, with_service(args, "backstage", target_group_arn=other["TargetGroupArn"]))
     assert run.result.get("failed") is True
-    assert "CODE_DEPLOY deployment controller, with which ECS cannot update load balancers in place" in run.result["msg"]
+    assert (
+        "CODE_DEPLOY deployment controller, with which ECS cannot update load balancers in place" in run.result["msg"]
+    )
     assert cloud["calls"].writes() == []
     assert service["loadBalancers"] == described_services(cloud)["backstage"]["loadBalancers"]
 
@@ -481,7 +602,11 @@ def test_inactive_latest_revision_is_not_the_one_compared(cloud, run_module):
     first = converge(run_module, cloud, args)
     arn = first["task_definitions"]["prefect-deployer"]
     registered = cloud["ecs"].register_task_definition(
-        family="test-platform-prefect-deployer", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        family="test-platform-prefect-deployer",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
         containerDefinitions=[{"name": "prefect-deployer", "image": "other:1"}],
     )["taskDefinition"]["taskDefinitionArn"]
     cloud["ecs"].deregister_task_definition(taskDefinition=registered)
@@ -492,7 +617,12 @@ def test_inactive_latest_revision_is_not_the_one_compared(cloud, run_module):
     assert result["task_definitions"]["prefect-deployer"] == arn
 
     # check mode predicts revision 3: revision numbers are never reused, INACTIVE ones count
-    check = converge(run_module, cloud, dict(args, task_definitions=[dict(args["task_definitions"][0], cpu=512, memory=1024)]), check_mode=True)
+    check = converge(
+        run_module,
+        cloud,
+        dict(args, task_definitions=[dict(args["task_definitions"][0], cpu=512, memory=1024)]),
+        check_mode=True,
+    )
     assert check["task_definitions"]["prefect-deployer"] == "pending:task-definition/test-platform-prefect-deployer:3"
 
 
@@ -501,11 +631,17 @@ def test_tags_and_retention_converge_in_place(cloud, run_module):
     args = platform_args(cloud)
     first = converge(run_module, cloud, args)
     # tags added by hand are purged (purge_tags defaults to true)
-    group_arn = cloud["logs"].describe_log_groups(logGroupNamePrefix="/ecs/test-platform/backstage")["logGroups"][0]["logGroupArn"]
+    group_arn = cloud["logs"].describe_log_groups(logGroupNamePrefix="/ecs/test-platform/backstage")["logGroups"][0][
+        "logGroupArn"
+    ]
     cloud["logs"].tag_resource(resourceArn=group_arn, tags={"stray": "x"})
     cloud["ecs"].tag_resource(resourceArn=first["services"]["backstage"]["arn"], tags=[{"key": "stray", "value": "x"}])
     calls.clear()
-    result = converge(run_module, cloud, dict(with_service(args, "prefect-api", log_retention_days=90), tags={"platform:env": "staging"}))
+    result = converge(
+        run_module,
+        cloud,
+        dict(with_service(args, "prefect-api", log_retention_days=90), tags={"platform:env": "staging"}),
+    )
     assert result["changed"] is True
     writes = calls.writes()
     assert "RegisterTaskDefinition" not in writes and "UpdateService" not in writes
@@ -517,7 +653,14 @@ def test_tags_and_retention_converge_in_place(cloud, run_module):
     cluster = cloud["ecs"].describe_clusters(clusters=[CLUSTER], include=["TAGS"])["clusters"][0]
     assert tags_of(cluster["tags"])["platform:env"] == "staging"
     calls.clear()
-    assert converge(run_module, cloud, dict(with_service(args, "prefect-api", log_retention_days=90), tags={"platform:env": "staging"}))["changed"] is False
+    assert (
+        converge(
+            run_module,
+            cloud,
+            dict(with_service(args, "prefect-api", log_retention_days=90), tags={"platform:env": "staging"}),
+        )["changed"]
+        is False
+    )
     assert calls.writes() == []
 
 
@@ -541,7 +684,12 @@ def test_absent_deletes_only_the_services(cloud, run_module):
     assert described_services(cloud)["prefect-api"]["status"] == "INACTIVE"
     assert described_services(cloud)["backstage"]["status"] == "ACTIVE"
     # task definitions and log groups stay
-    assert cloud["ecs"].describe_task_definition(taskDefinition=first["services"]["prefect-api"]["task_definition_arn"])["taskDefinition"]["status"] == "ACTIVE"
+    assert (
+        cloud["ecs"].describe_task_definition(taskDefinition=first["services"]["prefect-api"]["task_definition_arn"])[
+            "taskDefinition"
+        ]["status"]
+        == "ACTIVE"
+    )
     assert cloud["logs"].describe_log_groups(logGroupNamePrefix="/ecs/test-platform/prefect-api")["logGroups"]
 
     calls.clear()
@@ -552,7 +700,10 @@ def test_absent_deletes_only_the_services(cloud, run_module):
     calls.clear()
     again = converge(run_module, cloud, args)
     assert calls.writes() == ["CreateService"]
-    assert again["services"]["prefect-api"]["task_definition_arn"] == first["services"]["prefect-api"]["task_definition_arn"]
+    assert (
+        again["services"]["prefect-api"]["task_definition_arn"]
+        == first["services"]["prefect-api"]["task_definition_arn"]
+    )
     assert described_services(cloud)["prefect-api"]["status"] == "ACTIVE"
 
 
@@ -573,7 +724,9 @@ def test_container_insights_follows_the_option(cloud, run_module):
 
 
 def test_wait_for_stable_services(cloud, run_module, monkeypatch):
-    monkeypatch.setattr(ecs_services, "WAIT_DELAY", 0)
+    from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import services
+
+    monkeypatch.setattr(services, "WAIT_DELAY", 0)
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")  # moto starts services with 0 running tasks otherwise
     args = platform_args(cloud, wait=True, wait_timeout=5)
     args["services"] = [s for s in args["services"] if s["name"] == "backstage"]
@@ -593,13 +746,16 @@ def test_eventual_consistency_errors_right_after_a_create_are_retried(cloud, run
     RegisterScalableTarget: each once per resource here; the run converges after a retry of each."""
     import botocore.client
     from botocore.exceptions import ClientError
+
     from ansible_collections.rocketclub.platform.plugins.module_utils import eventual_consistency
 
     monkeypatch.setattr(eventual_consistency.time, "sleep", lambda seconds: None)
     answers = {
         "CreateService": lambda p: ("ClusterNotFoundException", "Cluster not found.", p["cluster"]),
         "RegisterScalableTarget": lambda p: (
-            "ValidationException", f"ECS service doesn't exist: {p['ResourceId']}", p["ResourceId"]
+            "ValidationException",
+            f"ECS service doesn't exist: {p['ResourceId']}",
+            p["ResourceId"],
         ),
         "PutScalingPolicy": lambda p: (
             "ObjectNotFoundException",
@@ -622,13 +778,15 @@ def test_eventual_consistency_errors_right_after_a_create_are_retried(cloud, run
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", not_yet_visible)
     result = converge(run_module, cloud, platform_args(cloud))
     assert result["changed"] is True
-    assert sorted(injected) == sorted([
-        ("CreateService", CLUSTER),  # once per cluster: the second service is created at the first attempt
-        ("RegisterScalableTarget", f"service/{CLUSTER}/backstage"),
-        ("PutScalingPolicy", f"service/{CLUSTER}/backstage"),
-        ("RegisterScalableTarget", f"service/{CLUSTER}/prefect-api"),
-        ("PutScalingPolicy", f"service/{CLUSTER}/prefect-api"),
-    ])
+    assert sorted(injected) == sorted(
+        [
+            ("CreateService", CLUSTER),  # once per cluster: the second service is created at the first attempt
+            ("RegisterScalableTarget", f"service/{CLUSTER}/backstage"),
+            ("PutScalingPolicy", f"service/{CLUSTER}/backstage"),
+            ("RegisterScalableTarget", f"service/{CLUSTER}/prefect-api"),
+            ("PutScalingPolicy", f"service/{CLUSTER}/prefect-api"),
+        ]
+    )
     assert set(described_services(cloud)) == {"backstage", "prefect-api"}
     assert scalable_targets(cloud) == {"backstage": (1, 3), "prefect-api": (2, 4)}
     assert len(cloud["aas"].describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]) == 2
@@ -643,9 +801,15 @@ def test_secret_without_value_fails_before_any_write_naming_each_and_the_fix(clo
     for name in ("test/circleci/pat/backstage", "test/prefect/api-auth"):
         sm.create_secret(Name=name)  # an operator-owned container nobody filled: no AWSCURRENT version
     args = with_service(
-        platform_args(cloud), "backstage",
-        container={"secrets": {"CIRCLECI_AUTH_TOKEN": "test/circleci/pat/backstage", "PREFECT_API_KEY": "test/prefect/api-auth",
-                               "GITHUB_TOKEN": "test/github/pat"}},
+        platform_args(cloud),
+        "backstage",
+        container={
+            "secrets": {
+                "CIRCLECI_AUTH_TOKEN": "test/circleci/pat/backstage",
+                "PREFECT_API_KEY": "test/prefect/api-auth",
+                "GITHUB_TOKEN": "test/github/pat",
+            }
+        },
     )
     calls = cloud["calls"]
     for check_mode in (False, True):
@@ -653,7 +817,10 @@ def test_secret_without_value_fails_before_any_write_naming_each_and_the_fix(clo
         run = run_module(ecs_services.main, args, check_mode=check_mode)
         assert run.result.get("failed") is True, run.result
         message = run.result["msg"]
-        for key, name in (("CIRCLECI_AUTH_TOKEN", "test/circleci/pat/backstage"), ("PREFECT_API_KEY", "test/prefect/api-auth")):
+        for key, name in (
+            ("CIRCLECI_AUTH_TOKEN", "test/circleci/pat/backstage"),
+            ("PREFECT_API_KEY", "test/prefect/api-auth"),
+        ):
             assert f"services[backstage].container.secrets.{key}: Secrets Manager secret {name} has no value" in message
             assert f"aws secretsmanager put-secret-value --secret-id {name} --secret-string" in message
         assert "test/github/pat has no value" not in message
@@ -677,25 +844,37 @@ def test_secret_without_value_only_warns_for_task_definitions_and_parked_service
     deployer_reads_it["task_definitions"][0]["container"]["secrets"]["PREFECT_API_KEY"] = "test/prefect/api-auth"
     run = run_module(ecs_services.main, deployer_reads_it)
     assert not run.result.get("failed"), run.result
-    assert any("task_definitions[prefect-deployer].container.secrets.PREFECT_API_KEY" in w and "has no value" in w for w in run.warnings)
+    assert any(
+        "task_definitions[prefect-deployer].container.secrets.PREFECT_API_KEY" in w and "has no value" in w
+        for w in run.warnings
+    )
 
-    # parked (desired count 0, capacity=preserve): nothing starts, a warning; unpark (enforce) refuses
+    # parked (desired count 0, parked=true): nothing starts, a warning; unpark (parked=false) refuses
     cloud["ecs"].update_service(cluster=CLUSTER, service="backstage", desiredCount=0)
-    parked = with_service(deployer_reads_it, "backstage", container={"secrets": {"PREFECT_API_KEY": "test/prefect/api-auth"}})
-    run = run_module(ecs_services.main, dict(parked, capacity="preserve"))
+    parked = with_service(
+        deployer_reads_it, "backstage", container={"secrets": {"PREFECT_API_KEY": "test/prefect/api-auth"}}
+    )
+    run = run_module(ecs_services.main, dict(parked, parked=True))
     assert not run.result.get("failed"), run.result
     assert any("services[backstage].container.secrets.PREFECT_API_KEY" in w and "parked" in w for w in run.warnings)
     cloud["calls"].clear()
     run = run_module(ecs_services.main, parked)
     assert run.result.get("failed") is True
-    assert "services[backstage].container.secrets.PREFECT_API_KEY: Secrets Manager secret test/prefect/api-auth has no value" in run.result["msg"]
+    assert (
+        "services[backstage].container.secrets.PREFECT_API_KEY: Secrets Manager secret test/prefect/api-auth "
+        "has no value" in run.result["msg"]
+    )
     assert cloud["calls"].writes() == []
 
 
 def test_new_secret_version_redeploys_exactly_the_services_reading_it(cloud, run_module):
     sm = boto3.client("secretsmanager", region_name=cloud["ecs"].meta.region_name)
     sm.create_secret(Name="test/prefect/database-url", SecretString="s3cr3t-prefect-url")
-    args = with_service(platform_args(cloud), "prefect-api", container={"secrets": {"PREFECT_API_DATABASE_CONNECTION_URL": "test/prefect/database-url"}})
+    args = with_service(
+        platform_args(cloud),
+        "prefect-api",
+        container={"secrets": {"PREFECT_API_DATABASE_CONNECTION_URL": "test/prefect/database-url"}},
+    )
     calls = cloud["calls"]
     converge(run_module, cloud, args)
     before = described_services(cloud)
@@ -716,7 +895,9 @@ def test_new_secret_version_redeploys_exactly_the_services_reading_it(cloud, run
     assert check["changed"] is True and calls.writes() == []
     assert check["services"]["backstage"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
     assert check["services"]["prefect-api"]["new_deployment_for_secrets"] == []
-    assert check["diff"]["after"]["services"]["backstage"]["service"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
+    assert check["diff"]["after"]["services"]["backstage"]["service"]["new_deployment_for_secrets"] == [
+        "test/backstage/database-url"
+    ]
     assert "new_deployment_for_secrets" not in check["diff"]["after"]["services"]["prefect-api"]["service"]
 
     calls.clear()
@@ -748,7 +929,9 @@ def test_secret_change_and_new_revision_make_one_update(cloud, run_module):
     result = converge(run_module, cloud, changed)
     assert result["services"]["backstage"]["new_deployment_for_secrets"] == ["test/github/pat"]
     updates = calls.named("UpdateService")
-    assert len(updates) == 1 and updates[0]["forceNewDeployment"] is True and updates[0]["taskDefinition"].endswith(":2")
+    assert (
+        len(updates) == 1 and updates[0]["forceNewDeployment"] is True and updates[0]["taskDefinition"].endswith(":2")
+    )
 
 
 def test_check_mode_predicts_the_redeploy_of_a_url_an_earlier_task_rewrites(cloud, run_module):
@@ -756,7 +939,9 @@ def test_check_mode_predicts_the_redeploy_of_a_url_an_earlier_task_rewrites(clou
     converge(run_module, cloud, args)
     calls = cloud["calls"]
     calls.clear()
-    check = converge(run_module, cloud, dict(args, pending_secret_values=["test/backstage/database-url"]), check_mode=True)
+    check = converge(
+        run_module, cloud, dict(args, pending_secret_values=["test/backstage/database-url"]), check_mode=True
+    )
     assert check["changed"] is True and calls.writes() == []
     assert check["services"]["backstage"]["new_deployment_for_secrets"] == ["test/backstage/database-url"]
     # a real run reads the versions as they are: nothing was written, nothing to redeploy
@@ -772,14 +957,17 @@ def test_service_without_recorded_versions_is_redeployed_once(cloud, run_module)
     calls = cloud["calls"]
     calls.clear()
     result = converge(run_module, cloud, args)
-    assert sorted(result["services"]["backstage"]["new_deployment_for_secrets"]) == ["test/backstage/database-url", "test/github/pat"]
+    assert sorted(result["services"]["backstage"]["new_deployment_for_secrets"]) == [
+        "test/backstage/database-url",
+        "test/github/pat",
+    ]
     assert calls.named("UpdateService") == [{"cluster": CLUSTER, "service": "backstage", "forceNewDeployment": True}]
     calls.clear()
     assert converge(run_module, cloud, args)["changed"] is False and calls.writes() == []
 
 
 def test_secret_versions_tag_is_bounded_and_names_changes():
-    from ansible_collections.rocketclub.platform.plugins.module_utils import ecs as plan
+    from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import secret_versions as plan
 
     pairs = {f"arn:aws:secretsmanager:eu-west-2:123456789012:secret:s{i}-AbCdEf": f"v{i}" for i in range(40)}
     value = plan.secret_versions_tag(pairs)
@@ -792,7 +980,10 @@ def test_secret_versions_tag_is_bounded_and_names_changes():
     assert plan.selected_version({"a": ["AWSPREVIOUS"], "b": ["AWSCURRENT"]}, "AWSCURRENT", None) == "b"
     assert plan.selected_version({"a": ["AWSPREVIOUS"]}, "AWSCURRENT", None) is None
     assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password::") == ("AWSCURRENT", None)
-    assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password:AWSPREVIOUS:") == ("AWSPREVIOUS", None)
+    assert plan.secret_selector("arn:aws:secretsmanager:eu-west-2:1:secret:x-AbCdEf:password:AWSPREVIOUS:") == (
+        "AWSPREVIOUS",
+        None,
+    )
 
 
 # -- check-mode placeholders of resources earlier tasks would create (docs/check_mode.md) ------------------------
@@ -877,9 +1068,14 @@ def test_check_mode_predicts_a_third_service_whose_target_group_and_roles_are_pl
     args = platform_args(cloud)
     first = converge(run_module, cloud, args)
     docs = dict(
-        args["services"][1], name="docs", container={"image": "nginx:1.27", "port": 8080}, desired_count=1,
-        target_group_arn="pending:target-group/test-docs", execution_role_arn="pending:iam-role/test-docs-execution",
-        task_role_arn="pending:iam-role/test-docs-task", autoscaling={"min_capacity": 1, "max_capacity": 2},
+        args["services"][1],
+        name="docs",
+        container={"image": "nginx:1.27", "port": 8080},
+        desired_count=1,
+        target_group_arn="pending:target-group/test-docs",
+        execution_role_arn="pending:iam-role/test-docs-execution",
+        task_role_arn="pending:iam-role/test-docs-task",
+        autoscaling={"min_capacity": 1, "max_capacity": 2},
     )
     calls.clear()
     check = converge(run_module, cloud, dict(args, services=args["services"] + [docs]), check_mode=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import carries
 from ansible_collections.rocketclub.platform.plugins.modules import elb_target_groups
 
 REGION = "eu-west-2"
@@ -32,15 +33,21 @@ def groups(**changes):
         "deregistration_delay_timeout": 30,
         "tags": {"platform:app": "backstage"},
     }
-    prefect = dict(backstage, name="rc-test-prefect", port=4200, health_check_path="/api/health",
-                   tags={"platform:app": "prefect"})
+    prefect = dict(
+        backstage, name="rc-test-prefect", port=4200, health_check_path="/api/health", tags={"platform:app": "prefect"}
+    )
     backstage.update(changes)
     return [backstage, prefect]
 
 
 def args(cloud, **extra):
-    result = {"vpc_id": cloud["vpc"], "target_groups": groups(), "tags": dict(MANAGED),
-              "purge": True, "purge_match_tags": dict(MANAGED)}
+    result = {
+        "vpc_id": cloud["vpc"],
+        "target_groups": groups(),
+        "tags": dict(MANAGED),
+        "purge": True,
+        "purge_match_tags": dict(MANAGED),
+    }
     result.update(extra)
     return result
 
@@ -69,10 +76,17 @@ def test_create_then_noop_without_writes(run_module, cloud, api_calls):
     assert set(groups_now) == {"rc-test-backstage", "rc-test-prefect"}
     backstage = groups_now["rc-test-backstage"]
     assert (backstage["Protocol"], backstage["Port"], backstage["TargetType"], backstage["VpcId"]) == (
-        "HTTP", 7007, "ip", cloud["vpc"])
+        "HTTP",
+        7007,
+        "ip",
+        cloud["vpc"],
+    )
     assert backstage["HealthCheckPath"] == "/.backstage/health/v1/liveness"
-    assert (backstage["HealthCheckIntervalSeconds"], backstage["HealthyThresholdCount"],
-            backstage["UnhealthyThresholdCount"]) == (15, 2, 3)
+    assert (
+        backstage["HealthCheckIntervalSeconds"],
+        backstage["HealthyThresholdCount"],
+        backstage["UnhealthyThresholdCount"],
+    ) == (15, 2, 3)
     assert backstage["Matcher"] == {"HttpCode": "200"}
     assert backstage["attributes"]["deregistration_delay.timeout_seconds"] == "30"
     assert backstage["tags"] == dict(MANAGED, **{"platform:app": "backstage"})
@@ -118,7 +132,10 @@ def test_check_mode_predicts_a_third_group_and_no_change_for_the_others(run_modu
     run = run_module(elb_target_groups.main, args(cloud, target_groups=groups() + [docs]), check_mode=True, diff=True)
     assert run.rc == 0, run.result
     assert [(g["name"], g["changed"]) for g in run.result["target_groups"]] == [
-        ("rc-test-backstage", False), ("rc-test-prefect", False), ("rc-test-docs", True)]
+        ("rc-test-backstage", False),
+        ("rc-test-prefect", False),
+        ("rc-test-docs", True),
+    ]
     assert run.result["target_group_arns"]["rc-test-docs"] == "pending:target-group/rc-test-docs"
     assert run.result["target_group_arns"]["rc-test-backstage"] == existing["rc-test-backstage"]["TargetGroupArn"]
     assert api_calls.writes() == []
@@ -155,11 +172,22 @@ def test_update_health_check_attributes_and_tags(run_module, cloud, api_calls):
 def test_purge_deletes_only_managed_unlisted_groups(run_module, cloud, api_calls):
     elbv2 = cloud["elbv2"]
     assert run_module(elb_target_groups.main, args(cloud)).rc == 0
-    foreign = elbv2.create_target_group(Name="someone-else", Protocol="HTTP", Port=80, VpcId=cloud["vpc"],
-                                        TargetType="ip", Tags=[{"Key": "platform:managed-by", "Value": "other"}])
+    foreign = elbv2.create_target_group(
+        Name="someone-else",
+        Protocol="HTTP",
+        Port=80,
+        VpcId=cloud["vpc"],
+        TargetType="ip",
+        Tags=[{"Key": "platform:managed-by", "Value": "other"}],
+    )
     other_component = elbv2.create_target_group(
-        Name="rc-test-nlb", Protocol="HTTP", Port=81, VpcId=cloud["vpc"], TargetType="ip",
-        Tags=[{"Key": "platform:managed-by", "Value": "rocketclub.platform"}])
+        Name="rc-test-nlb",
+        Protocol="HTTP",
+        Port=81,
+        VpcId=cloud["vpc"],
+        TargetType="ip",
+        Tags=[{"Key": "platform:managed-by", "Value": "rocketclub.platform"}],
+    )
     only_backstage = args(cloud, target_groups=groups()[:1])
 
     check = run_module(elb_target_groups.main, only_backstage, check_mode=True)
@@ -178,8 +206,14 @@ def test_purge_deletes_only_managed_unlisted_groups(run_module, cloud, api_calls
     assert no_purge.result["changed"] is False
 
     # Only names with the prefix: the managed rc-test-nlb is kept under another prefix.
-    others = run_module(elb_target_groups.main, dict(
-        only_backstage, purge_match_tags={"platform:managed-by": "rocketclub.platform"}, purge_name_prefix="rc-test-b"))
+    others = run_module(
+        elb_target_groups.main,
+        dict(
+            only_backstage,
+            purge_match_tags={"platform:managed-by": "rocketclub.platform"},
+            purge_name_prefix="rc-test-b",
+        ),
+    )
     assert others.result["deleted"] == []
 
 
@@ -210,3 +244,21 @@ def test_fixed_settings_and_bad_input_fail_before_writes(run_module, cloud, api_
     assert "'-bad-name-'" in bad.result["msg"] and "health_check_interval 2" in bad.result["msg"]
     assert "purge_match_tags" in bad.result["msg"]
     assert api_calls == []
+
+
+@pytest.mark.parametrize(
+    "tags, match, expected",
+    [
+        (dict(MANAGED, Name="x"), MANAGED, True),
+        ({"platform:managed-by": "rocketclub.platform"}, MANAGED, False),
+        (dict(MANAGED), {}, False),
+        (None, MANAGED, False),
+        ({"port": "7007"}, {"port": 7007}, True),
+    ],
+)
+def test_purge_match_tags_must_all_be_carried(tags, match, expected):
+    assert carries(tags, match) is expected
+
+
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(elb_target_groups) == []

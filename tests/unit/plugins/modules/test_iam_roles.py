@@ -5,21 +5,16 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from unittest.mock import MagicMock
 from urllib.parse import quote
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 
 from ansible_collections.rocketclub.platform.plugins.modules import iam_roles as mod  # noqa: E402
 
-TEST_DOCS = importlib.import_module(
-    "ansible_collections.rocketclub.platform.tests.unit.plugins.modules.test_secrets_module_docs"
-)
 ACCOUNT = "123456789012"
 PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"
 
@@ -319,6 +314,32 @@ def test_new_role_writes_are_retried_while_iam_propagates():
     assert len(sleeps) == 2
 
 
+@pytest.mark.usefixtures("moto_aws")
+def test_throttled_policy_listings_are_retried(monkeypatch):
+    """The ListRolePolicies / ListAttachedRolePolicies paginators go through amazon.aws's retries."""
+    import botocore.client
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+    iam().create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(trust()))
+    throttled = {"ListRolePolicies": 1, "ListAttachedRolePolicies": 1}
+    original = botocore.client.BaseClient._make_api_call
+
+    def throttling(self, operation_name, api_params):
+        if throttled.get(operation_name):
+            throttled[operation_name] -= 1
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", throttling)
+    monkeypatch.setattr(cloud.time, "sleep", lambda seconds: None)
+    client = RetryingBotoClientWrapper(iam(), AWSRetry.jittered_backoff())  # what module.client() returns
+    current = mod.IamRoles(MagicMock(check_mode=False), client).read("r")
+    assert current["inline_policies"] == {} and current["managed_policies"] == []
+    assert throttled == {"ListRolePolicies": 0, "ListAttachedRolePolicies": 0}
+
+
 def test_other_errors_are_not_retried():
     client = MagicMock()
     client.create_role.side_effect = _error("MalformedPolicyDocument", "Syntax errors in policy.")
@@ -334,10 +355,5 @@ def test_other_errors_are_not_retried():
 # --------------------------------------------------------------------------------------------
 
 
-def test_documentation_matches_argument_spec(monkeypatch):
-    doc = yaml.safe_load(mod.DOCUMENTATION)
-    assert doc["module"] == "iam_roles"
-    spec = TEST_DOCS.captured_argument_spec(mod, monkeypatch)
-    assert TEST_DOCS.compare_options(spec, doc["options"]) == []
-    assert TEST_DOCS.check_return(yaml.safe_load(mod.RETURN)) == []
-    assert all("rocketclub.platform.iam_roles" in task for task in yaml.safe_load(mod.EXAMPLES))
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(mod) == []

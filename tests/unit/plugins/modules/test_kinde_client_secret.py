@@ -10,9 +10,8 @@ import json
 import urllib.error
 from urllib.parse import parse_qs
 
-import pytest
-
 import boto3
+import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import kinde  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import kinde_client_secret  # noqa: E402
@@ -151,7 +150,10 @@ def test_the_token_request(run_module, sm, fake_kinde):
 def test_secret_unknown_to_kinde_changes_nothing(run_module, sm, api_calls, fake_kinde, check_mode):
     run = run_module(kinde_client_secret.main, args(new_secret="not-the-secret-in-kinde"), check_mode=check_mode)
     assert run.rc == 1
-    assert run.result["msg"] == f"Kinde rejected the new client secret for client {CLIENT_ID} (invalid_client); nothing was changed"
+    assert (
+        run.result["msg"]
+        == f"Kinde rejected the new client secret for client {CLIENT_ID} (invalid_client); nothing was changed"
+    )
     assert api_calls.operations() == []
     assert "not-the-secret-in-kinde" not in run.out
     assert stage_values(sm)["AWSCURRENT"] == OLD_SECRET

@@ -11,13 +11,11 @@ import hashlib
 import json
 import urllib.error
 
-import pytest
-
 import boto3
-
+import pytest
 from moto.elbv2.models import FakeAction  # noqa: E402
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import kinde as kinde_utils  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import fingerprint  # noqa: E402
 from ansible_collections.rocketclub.platform.plugins.modules import kinde_oidc_rules  # noqa: E402
 
 REGION = "eu-west-2"
@@ -80,23 +78,31 @@ def alb(ec2, api_calls):
     elbv2 = boto3.client("elbv2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
+            "SubnetId"
+        ]
         for i, az in enumerate("ab")
     ]
     lb = elbv2.create_load_balancer(Name="apps", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     cert, key = self_signed_certificate()
-    cert_arn = boto3.client("acm", region_name=REGION).import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    cert_arn = boto3.client("acm", region_name=REGION).import_certificate(Certificate=cert, PrivateKey=key)[
+        "CertificateArn"
+    ]
     forbidden = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain"}}]
     listener = elbv2.create_listener(
-        LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": cert_arn}], DefaultActions=forbidden
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=443,
+        Certificates=[{"CertificateArn": cert_arn}],
+        DefaultActions=forbidden,
     )["Listeners"][0]["ListenerArn"]
     http_listener = elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=forbidden)[
         "Listeners"
     ][0]["ListenerArn"]
     tgs = [
-        elbv2.create_target_group(Name=f"tg-{n}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
-            "TargetGroupArn"
-        ]
+        elbv2.create_target_group(Name=f"tg-{n}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
         for n in ("backstage", "grafana")
     ]
 
@@ -159,7 +165,7 @@ def tags_of(cloud, arn):
 
 
 def fp(value, key=FP_KEY):
-    return kinde_utils.fingerprint(key, value)
+    return fingerprint(key, value)
 
 
 def assert_no_secret(out):
@@ -189,7 +195,10 @@ def test_create_then_idempotent(run_module, cloud, api_calls):
     assert backstage["client_secret_fingerprint"] == fp(CLIENT_SECRET)
     assert grafana["path_patterns"] == ["/*"]
     assert len(api_calls.named("CreateRule")) == 2
-    assert all(c["Actions"][0]["AuthenticateOidcConfig"]["ClientSecret"] == CLIENT_SECRET for c in api_calls.named("CreateRule"))
+    assert all(
+        c["Actions"][0]["AuthenticateOidcConfig"]["ClientSecret"] == CLIENT_SECRET
+        for c in api_calls.named("CreateRule")
+    )
 
     live = rules_of(cloud)
     assert set(live) == {backstage["rule_arn"], grafana["rule_arn"]}
@@ -198,7 +207,10 @@ def test_create_then_idempotent(run_module, cloud, api_calls):
     conditions = {c["Field"]: c for c in rule["Conditions"]}
     assert conditions["host-header"]["HostHeaderConfig"]["Values"] == ["grafana.example.com"]
     assert conditions["path-pattern"]["PathPatternConfig"]["Values"] == ["/*"]
-    assert conditions["http-header"]["HttpHeaderConfig"] == {"HttpHeaderName": "X-Origin-Verify", "Values": [ORIGIN_VALUE]}
+    assert conditions["http-header"]["HttpHeaderConfig"] == {
+        "HttpHeaderName": "X-Origin-Verify",
+        "Values": [ORIGIN_VALUE],
+    }
     oidc, forward = sorted(rule["Actions"], key=lambda a: a["Order"])
     assert (oidc["Type"], oidc["Order"], forward["Type"], forward["Order"]) == ("authenticate-oidc", 1, "forward", 2)
     assert forward["TargetGroupArn"] == cloud["tgs"][1]
@@ -315,12 +327,17 @@ def test_priority_hosts_and_domain_change(run_module, cloud, api_calls):
     assert "issuer 'https://acme.kinde.com' -> 'https://auth.example.com'" in backstage["changes"]
     assert not any(c.startswith("hosts") for c in backstage["changes"])
     assert "hosts [grafana.example.com] -> [grafana.example.com, metrics.example.com]" in grafana["changes"]
-    assert api_calls.named("SetRulePriorities") == [{"RulePriorities": [{"RuleArn": backstage["rule_arn"], "Priority": 30}]}]
+    assert api_calls.named("SetRulePriorities") == [
+        {"RulePriorities": [{"RuleArn": backstage["rule_arn"], "Priority": 30}]}
+    ]
     for modify in api_calls.named("ModifyRule"):
         assert modify["Actions"][0]["AuthenticateOidcConfig"]["UseExistingClientSecret"] is True
         assert "ClientSecret" not in modify["Actions"][0]["AuthenticateOidcConfig"]
     grafana_modify = [m for m in api_calls.named("ModifyRule") if m["RuleArn"] == grafana["rule_arn"]][0]
-    assert grafana_modify["Conditions"][0]["HostHeaderConfig"]["Values"] == ["grafana.example.com", "metrics.example.com"]
+    assert grafana_modify["Conditions"][0]["HostHeaderConfig"]["Values"] == [
+        "grafana.example.com",
+        "metrics.example.com",
+    ]
     live = rules_of(cloud)
     assert live[backstage["rule_arn"]]["Priority"] == "30"
     oidc = [a for a in live[backstage["rule_arn"]]["Actions"] if a["Type"] == "authenticate-oidc"][0]
@@ -426,7 +443,9 @@ def test_check_mode_predicts_and_writes_nothing(run_module, cloud, api_calls):
     assert_no_secret(run.out)
     assert result["changed"] is True
     assert [r["rule_arn"] for r in result["rules"]] == [
-        "pending:listener-rule/backstage", "pending:listener-rule/grafana"]
+        "pending:listener-rule/backstage",
+        "pending:listener-rule/grafana",
+    ]
     assert [r["priority"] for r in result["rules"]] == [10, 20]
     assert result["rules"][0]["client_secret_fingerprint"] == fp(CLIENT_SECRET)
     assert api_calls.writes() == []
@@ -454,7 +473,9 @@ def test_module_ignores_client_secret_returned_by_moto(run_module, alb, api_call
     assert first.rc == 0, first.result
     described = cloud["elbv2"].describe_rules(ListenerArn=cloud["listener"])["Rules"]
     assert any(
-        a.get("AuthenticateOidcConfig", {}).get("ClientSecret") == CLIENT_SECRET for r in described for a in r["Actions"]
+        a.get("AuthenticateOidcConfig", {}).get("ClientSecret") == CLIENT_SECRET
+        for r in described
+        for a in r["Actions"]
     ), "moto is expected to return ClientSecret (real AWS does not)"
     api_calls.clear()
     run = run_module(kinde_oidc_rules.main, module_args(cloud), diff=True)
@@ -512,7 +533,9 @@ def test_discovery(run_module, cloud, api_calls, monkeypatch):
     from ansible.module_utils import urls
 
     monkeypatch.setattr(urls, "open_url", ok)
-    run = run_module(kinde_oidc_rules.main, module_args(cloud, verify_discovery=True, ca_path="/tmp/kinde-ca.pem"), check_mode=True)
+    run = run_module(
+        kinde_oidc_rules.main, module_args(cloud, verify_discovery=True, ca_path="/tmp/kinde-ca.pem"), check_mode=True
+    )
     assert run.rc == 0, run.result
     assert seen["url"] == f"https://{DOMAIN}/.well-known/openid-configuration"
     assert seen["ca_path"] == "/tmp/kinde-ca.pem" and seen["validate_certs"] is True
@@ -520,7 +543,10 @@ def test_discovery(run_module, cloud, api_calls, monkeypatch):
     document["token_endpoint"] = "https://elsewhere.example.com/oauth2/token"
     run = run_module(kinde_oidc_rules.main, module_args(cloud, verify_discovery=True))
     assert run.rc == 1
-    assert "token_endpoint: expected 'https://acme.kinde.com/oauth2/token', found 'https://elsewhere.example.com/oauth2/token'" in run.result["msg"]
+    assert (
+        "token_endpoint: expected 'https://acme.kinde.com/oauth2/token', found 'https://elsewhere.example.com/oauth2/token'"
+        in run.result["msg"]
+    )
 
     def unreachable(url, **kwargs):
         raise urllib.error.URLError("connection refused")
@@ -597,3 +623,7 @@ def test_check_mode_pending_target_group_updates_the_existing_rule_only(run_modu
     assert grafana["changed"] is True
     assert grafana["changes"] == [f"target_group_arn {cloud['tgs'][1]} -> pending:target-group/tg-grafana-new"]
     assert api_calls.writes() == []
+
+
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(kinde_oidc_rules) == []

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import pytest
-
 from moto.ec2.models.nat_gateways import NatGateway  # noqa: E402
 from moto.ec2.models.nat_gateways import NatGatewayBackend  # noqa: E402
 
@@ -311,9 +310,14 @@ def test_wait_timeout_fails_with_nat_id_and_state(cloud, run_module, monkeypatch
     monkeypatch.setattr(NatGateway, "__init__", pending_init)
     result = run_module(nat_gateways.main, gateways_args(cloud, wait=True, wait_timeout=0), diff=True).result
     assert result["failed"] is True
-    assert "waiting for NAT gateway nat-" in result["msg"]
-    assert "(state: pending)" in result["msg"]
+    assert "waiting for NAT gateways nat-" in result["msg"]
+    nat_id = result["nat_gateway_id"]
+    assert f"(status: {nat_id} pending, nat-" in result["msg"]
     assert result["nat_gateway_state"] == "pending"
+    # The sliced-wait contract of the shared core: the last status and its history.
+    assert result["wait_timed_out"] is True
+    assert result["status"].startswith(f"{nat_id} pending, nat-") and result["status"].endswith(" pending")
+    assert result["status_history"] == [{"elapsed": 0, "status": result["status"]}]
 
 
 def test_duplicate_names_fail(cloud, run_module):
@@ -373,3 +377,67 @@ def test_unpark_while_old_nat_is_deleting(cloud, slow_nat_delete, run_module, mo
     assert unparked["gateways"][0]["allocation_id"] == created["gateways"][0]["allocation_id"]
     assert unparked["gateways"][0]["public_ip"] == created["gateways"][0]["public_ip"]
     assert unparked["gateways"][0]["state"] == "available"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_parked_creates_nothing_and_reports_what_it_finds(cloud, run_module, check_mode):
+    ec2, calls = cloud["ec2"], cloud["calls"]
+
+    # A parked environment whose gateways park deleted: nothing is created, the kept addresses are reported.
+    created = run_module(nat_gateways.main, gateways_args(cloud, wait=True)).result
+    run_module(nat_gateways.main, gateways_args(cloud, state="absent", wait=True))
+    calls.clear()
+    run = run_module(nat_gateways.main, gateways_args(cloud, parked=True), check_mode=check_mode, diff=True)
+    parked = run.result
+    assert run.rc == 0, parked
+    assert parked["changed"] is False and parked["parked"] is True
+    assert calls.writes("ec2") == []
+    assert sorted(calls.operations("ec2")) == ["DescribeAddresses", "DescribeNatGateways"]
+    assert live_nats(ec2, cloud["vpc_id"]) == []
+    # The same result keys as a normal run, so the role needs no second read.
+    assert set(parked) - {"invocation"} == set(created) - {"invocation"}
+    assert [(g["name"], g["nat_gateway_id"], g["state"], g["subnet_id"], g["changed"]) for g in parked["gateways"]] == [
+        ("test-nat-a", None, "absent", cloud["subnets"][0], False),
+        ("test-nat-b", None, "absent", cloud["subnets"][1], False),
+    ]
+    assert [(e["allocation_id"], e["public_ip"], e["associated"]) for e in parked["eips"]] == [
+        (g["allocation_id"], g["public_ip"], False) for g in created["gateways"]
+    ]
+    assert parked["deleted"] == [] and parked["released"] == []
+    assert parked["diff"]["before"] == parked["diff"]["after"]
+
+
+def test_parked_changes_nothing_of_live_gateways(cloud, run_module):
+    ec2, calls = cloud["ec2"], cloud["calls"]
+    subnet = cloud["subnets"][0]
+    old_args = {"vpc_id": cloud["vpc_id"], "gateways": [{"name": "test-nat-old", "subnet_id": subnet}]}
+    old_nat = run_module(nat_gateways.main, old_args).result["gateways"][0]["nat_gateway_id"]
+    created = run_module(nat_gateways.main, gateways_args(cloud)).result
+
+    # Other tags, purge and release_eips would all write: parked, none of it happens.
+    calls.clear()
+    args = gateways_args(cloud, parked=True, purge=True, release_eips=True, tags={"Environment": "prod"})
+    parked = run_module(nat_gateways.main, args, diff=True).result
+    assert parked["changed"] is False and parked["parked"] is True
+    assert calls.writes("ec2") == []
+    assert parked["gateways"] == [dict(g, changed=False) for g in created["gateways"]]
+    assert all(e["associated"] for e in parked["eips"])
+    assert old_nat in {n["NatGatewayId"] for n in live_nats(ec2, cloud["vpc_id"])}
+
+    # Not parked, the same arguments would: the option is what stops it.
+    calls.clear()
+    result = run_module(nat_gateways.main, dict(args, parked=False), check_mode=True).result
+    assert result["changed"] is True and result["parked"] is False
+    assert result["deleted"] == [old_nat]
+
+
+def test_parked_on_an_empty_vpc_reports_no_gateway(cloud, run_module):
+    calls = cloud["calls"]
+    result = run_module(nat_gateways.main, gateways_args(cloud, parked=True), diff=True).result
+    assert result["changed"] is False and result["parked"] is True
+    assert calls.writes("ec2") == []
+    assert [(g["nat_gateway_id"], g["allocation_id"], g["state"]) for g in result["gateways"]] == [
+        (None, None, "absent"),
+        (None, None, "absent"),
+    ]
+    assert result["eips"] == []

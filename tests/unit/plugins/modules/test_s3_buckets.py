@@ -5,19 +5,14 @@
 
 from __future__ import annotations
 
-import importlib
 from unittest.mock import MagicMock
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 
 from ansible_collections.rocketclub.platform.plugins.modules import s3_buckets as mod  # noqa: E402
 
-TEST_DOCS = importlib.import_module(
-    "ansible_collections.rocketclub.platform.tests.unit.plugins.modules.test_secrets_module_docs"
-)
 REGION = "eu-west-2"
 PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"
 TAGS = {"platform:env": "local", "platform:managed-by": "rocketclub.platform"}
@@ -254,10 +249,5 @@ def test_writes_right_after_create_are_retried_and_us_east_1_has_no_location_con
         buckets.write("rc-x", desired, ["versioning"], {}, new=False)
 
 
-def test_documentation_matches_argument_spec(monkeypatch):
-    doc = yaml.safe_load(mod.DOCUMENTATION)
-    assert doc["module"] == "s3_buckets"
-    spec = TEST_DOCS.captured_argument_spec(mod, monkeypatch)
-    assert TEST_DOCS.compare_options(spec, doc["options"]) == []
-    assert TEST_DOCS.check_return(yaml.safe_load(mod.RETURN)) == []
-    assert all("rocketclub.platform.s3_buckets" in task for task in yaml.safe_load(mod.EXAMPLES))
+def test_documentation_matches_argument_spec(doc_problems):
+    assert doc_problems(mod) == []

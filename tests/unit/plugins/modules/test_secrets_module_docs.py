@@ -82,7 +82,11 @@ def test_documentation_matches_argument_spec(name, monkeypatch):
     assert doc["module"] == name
     assert doc["version_added"] == "0.1.0"
     assert doc["author"]
-    assert doc["extends_documentation_fragment"] == ["amazon.aws.common.modules", "amazon.aws.region.modules", "amazon.aws.boto3"]
+    assert doc["extends_documentation_fragment"] == [
+        "amazon.aws.common.modules",
+        "amazon.aws.region.modules",
+        "amazon.aws.boto3",
+    ]
     spec = captured_argument_spec(module, monkeypatch)
     assert compare_options(spec, doc["options"]) == []
 
@@ -91,12 +95,17 @@ def test_documentation_matches_argument_spec(name, monkeypatch):
 def test_examples_and_return_parse(name):
     module = importlib.import_module(f"ansible_collections.rocketclub.platform.plugins.modules.{name}")
     examples = yaml.safe_load(module.EXAMPLES)
-    assert examples and all(f"rocketclub.platform.{name}" in task for task in examples if "ansible.builtin.debug" not in task)
+    assert examples and all(
+        f"rocketclub.platform.{name}" in task for task in examples if "ansible.builtin.debug" not in task
+    )
     assert check_return(yaml.safe_load(module.RETURN)) == []
 
 
 def test_compare_options_reports_drift():
-    spec = {"a": {"type": "int", "default": 1}, "b": {"type": "list", "elements": "dict", "options": {"c": {"choices": ["x"]}}}}
+    spec = {
+        "a": {"type": "int", "default": 1},
+        "b": {"type": "list", "elements": "dict", "options": {"c": {"choices": ["x"]}}},
+    }
     doc = {
         "a": {"type": "int", "default": 2, "description": "x"},
         "b": {"type": "list", "elements": "dict", "description": "x", "suboptions": {"c": {"description": "x"}}},

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from unittest.mock import MagicMock
 
-import pytest
-
 import boto3
+import pytest
 
 from ansible_collections.rocketclub.platform.plugins.modules import secretsmanager_secrets as mod  # noqa: E402
 
@@ -49,7 +48,11 @@ def assert_no_leak(raw, *values):
 
 
 FAMILY = [
-    {"name": "prod/backstage/db", "description": "db creds", "generate": {"json_key": "password", "fields": {"username": "backstage"}}},
+    {
+        "name": "prod/backstage/db",
+        "description": "db creds",
+        "generate": {"json_key": "password", "fields": {"username": "backstage"}},
+    },
     {"name": "prod/session", "generate": {"length": 64}},
     {"name": "prod/github/pat", "description": "PAT", "value_owner": "operator"},
 ]
@@ -72,7 +75,15 @@ class StaticResolver:
 
 
 def current_state(**kwargs):
-    state = {"name": "s", "arn": "arn:s", "description": "", "kms_key_id": None, "tags": {}, "has_value": False, "deleted": False}
+    state = {
+        "name": "s",
+        "arn": "arn:s",
+        "description": "",
+        "kms_key_id": None,
+        "tags": {},
+        "has_value": False,
+        "deleted": False,
+    }
     state.update(kwargs)
     return state
 
@@ -93,7 +104,9 @@ def current_state(**kwargs):
 def test_ensure_metadata(current, description, kms_arn, changed, expected_params, check_mode):
     module = MagicMock(check_mode=check_mode)
     client = MagicMock()
-    got_changed, new = mod.ensure_metadata(module, client, current, description, kms_arn, StaticResolver({"alias/a": KEY_A}))
+    got_changed, new = mod.ensure_metadata(
+        module, client, current, description, kms_arn, StaticResolver({"alias/a": KEY_A})
+    )
     assert got_changed is changed
     assert new["description"] == description
     if kms_arn:
@@ -136,9 +149,9 @@ def test_diff_and_result_entries(state, generated, marker, value_state):
     assert mod.diff_entry(current_state(deleted=True))["scheduled_for_deletion"] is True
 
 
-def test_desired_tags_precedence():
+def test_secret_tags_precedence():
     spec = {"tags": {"team": "web", OWNER: "spoof"}, "value_owner": "operator"}
-    assert mod.desired_tags(spec, {"team": "all", "env": "prod"}) == {"team": "web", "env": "prod", OWNER: "operator"}
+    assert mod.secret_tags(spec, {"team": "all", "env": "prod"}) == {"team": "web", "env": "prod", OWNER: "operator"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,7 +257,9 @@ class TestModule:
 
     def test_secret_created_outside_with_alias_kms_is_unchanged(self, run_module, api_calls):
         key = make_key("alias/outside")
-        sm().create_secret(Name="x", SecretString="v", KmsKeyId="alias/outside", Tags=[{"Key": OWNER, "Value": "platform"}])
+        sm().create_secret(
+            Name="x", SecretString="v", KmsKeyId="alias/outside", Tags=[{"Key": OWNER, "Value": "platform"}]
+        )
         api_calls.clear()
         result = run_module(mod.main, {"secrets": [{"name": "x", "generate": {}}], "kms_key_id": key["Arn"]})[0]
         assert result["changed"] is False
@@ -276,7 +291,9 @@ class TestModule:
         aws_tags = {t["Key"]: t["Value"] for t in sm().describe_secret(SecretId="prod/session")["Tags"]}
         assert aws_tags == expected
         assert sm().describe_secret(SecretId="prod/session")["Description"] == "new"
-        assert sorted(api_calls.writes()) == sorted(["UpdateSecret", "TagResource"] + (["UntagResource"] if purge else []))
+        assert sorted(api_calls.writes()) == sorted(
+            ["UpdateSecret", "TagResource"] + (["UntagResource"] if purge else [])
+        )
         assert secret_value("prod/session") == "v"
 
         api_calls.clear()
@@ -287,7 +304,9 @@ class TestModule:
     def test_source_fingerprint_tag_survives_purge(self, run_module, api_calls):
         """aurora_database_urls owns platform:source-fingerprint on the URL secrets: a purge keeps it."""
         run_module(mod.main, {"secrets": [{"name": "prod/backstage/database-url"}]})
-        sm().tag_resource(SecretId="prod/backstage/database-url", Tags=[{"Key": "platform:source-fingerprint", "Value": "f00"}])
+        sm().tag_resource(
+            SecretId="prod/backstage/database-url", Tags=[{"Key": "platform:source-fingerprint", "Value": "f00"}]
+        )
         api_calls.clear()
         result = run_module(mod.main, {"secrets": [{"name": "prod/backstage/database-url"}], "purge_tags": True})[0]
         assert result["changed"] is False
@@ -329,7 +348,10 @@ class TestModule:
     @pytest.mark.parametrize(
         "secrets, message",
         [
-            ([{"name": "a", "value_owner": "operator", "generate": {}}], "generate is not allowed with value_owner=operator"),
+            (
+                [{"name": "a", "value_owner": "operator", "generate": {}}],
+                "generate is not allowed with value_owner=operator",
+            ),
             ([{"name": "a", "generate": {"fields": {"u": "x"}}}], "json_key"),
             ([{"name": "a", "generate": {"json_key": "u", "fields": {"u": "x"}}}], "must not contain the json_key"),
             ([{"name": "a", "generate": {"length": 8}}], "length must be between 16 and 4096"),
@@ -391,7 +413,10 @@ class TestModule:
         assert api_calls.operations() == ["DescribeSecret", "DescribeSecret", "CreateSecret"]
 
     def test_existing_names_ending_in_six_letters_cost_no_extra_call(self, run_module, api_calls):
-        secrets = [{"name": "prod/backstage/session-secret", "generate": {}}, {"name": "prod/kinde/client-secret", "value_owner": "operator"}]
+        secrets = [
+            {"name": "prod/backstage/session-secret", "generate": {}},
+            {"name": "prod/kinde/client-secret", "value_owner": "operator"},
+        ]
         result = run_module(mod.main, {"secrets": secrets})[0]
         assert result["changed"] is True
         # creating: one look-up of the name without its tail each (none exists)

@@ -16,8 +16,11 @@ PENDING_VPC = "pending:vpc/test"
 def aws_like_prefix_list_descriptions():
     """Real EC2 keeps the description of a rule whose source is a prefix list; plain moto drops it. The local
     cloud's correction (tools/localcloud/moto_patches.py), undone after the test."""
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
     from localcloud import moto_patches
-    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend, SecurityGroupRule
 
     saved = [
         (owner, name, owner.__dict__[name])
@@ -384,6 +387,7 @@ def test_normalisation_matches_live_rules(cloud, run_module, api_calls):
 def test_new_group_not_yet_visible_is_retried(cloud, run_module, monkeypatch):
     """AWS answers InvalidGroup.NotFound for a group created moments ago; the module waits for it."""
     import botocore.client
+
     from ansible_collections.rocketclub.platform.plugins.module_utils import eventual_consistency
 
     monkeypatch.setattr(eventual_consistency.time, "sleep", lambda seconds: None)

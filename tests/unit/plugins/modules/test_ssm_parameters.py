@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from unittest.mock import MagicMock
 
-import pytest
-
 import boto3
+import pytest
 
 from ansible_collections.rocketclub.platform.plugins.modules import ssm_parameters as mod  # noqa: E402
 
@@ -37,7 +36,9 @@ def decrypted(name):
 
 
 def aws_tags(name):
-    return {t["Key"]: t["Value"] for t in ssm().list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]}
+    return {
+        t["Key"]: t["Value"] for t in ssm().list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    }
 
 
 FAMILY = [
@@ -53,13 +54,31 @@ FAMILY = [
 
 
 def spec(**kwargs):
-    s = {"name": "/p", "type": "String", "value": "v", "generate": None, "overwrite": True, "description": "", "tier": "Standard", "tags": {}}
+    s = {
+        "name": "/p",
+        "type": "String",
+        "value": "v",
+        "generate": None,
+        "overwrite": True,
+        "description": "",
+        "tier": "Standard",
+        "tags": {},
+    }
     s.update(kwargs)
     return s
 
 
 def current(**kwargs):
-    c = {"name": "/p", "type": "String", "value": "v", "version": 1, "description": "", "tier": "Standard", "kms_key_id": None, "tags": {}}
+    c = {
+        "name": "/p",
+        "type": "String",
+        "value": "v",
+        "version": 1,
+        "description": "",
+        "tier": "Standard",
+        "kms_key_id": None,
+        "tags": {},
+    }
     c.update(kwargs)
     return c
 
@@ -167,7 +186,7 @@ class TestModule:
         assert result["diff"]["before"] == result["diff"]["after"]
         assert result["diff"]["after"]["/prod/app/signing_key"]["value"] == "<set>"
         # a SecureString value is never fetched, not even encrypted
-        for service, operation, params in calls:
+        for _service, operation, params in calls:
             assert not params.get("WithDecryption")
             if operation == "GetParameters":
                 assert "/prod/app/signing_key" not in params["Names"]
@@ -193,7 +212,9 @@ class TestModule:
     def test_overwrite_false_still_reconciles_description(self, run_module, api_calls):
         ssm().put_parameter(Name="/prod/infra/park_mode", Value="parked", Type="String")
         api_calls.clear()
-        params = [{"name": "/prod/infra/park_mode", "value": "unparked", "overwrite": False, "description": "park switch"}]
+        params = [
+            {"name": "/prod/infra/park_mode", "value": "unparked", "overwrite": False, "description": "park switch"}
+        ]
         result = run_module(mod.main, {"parameters": params})[0]
         assert result["changed"] is True
         assert api_calls.writes() == ["PutParameter"]
@@ -204,7 +225,10 @@ class TestModule:
 
     def test_value_and_type_change_with_overwrite(self, run_module, api_calls):
         run_module(mod.main, {"parameters": FAMILY})
-        changed = [dict(FAMILY[1], value="c.example"), dict(FAMILY[0], overwrite=True, value="unparked", type="StringList")]
+        changed = [
+            dict(FAMILY[1], value="c.example"),
+            dict(FAMILY[0], overwrite=True, value="unparked", type="StringList"),
+        ]
         api_calls.clear()
         result = run_module(mod.main, {"parameters": changed})[0]
         assert result["changed"] is True
@@ -248,7 +272,12 @@ class TestModule:
         assert key_b["Arn"] in " ".join(warnings)
 
     def test_tags_purge_and_merge(self, run_module, api_calls):
-        ssm().put_parameter(Name="/prod/x", Value="v", Type="String", Tags=[{"Key": "stale", "Value": "1"}, {"Key": "env", "Value": "dev"}])
+        ssm().put_parameter(
+            Name="/prod/x",
+            Value="v",
+            Type="String",
+            Tags=[{"Key": "stale", "Value": "1"}, {"Key": "env", "Value": "dev"}],
+        )
         api_calls.clear()
         params = [{"name": "/prod/x", "value": "v", "tags": {"team": "web"}}]
         result = run_module(mod.main, {"parameters": params, "tags": {"env": "prod"}})[0]
@@ -258,7 +287,9 @@ class TestModule:
         assert result["parameters"][0]["version"] == 1
 
         api_calls.clear()
-        result = run_module(mod.main, {"parameters": params, "tags": {"env": "prod", "extra": 1}, "purge_tags": False})[0]
+        result = run_module(mod.main, {"parameters": params, "tags": {"env": "prod", "extra": 1}, "purge_tags": False})[
+            0
+        ]
         assert api_calls.writes() == ["AddTagsToResource"]
         assert aws_tags("/prod/x") == {"env": "prod", "team": "web", "extra": "1"}
 

@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
+from ansible_collections.rocketclub.platform.plugins.module_utils import waiting
 from ansible_collections.rocketclub.platform.plugins.modules import vpc_endpoints
 
 REGION = "eu-west-2"
@@ -290,7 +292,9 @@ def test_check_mode_on_empty_vpc(run_module, network, api_calls):
     assert live_endpoints(net["client"], net["vpc"]) == []
     s3, ecr, logs = result["endpoints"]
     assert [e["vpc_endpoint_id"] for e in result["endpoints"]] == [
-        "pending:vpc-endpoint/s3", "pending:vpc-endpoint/ecr.api", "pending:vpc-endpoint/com.amazonaws.eu-west-2.logs"
+        "pending:vpc-endpoint/s3",
+        "pending:vpc-endpoint/ecr.api",
+        "pending:vpc-endpoint/com.amazonaws.eu-west-2.logs",
     ]
     assert all(e["changed"] for e in result["endpoints"])
     assert s3["route_table_ids"] == sorted(net["rtbs"][:2])
@@ -369,7 +373,7 @@ def test_wait_polls_until_available(run_module, network, api_calls, monkeypatch)
         if len(sleeps) == 2:
             moto_endpoint(endpoint_id).state = "available"
 
-    monkeypatch.setattr(vpc_endpoints.time, "sleep", fake_sleep)
+    monkeypatch.setattr(vpc_endpoints, "poll", functools.partial(waiting.poll, sleep=fake_sleep))
     endpoints[0]["route_table_ids"] = [net["rtbs"][2]]
     api_calls.clear()
     run = run_module(vpc_endpoints.main, {"vpc_id": net["vpc"], "endpoints": endpoints, "wait": True})
@@ -394,6 +398,10 @@ def test_wait_times_out_naming_the_endpoint(run_module, network, monkeypatch):
     result = run.result
     assert run.rc == 1
     assert "Timed out" in result["msg"] and f"{endpoint_id} (pending)" in result["msg"]
+    # The sliced-wait contract of the shared core: the last status and its history.
+    assert result["wait_timed_out"] is True
+    assert result["status"] == f"{endpoint_id} (pending)"
+    assert result["status_history"] == [{"elapsed": 0, "status": f"{endpoint_id} (pending)"}]
 
 
 @pytest.mark.parametrize(

@@ -11,39 +11,25 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import container_port_of
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import family_of
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import log_group_of
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import parse_size
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import text_map
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.log_groups import log_group_of
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import container_port_of
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import family_of
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import parse_size
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import text_map
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
-
-# Fargate task sizes: CPU units -> allowed memory (MiB).
-FARGATE_SIZES = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4097, 1024)),
-    1024: tuple(range(2048, 8193, 1024)),
-    2048: tuple(range(4096, 16385, 1024)),
-    4096: tuple(range(8192, 30721, 1024)),
-    8192: tuple(range(16384, 61441, 4096)),
-    16384: tuple(range(32768, 122881, 8192)),
-}
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import FARGATE_SIZES
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import LOG_RETENTION_DAYS
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import fargate_size_problem
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import image_pin_problem
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def image_problem(image):
-    """Why an image reference is not pinned to a tag or digest, or None."""
-    if not image or not image.strip():
-        return "is empty"
-    if "@sha256:" in image:
-        return None
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last and last.rsplit(":", 1)[1]:
-        return None
-    return f"'{image}' has no tag or digest; use repository:tag or repository@sha256:<digest>"
+    """Why an image reference is not pinned to a tag or a sha256 digest (module_utils/validation.py), or None."""
+    problem = image_pin_problem(image)
+    return "is empty" if problem == "empty" else problem
 
 
 def secret_reference(ref):
@@ -66,7 +52,10 @@ def secret_reference(ref):
 # Options required with state=present: what the caller writes, and what other roles create (dependencies,
 # which a check run against an empty account may not know yet).
 REQUIRED = {"services": ("cpu", "memory", "container"), "task_definitions": ("cpu", "memory", "container")}
-DEPENDENCIES = {"services": ("execution_role_arn", "subnets", "security_groups"), "task_definitions": ("execution_role_arn",)}
+DEPENDENCIES = {
+    "services": ("execution_role_arn", "subnets", "security_groups"),
+    "task_definitions": ("execution_role_arn",),
+}
 
 
 def _missing(params, keys_by_kind):
@@ -88,13 +77,12 @@ def _validate_item(kind, item, errors):
     where = f"{kind}[{item['name']}]"
     cpu = parse_size(item.get("cpu"), "vcpu")
     memory = parse_size(item.get("memory"), "gb")
-    if cpu not in FARGATE_SIZES:
-        errors.append(f"{where}.cpu: {item.get('cpu')!r} is not a Fargate CPU size ({', '.join(map(str, FARGATE_SIZES))} or e.g. '0.5 vCPU')")
-    elif memory not in FARGATE_SIZES[cpu]:
-        errors.append(
-            f"{where}.memory: {item.get('memory')!r} is not valid with cpu {cpu} on Fargate "
-            f"(from {FARGATE_SIZES[cpu][0]} to {FARGATE_SIZES[cpu][-1]} MiB, in steps of {FARGATE_SIZES[cpu][1] - FARGATE_SIZES[cpu][0]})"
-        )
+    size_problem = fargate_size_problem(cpu, memory)
+    if size_problem and size_problem[0] == "cpu":
+        sizes = ", ".join(map(str, FARGATE_SIZES))
+        errors.append(f"{where}.cpu: {item.get('cpu')!r} is not a Fargate CPU size ({sizes} or e.g. '0.5 vCPU')")
+    elif size_problem:
+        errors.append(f"{where}.memory: {item.get('memory')!r} {size_problem[1]}")
     container = item["container"]
     problem = image_problem(container.get("image"))
     if problem:
@@ -102,22 +90,31 @@ def _validate_item(kind, item, errors):
     environment = text_map(container.get("environment"))
     secrets = text_map(container.get("secrets"))
     for key in sorted(set(environment) & set(secrets)):
-        errors.append(f"{where}.container.environment: {key} is also in container.secrets; a secret must only be in secrets (valueFrom)")
+        errors.append(
+            f"{where}.container.environment: {key} is also in container.secrets; "
+            "a secret must only be in secrets (valueFrom)"
+        )
     for key in sorted(k for k in list(environment) + list(secrets) if not _ENV_NAME.match(k)):
         errors.append(f"{where}.container: {key!r} is not a valid environment variable name")
     for key, ref in sorted(secrets.items()):
         if secret_reference(ref) is None:
             errors.append(
-                f"{where}.container.secrets.{key}: {ref!r} is neither a Secrets Manager secret name or ARN nor an SSM parameter ARN"
+                f"{where}.container.secrets.{key}: {ref!r} is neither a Secrets Manager secret name or ARN "
+                "nor an SSM parameter ARN"
             )
     if item.get("log_retention_days") not in LOG_RETENTION_DAYS:
-        errors.append(f"{where}.log_retention_days: {item.get('log_retention_days')} is not one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        days = ", ".join(map(str, LOG_RETENTION_DAYS))
+        errors.append(f"{where}.log_retention_days: {item.get('log_retention_days')} is not one of {days}")
 
 
 def _validate_service(item, errors):
     where = f"services[{item['name']}]"
     container_port = (item.get("container") or {}).get("port")
-    if item.get("container_port") is not None and container_port is not None and item["container_port"] != container_port:
+    if (
+        item.get("container_port") is not None
+        and container_port is not None
+        and item["container_port"] != container_port
+    ):
         errors.append(
             f"{where}.container_port: {item['container_port']} does not match container.port {container_port}; "
             "the load balancer can only reach the port the container exposes"
@@ -126,7 +123,9 @@ def _validate_service(item, errors):
         errors.append(f"{where}.container.port: required with target_group_arn (the port the target group forwards to)")
     deployment = item.get("deployment") or {}
     if deployment.get("maximum_percent", 200) < 100 or deployment.get("minimum_healthy_percent", 100) < 0:
-        errors.append(f"{where}.deployment: maximum_percent must be at least 100 and minimum_healthy_percent at least 0")
+        errors.append(
+            f"{where}.deployment: maximum_percent must be at least 100 and minimum_healthy_percent at least 0"
+        )
     scaling = item.get("autoscaling")
     if scaling:
         if scaling["min_capacity"] < 0 or scaling["min_capacity"] > scaling["max_capacity"]:
@@ -135,7 +134,9 @@ def _validate_service(item, errors):
                 f"max_capacity ({scaling['max_capacity']})"
             )
         if not 0 < scaling["cpu_target"] <= 100:
-            errors.append(f"{where}.autoscaling.cpu_target: {scaling['cpu_target']} must be above 0 and at most 100 (percent)")
+            errors.append(
+                f"{where}.autoscaling.cpu_target: {scaling['cpu_target']} must be above 0 and at most 100 (percent)"
+            )
 
 
 def validate(params):

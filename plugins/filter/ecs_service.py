@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Data shaping of the application tier: IAM role specs, ECS module input, bucket parameters.
+"""Filters of the ecs_service role: its input check, the IAM role specs of its tasks and the input of
+rocketclub.platform.ecs_services.
 
 Pure functions of the role inputs and the facts earlier roles published, so that what a task
 receives can be unit-tested without AWS.
@@ -10,8 +11,86 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.rocketclub.platform.plugins.filter.validation import fargate_size_problem
+from ansible_collections.rocketclub.platform.plugins.filter.validation import image_problem
+from ansible_collections.rocketclub.platform.plugins.filter.validation import number
+from ansible_collections.rocketclub.platform.plugins.filter.validation import unknown_secrets
+
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([^:@]+)")
+
+
+def _task_problems(label, spec, known_secrets, size_label=None, image_label=None):
+    problems = []
+    problem = image_problem(image_label or f"{label}.image", spec.get("image"))
+    if problem:
+        problems.append(problem)
+    problem = fargate_size_problem(size_label or label, spec.get("cpu"), spec.get("memory"))
+    if problem:
+        problems.append(problem)
+    secrets = spec.get("secrets") or {}
+    problems += unknown_secrets(f"{label}.secrets", secrets.values(), known_secrets)
+    clash = sorted(set(spec.get("environment") or {}) & set(secrets))
+    if clash:
+        problems.append(
+            f"{label}.environment: {', '.join(clash)} also in secrets; a secret is injected only as valueFrom"
+        )
+    return problems
+
+
+def ecs_service_problems(apps, one_offs, platform_apps, secret_names, sizes=None, images=None):
+    """Check the ecs_service role's services and one-off tasks against the ALB apps and the secrets
+    catalogue.
+
+    ``sizes`` and ``images`` are ecs_service_sizes and ecs_service_images: a service whose size or image is
+    the entry of its name there (the defaults of ecs_service_apps) is reported under that variable, the one
+    the operator set, not under the derived ecs_service_apps[i].
+    """
+    problems = []
+    sizes = sizes if isinstance(sizes, dict) else {}
+    images = images if isinstance(images, dict) else {}
+    known = set(secret_names or [])
+    alb_ports = {a.get("name"): a.get("port") for a in platform_apps or []}
+    seen = set()
+    for index, app in enumerate(apps or []):
+        label = f"ecs_service_apps[{index}]"
+        name = app.get("name")
+        if not name or name in seen:
+            problems.append(f"{label}.name: {name!r} is empty or already used")
+            continue
+        seen.add(name)
+        size = app.get("size") or {}
+        size_label = f"ecs_service_sizes.{name}" if sizes.get(name) == size else f"{label}.size"
+        image_label = f"ecs_service_images.{name}" if images.get(name) == app.get("image") else None
+        problems += _task_problems(
+            label,
+            dict(app, cpu=size.get("cpu"), memory=size.get("memory")),
+            known,
+            size_label=size_label if sizes.get(name) == size else label,
+            image_label=image_label,
+        )
+        problems += unknown_secrets(f"{label}.read_secrets", app.get("read_secrets") or [], known)
+        if name not in alb_ports:
+            problems.append(f"{label}: no platform_apps entry named {name!r}, so no target group to register in")
+        elif int(number(app.get("port")) or -1) != int(number(alb_ports[name]) or -2):
+            problems.append(
+                f"{label}.port: {app.get('port')} does not match the target group port {alb_ports[name]} "
+                f"of platform_apps {name!r}"
+            )
+        counts = [number(size.get(key)) for key in ("min", "desired", "max")]
+        if None in counts or not 0 <= counts[0] <= counts[1] <= counts[2] or counts[2] < 1:
+            problems.append(
+                f"{size_label}: need 0 <= min <= desired <= max and max >= 1, got min={size.get('min')!r} "
+                f"desired={size.get('desired')!r} max={size.get('max')!r} (ecs_service_sizes)"
+            )
+    image_keys = {"ecs_service_deployer": "prefect_deployer", "ecs_service_db_bootstrap": "db_bootstrap"}
+    for one_off in one_offs or []:
+        label = one_off.get("var") or f"ecs_service one-off task {one_off['name']}"
+        spec = one_off.get("spec") or {}
+        key = image_keys.get(label)
+        image_label = f"ecs_service_images.{key}" if key and images.get(key) == spec.get("image") else None
+        problems += _task_problems(label, spec, known, image_label=image_label)
+    return problems
 
 
 def _log_group(ctx, name):
@@ -39,7 +118,9 @@ def _execution_role(ctx, name, spec):
     return {
         "name": f"{name}-execution",
         "principal": "ecs-tasks",
-        "description": f"ECS task execution role of {name}: pull the image, read its declared secrets, write its log group",
+        "description": (
+            f"ECS task execution role of {name}: pull the image, read its declared secrets, write its log group"
+        ),
         "read_secrets": secrets,
         "kms_decrypt": bool(secrets),
         "log_groups": [_log_group(ctx, name)],
@@ -62,7 +143,9 @@ def ecs_service_iam_roles(apps, one_offs, ctx):
             {
                 "name": f"{app['name']}-task",
                 "principal": "ecs-tasks",
-                "description": f"ECS task role of {app['name']}: read/write the data buckets, read its application secrets",
+                "description": (
+                    f"ECS task role of {app['name']}: read/write the data buckets, read its application secrets"
+                ),
                 "buckets_rw": sorted(ctx.get("buckets") or []),
                 "read_secrets": runtime_secrets,
                 "kms_decrypt": True,
@@ -127,28 +210,13 @@ def ecs_service_task_definitions(one_offs, ctx):
     return [_task(ctx, o["name"], o["spec"], o["spec"]["cpu"], o["spec"]["memory"]) for o in one_offs]
 
 
-def s3_data_bucket_parameters(buckets, env):
-    """SSM parameters /<env>/blog-data/buckets/<layer> holding the bucket names (seed 001).
-
-    ``buckets`` is the dict2items form of layer -> bucket name.
-    """
-    return [
-        {
-            "name": f"/{env}/blog-data/buckets/{item['key']}",
-            "description": f"S3 bucket name of the blog-data {item['key']} layer",
-            "value": item["value"],
-        }
-        for item in buckets
-    ]
-
-
 class FilterModule:
-    """Application-tier data-shaping filters."""
+    """Filters of the ecs_service role."""
 
     def filters(self):
         return {
+            "ecs_service_problems": ecs_service_problems,
             "ecs_service_iam_roles": ecs_service_iam_roles,
             "ecs_service_services": ecs_service_services,
             "ecs_service_task_definitions": ecs_service_task_definitions,
-            "s3_data_bucket_parameters": s3_data_bucket_parameters,
         }

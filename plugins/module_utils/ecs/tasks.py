@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Logic of ``rocketclub.platform.ecs_run_task``: run a one-off ECS task and judge how it stopped.
+"""One-off ECS tasks (``rocketclub.platform.ecs_run_task``): run one and judge how it stopped.
 
 Everything except ``wait_until_stopped`` is pure (boto3 shapes in, plain data out). The views built
 here carry names, statuses, exit codes and reasons only: never a task's overrides, environment or
@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 import time
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import arn_family
+from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.task_definitions import arn_family
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 STOPPED = "STOPPED"
 SUCCESS_STOP_CODE = "EssentialContainerExited"
@@ -92,9 +95,12 @@ def find_running(tasks, family, started_by):
     """The oldest task of ``tasks`` (DescribeTasks shapes) of ``family`` started by ``started_by`` that has not
     stopped, or None."""
     running = [
-        t for t in tasks
-        if t.get("lastStatus") != STOPPED and t.get("desiredStatus") != STOPPED
-        and t.get("startedBy") == started_by and arn_family(t.get("taskDefinitionArn", "")) == family
+        t
+        for t in tasks
+        if t.get("lastStatus") != STOPPED
+        and t.get("desiredStatus") != STOPPED
+        and t.get("startedBy") == started_by
+        and arn_family(t.get("taskDefinitionArn", "")) == family
     ]
     return min(running, key=lambda t: (str(t.get("createdAt", "")), t["taskArn"]), default=None)
 
@@ -123,16 +129,28 @@ def task_problems(task, essential, succeed_exit_codes):
 
 def failure_message(task, problems):
     reason = task.get("stoppedReason")
-    return f"ECS task {task.get('taskArn')} failed: " + "; ".join(problems) + (f". Stopped reason: {reason}" if reason else "")
+    return (
+        f"ECS task {task.get('taskArn')} failed: "
+        + "; ".join(problems)
+        + (f". Stopped reason: {reason}" if reason else "")
+    )
 
 
 def wait_until_stopped(describe, timeout, delay=POLL_DELAY):
     """Call ``describe()`` (-> task dict, or None when ECS no longer knows it) until the task is STOPPED or
-    ``timeout`` seconds have passed. Returns ``(last task seen, seconds waited)``."""
-    start = default_clock()
-    while True:
-        task = describe()
-        waited = default_clock() - start
-        if task is None or task.get("lastStatus") == STOPPED or waited >= timeout:
-            return task, int(round(waited))
-        default_sleep(max(0, min(delay, timeout - waited)))
+    ``timeout`` seconds have passed (``waiting.poll``). Returns ``(last task seen, seconds waited)``: at the
+    timeout the task is the one still running, for the caller's message."""
+    progress = Progress(default_clock)
+    seen = {}
+
+    def probe():
+        task = seen["task"] = describe()
+        seen["waited"] = progress.elapsed
+        done = task is None or task.get("lastStatus") == STOPPED
+        return done, (task or {}).get("lastStatus") or "gone", task
+
+    try:
+        poll(probe, "the task to stop", timeout, progress=progress, delay=delay, sleep=default_sleep)
+    except WaitTimedOut:
+        pass
+    return seen["task"], int(round(seen["waited"]))

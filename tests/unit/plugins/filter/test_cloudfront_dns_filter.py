@@ -1,16 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CloudFront distribution specs, their input checks and the Cloudflare records (plugins/filter/edge.py)."""
+"""CloudFront distribution specs, their input checks and the Cloudflare records (plugins/filter/cloudfront.py,
+plugins/filter/dns.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_distribution_specs
-from ansible_collections.rocketclub.platform.plugins.filter.edge import cloudfront_problems
-from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_edge_problems
-from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_records
-from ansible_collections.rocketclub.platform.plugins.filter.edge import dns_zone_problems
+from ansible_collections.rocketclub.platform.plugins.filter.cloudfront import cloudfront_distribution_specs
+from ansible_collections.rocketclub.platform.plugins.filter.cloudfront import cloudfront_problems
+from ansible_collections.rocketclub.platform.plugins.filter.dns import dns_edge_problems
+from ansible_collections.rocketclub.platform.plugins.filter.dns import dns_records
+from ansible_collections.rocketclub.platform.plugins.filter.dns import dns_zone_problems
 
 APPS = [
     {"name": "backstage", "host": "portal.example.com", "port": 7007, "priority": 10},
@@ -47,13 +48,21 @@ GOOD = {
 
 def test_one_distribution_per_app_static_paths_first():
     specs = cloudfront_distribution_specs(APPS, SETTINGS)
-    assert [(s["name"], s["aliases"]) for s in specs] == [("backstage", ["portal.example.com"]), ("prefect", ["pipelines.example.com"])]
+    assert [(s["name"], s["aliases"]) for s in specs] == [
+        ("backstage", ["portal.example.com"]),
+        ("prefect", ["pipelines.example.com"]),
+    ]
     spec = specs[0]
     assert spec["origin"] == {"domain_name": SETTINGS["origin_domain_name"], "read_timeout": 30}
     assert spec["default_behavior"] == {"cache_policy_id": "uncached", "origin_request_policy_id": "all-viewer"}
     assert spec["behaviors"] == [
-        {"path_pattern": "/static/*", "cache_policy_id": "static-cache", "origin_request_policy_id": "static-origin",
-         "allowed_methods": ["GET", "HEAD"], "cached_methods": ["GET", "HEAD"]},
+        {
+            "path_pattern": "/static/*",
+            "cache_policy_id": "static-cache",
+            "origin_request_policy_id": "static-origin",
+            "allowed_methods": ["GET", "HEAD"],
+            "cached_methods": ["GET", "HEAD"],
+        },
         {"path_pattern": "/api/*", "cache_policy_id": "uncached", "origin_request_policy_id": "all-viewer"},
     ]
     assert "web_acl_id" not in spec and "logging" not in spec
@@ -61,7 +70,9 @@ def test_one_distribution_per_app_static_paths_first():
 
 
 def test_optional_waf_and_logging_per_app_prefix():
-    settings = dict(SETTINGS, web_acl_id="arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/1", logging_bucket="logs")
+    settings = dict(
+        SETTINGS, web_acl_id="arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/1", logging_bucket="logs"
+    )
     spec = cloudfront_distribution_specs(APPS, settings)[1]
     assert spec["web_acl_id"] == settings["web_acl_id"]
     assert spec["logging"] == {"bucket": "logs", "prefix": "cloudfront/prefect/"}
@@ -74,11 +85,19 @@ def test_optional_waf_and_logging_per_app_prefix():
         ({"static_paths": ["static/*"]}, ["cloudfront_static_paths: 'static/*' is not a CloudFront path pattern"]),
         ({"dynamic_paths": ["/a b"]}, ["cloudfront_dynamic_paths: '/a b' is not a CloudFront path pattern"]),
         ({"static_paths": ["/api/*"]}, ["cloudfront_static_paths: '/api/*' is also in cloudfront_dynamic_paths"]),
-        ({"min_ttl": 10, "default_ttl": 5}, ["cloudfront_static_min_ttl <= cloudfront_static_default_ttl <= cloudfront_static_max_ttl"]),
+        (
+            {"min_ttl": 10, "default_ttl": 5},
+            ["cloudfront_static_min_ttl <= cloudfront_static_default_ttl <= cloudfront_static_max_ttl"],
+        ),
         ({"max_ttl": -1}, ["cloudfront_static_min_ttl / _default_ttl / _max_ttl: whole seconds >= 0 expected"]),
         ({"default_ttl": "1"}, ["cloudfront_static_min_ttl / _default_ttl / _max_ttl: whole seconds >= 0 expected"]),
         ({"certificate_arn": "arn:aws:acm:eu-west-2:123456789012:certificate/abc"}, ["cloudfront_certificate_arn: "]),
-        ({"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"}, []),
+        (
+            {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1234-5678-9abc-0123456789ab"},
+            [],
+        ),
+        # One ACM ARN rule for the inventory, the filters and the modules: the id is a UUID.
+        ({"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"}, ["cloudfront_certificate_arn: "]),
         ({"web_acl_id": "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/x/1"}, ["cloudfront_web_acl_id: "]),
     ],
 )
@@ -93,7 +112,10 @@ def test_dns_records_proxied_apps_and_dns_only_validation_records():
     distributions = {"backstage": {"domain_name": "d1.cloudfront.net"}, "prefect": {"domain_name": None}}
     validation = [
         {"name": "_a.portal.example.com.", "value": "_B.acm-validations.aws."},
-        {"name": "_A.portal.example.com", "value": "_b.acm-validations.aws"},  # the same record from the other certificate
+        {
+            "name": "_A.portal.example.com",
+            "value": "_b.acm-validations.aws",
+        },  # the same record from the other certificate
         {"name": "_c.pipelines.example.com.", "value": "_d.acm-validations.aws."},
     ]
     records = dns_records(APPS, distributions, validation)
@@ -109,7 +131,11 @@ def test_dns_records_proxied_apps_and_dns_only_validation_records():
     [
         (["portal.example.com", "example.com"], "example.com.", []),
         (["portal.example.com"], "", ["dns_zone (cloudflare_zone): empty"]),
-        (["portal.example.org", "portal.notexample.com"], "example.com", ["alb_apps host 'portal.example.org'", "alb_apps host 'portal.notexample.com'"]),
+        (
+            ["portal.example.org", "portal.notexample.com"],
+            "example.com",
+            ["platform_apps host 'portal.example.org'", "platform_apps host 'portal.notexample.com'"],
+        ),
     ],
 )
 def test_dns_zone_problems(hosts, zone, expected):
@@ -141,8 +167,10 @@ def test_dns_edge_problems_refuses_a_proxied_host_two_labels_below_the_zone():
     problems = dns_edge_problems(apps, "rocketclub.online.")
     assert len(problems) == 1, problems
     problem = problems[0]
-    assert problem.startswith("alb_apps[1].host: 'pipelines.dev.rocketclub.online' is a proxied host 2 labels below "
-                              "the Cloudflare zone 'rocketclub.online'")
+    assert problem.startswith(
+        "platform_apps[1].host: 'pipelines.dev.rocketclub.online' is a proxied host 2 labels below "
+        "the Cloudflare zone 'rocketclub.online'"
+    )
     assert "Use a one-label host such as pipelines-dev.rocketclub.online" in problem
     assert "or set dns_advanced_certificate: true after ordering an advanced certificate" in problem
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.rocketclub.platform.plugins.module_utils.inputs import find_duplicates
+from ansible_collections.rocketclub.platform.plugins.module_utils.validation import find_duplicates
 
 CAPACITY_KEYS = ("desired_count", "min_capacity", "max_capacity")
 PARKED = "parked"
@@ -57,9 +57,14 @@ def validate(params):
 
 
 def capacity(desired_count, target=None):
-    """The capacity of a service from its desired count and its scalable target (DescribeScalableTargets entry or None)."""
+    """The capacity of a service from its desired count and its scalable target (DescribeScalableTargets entry or
+    None)."""
     target = target or {}
-    return {"desired_count": desired_count, "min_capacity": target.get("MinCapacity"), "max_capacity": target.get("MaxCapacity")}
+    return {
+        "desired_count": desired_count,
+        "min_capacity": target.get("MinCapacity"),
+        "max_capacity": target.get("MaxCapacity"),
+    }
 
 
 def encode_record(record):
@@ -116,7 +121,14 @@ def plan_park(current, record):
     zero = 0 if has_target else None
     register = (0, 0) if has_target and (current["min_capacity"], current["max_capacity"]) != (0, 0) else None
     after = {"desired_count": 0, "min_capacity": zero, "max_capacity": zero, "recorded": kept}
-    return _plan(current, record, after, register, 0 if current["desired_count"] != 0 else None, put_record=current if record is None else None)
+    return _plan(
+        current,
+        record,
+        after,
+        register,
+        0 if current["desired_count"] != 0 else None,
+        put_record=current if record is None else None,
+    )
 
 
 def plan_unpark(current, record):
@@ -128,7 +140,9 @@ def plan_unpark(current, record):
     if record is None:
         return _plan(current, None, dict(current, recorded=None), None, None)
     low, high = record["min_capacity"], record["max_capacity"]
-    register = (low, high) if low is not None and (current["min_capacity"], current["max_capacity"]) != (low, high) else None
+    register = (
+        (low, high) if low is not None and (current["min_capacity"], current["max_capacity"]) != (low, high) else None
+    )
     desired = record["desired_count"] if current["desired_count"] != record["desired_count"] else None
     after = {
         "desired_count": record["desired_count"],
@@ -145,51 +159,17 @@ def plan_changes(plan):
 
 
 def unrecorded_target_warning(service, plan):
-    """A warning when unpark leaves a scalable target at 0/0 that the record does not know (registered after the park)."""
+    """A warning when unpark leaves a scalable target at 0/0 that the record does not know (registered after the
+    park)."""
     after = plan["after"]
-    if plan["delete_record"] and plan["before"]["recorded"]["min_capacity"] is None and (after["min_capacity"], after["max_capacity"]) == (0, 0):
+    if (
+        plan["delete_record"]
+        and plan["before"]["recorded"]["min_capacity"] is None
+        and (after["min_capacity"], after["max_capacity"]) == (0, 0)
+    ):
         return (
-            f"services[{service}]: has a scalable target with min 0 and max 0 that was registered after the park (the record has "
-            "none); it is left as it is: converge the ECS services with capacity=enforce to restore its autoscaling"
+            f"services[{service}]: has a scalable target with min 0 and max 0 that was registered after the park "
+            "(the record has none); it is left as it is: converge the ECS services with parked=false (as unpark does) "
+            "to restore its autoscaling"
         )
     return None
-
-
-# ------------------------------------------------------------------------------------------------ readiness
-
-
-def target_group_name(arn):
-    """``name`` of ``arn:...:targetgroup/<name>/<id>`` (the ARN itself when it is not one)."""
-    parts = (arn or "").split("/")
-    return parts[-2] if len(parts) >= 3 and parts[0].endswith(":targetgroup") else arn
-
-
-def service_problems(service, healthy, check_targets):
-    """Why one service is not ready yet (empty when it is).
-
-    Ready: status ACTIVE, exactly one deployment and it is PRIMARY, ``runningCount == desiredCount`` (the test of the
-    ECS ``services_stable`` waiter) and, with ``check_targets``, at least ``desiredCount`` healthy targets in every
-    target group of the service.
-
-    :param service: DescribeServices entry
-    :param healthy: ``{target group ARN: number of healthy targets}``
-    """
-    name, desired, running = service["serviceName"], service.get("desiredCount", 0), service.get("runningCount", 0)
-    problems = []
-    if service.get("status") != "ACTIVE":
-        problems.append(f"{name} is {service.get('status')}")
-    deployments = service.get("deployments") or []
-    if len(deployments) != 1 or deployments[0].get("status") != "PRIMARY":
-        problems.append(f"{name} has {len(deployments)} deployments (a deployment is in progress)")
-    if running != desired:
-        problems.append(f"{name} has {running} of {desired} tasks running")
-    if check_targets:
-        for arn in sorted({lb["targetGroupArn"] for lb in service.get("loadBalancers") or [] if lb.get("targetGroupArn")}):
-            if healthy.get(arn, 0) < desired:
-                problems.append(f"{name} has {healthy.get(arn, 0)} of {desired} healthy targets in {target_group_name(arn)}")
-    return problems
-
-
-def readiness_status(problems):
-    """``ready`` or the problems as one line (the status of progress lines and of a timeout)."""
-    return "; ".join(problems) if problems else "ready"

@@ -10,10 +10,11 @@ import pathlib
 
 import pytest
 import yaml
+from ansible.template import Templar
+from ansible.template import trust_as_template
 
-from ansible.template import Templar, trust_as_template
-
-from ansible_collections.rocketclub.platform.plugins.filter import application
+from ansible_collections.rocketclub.platform.plugins.filter import ecs_service
+from ansible_collections.rocketclub.platform.plugins.filter import s3_data
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 # The inventory variables the role defaults are templated with (inventories/local).
@@ -23,6 +24,10 @@ PLATFORM = {
     "platform_region": "eu-west-2",
     "platform_domain": "rocketclub.local",
     "kinde_client_secret_name": "local/kinde/client-secret",
+    # The applications and their hosts, a platform input every inventory declares.
+    "platform_apps": yaml.safe_load(
+        (REPO / "inventories" / "local" / "group_vars" / "all" / "platform.yml").read_text(encoding="utf-8")
+    )["platform_apps"],
 }
 ACCOUNT = "123456789012"
 # The file lookup needs Ansible's plugin loader; the script text does not matter to the filters.
@@ -47,7 +52,8 @@ def _role_file(role, kind):
 
 @functools.lru_cache(maxsize=None)
 def _role_variables():
-    variables = {}
+    # The platform-level variables every runbook loads (vars_files), then the roles' defaults and vars.
+    variables = _trusted(yaml.safe_load((REPO / "playbooks" / "vars" / "platform.yml").read_text(encoding="utf-8")))
     for role in ("secrets", "alb", "aurora", "s3_data", "ecs_service"):
         variables.update(_role_file(role, "defaults"))
         variables.update(_role_file(role, "vars"))
@@ -70,20 +76,29 @@ BUCKETS = {layer: f"rc-local-blog-data-{layer}" for layer in ("raw", "clean", "c
 # What the network, alb, secrets, s3_data, iam and aurora roles published before ecs_service runs.
 # Some ARNs are deliberately missing: a name stands in for a secret, None for a role.
 FACTS = {
-    "platform_network": {"subnet_ids": {"private_app": ["subnet-a", "subnet-b"]}, "security_group_ids": {"ecs": "sg-ecs"}},
-    "platform_alb": {"target_group_arns": {
-        "backstage": _arn("elasticloadbalancing", "targetgroup/rc-local-backstage/1"),
-        "prefect": _arn("elasticloadbalancing", "targetgroup/rc-local-prefect/2"),
-    }},
-    "platform_secrets": {"secret_arns": {
-        "local/backstage/database-url": _arn("secretsmanager", "secret:local/backstage/database-url-AbCdEf"),
-        "local/github/pat/blog_data_ci": _arn("secretsmanager", "secret:local/github/pat/blog_data_ci-GhIjKl"),
-    }},
+    "platform_network": {
+        "subnet_ids": {"private_app": ["subnet-a", "subnet-b"]},
+        "security_group_ids": {"ecs": "sg-ecs"},
+    },
+    "platform_alb": {
+        "target_group_arns": {
+            "backstage": _arn("elasticloadbalancing", "targetgroup/rc-local-backstage/1"),
+            "prefect": _arn("elasticloadbalancing", "targetgroup/rc-local-prefect/2"),
+        }
+    },
+    "platform_secrets": {
+        "secret_arns": {
+            "local/backstage/database-url": _arn("secretsmanager", "secret:local/backstage/database-url-AbCdEf"),
+            "local/github/pat/blog_data_ci": _arn("secretsmanager", "secret:local/github/pat/blog_data_ci-GhIjKl"),
+        }
+    },
     "platform_s3_data": {"buckets": BUCKETS},
-    "platform_iam": {"role_arns": {
-        f"rc-local-{name}": f"arn:aws:iam::{ACCOUNT}:role/rc-local-{name}"
-        for name in ("backstage-execution", "backstage-task", "prefect-deployer-execution")
-    }},
+    "platform_iam": {
+        "role_arns": {
+            f"rc-local-{name}": f"arn:aws:iam::{ACCOUNT}:role/rc-local-{name}"
+            for name in ("backstage-execution", "backstage-task", "prefect-deployer-execution")
+        }
+    },
     "platform_aurora": {"endpoint": "rc-local.cluster-abc.eu-west-2.rds.amazonaws.com", "port": 5432},
 }
 
@@ -98,22 +113,29 @@ def _by_name(items):
 
 
 def _iam_roles(role):
-    return application.ecs_service_iam_roles(
+    return ecs_service.ecs_service_iam_roles(
         role("ecs_service_apps"), role("__ecs_service_one_offs"), role("__ecs_service_context")
     )
 
 
 def test_filter_module_exposes_the_filters():
-    assert sorted(application.FilterModule().filters()) == [
-        "ecs_service_iam_roles", "ecs_service_services", "ecs_service_task_definitions", "s3_data_bucket_parameters",
+    assert sorted(ecs_service.FilterModule().filters()) == [
+        "ecs_service_iam_roles",
+        "ecs_service_problems",
+        "ecs_service_services",
+        "ecs_service_task_definitions",
     ]
+    assert sorted(s3_data.FilterModule().filters()) == ["s3_data_bucket_parameters", "s3_data_problems"]
 
 
 def test_every_service_gets_two_roles_and_one_off_tasks_only_an_execution_role(role):
     assert [r["name"] for r in _iam_roles(role)] == [
-        "backstage-execution", "backstage-task",
-        "prefect-execution", "prefect-task",
-        "prefect-deployer-execution", "db-bootstrap-execution",
+        "backstage-execution",
+        "backstage-task",
+        "prefect-execution",
+        "prefect-task",
+        "prefect-deployer-execution",
+        "db-bootstrap-execution",
     ]
 
 
@@ -134,8 +156,15 @@ def test_execution_role_reads_exactly_the_declared_secrets_and_writes_its_log_gr
         "ecr_pull": False,
     }
     assert roles["prefect-execution"]["read_secrets"] == ["local/prefect/database-url"]
-    assert roles["prefect-deployer-execution"]["read_secrets"] == ["local/github/pat/blog_data_ci", "local/prefect/api-auth"]
-    assert roles["db-bootstrap-execution"]["read_secrets"] == ["local/backstage/db", "local/db/admin", "local/prefect/db"]
+    assert roles["prefect-deployer-execution"]["read_secrets"] == [
+        "local/github/pat/blog_data_ci",
+        "local/prefect/api-auth",
+    ]
+    assert roles["db-bootstrap-execution"]["read_secrets"] == [
+        "local/backstage/db",
+        "local/db/admin",
+        "local/prefect/db",
+    ]
     assert roles["db-bootstrap-execution"]["log_groups"] == ["/ecs/rc-local/db-bootstrap"]
 
 
@@ -143,7 +172,7 @@ def test_execution_role_deduplicates_secrets_and_needs_no_kms_without_secrets(ro
     apps = role("ecs_service_apps")
     apps[1]["secrets"] = {"A": "local/prefect/api-auth", "B": "local/db/admin", "C": "local/prefect/api-auth"}
     one_offs = [{"name": "noop", "spec": {"image": "busybox:1.36", "cpu": 256, "memory": 512}}]
-    roles = _by_name(application.ecs_service_iam_roles(apps, one_offs, role("__ecs_service_context")))
+    roles = _by_name(ecs_service.ecs_service_iam_roles(apps, one_offs, role("__ecs_service_context")))
     assert roles["prefect-execution"]["read_secrets"] == ["local/db/admin", "local/prefect/api-auth"]
     assert roles["noop-execution"]["read_secrets"] == []
     assert roles["noop-execution"]["kms_decrypt"] is False
@@ -163,7 +192,7 @@ def test_execution_role_deduplicates_secrets_and_needs_no_kms_without_secrets(ro
 )
 def test_execution_role_pulls_only_from_its_ecr_repository(role, image, ecr_pull):
     one_offs = [{"name": "job", "spec": {"image": image, "cpu": 256, "memory": 512}}]
-    (execution,) = application.ecs_service_iam_roles([], one_offs, role("__ecs_service_context"))
+    (execution,) = ecs_service.ecs_service_iam_roles([], one_offs, role("__ecs_service_context"))
     assert execution["ecr_pull"] == ecr_pull
 
 
@@ -186,7 +215,7 @@ def test_roles_before_the_buckets_exist():
     bare = role_inputs()
     roles = _by_name(_iam_roles(bare))
     assert roles["prefect-task"]["buckets_rw"] == []
-    services = _by_name(application.ecs_service_services(bare("ecs_service_apps"), bare("__ecs_service_context")))
+    services = _by_name(ecs_service.ecs_service_services(bare("ecs_service_apps"), bare("__ecs_service_context")))
     backstage = services["backstage"]
     assert backstage["execution_role_arn"] is None and backstage["task_role_arn"] is None
     assert backstage["target_group_arn"] is None
@@ -195,7 +224,7 @@ def test_roles_before_the_buckets_exist():
 
 
 def test_service_carries_everything_the_ecs_module_needs(role):
-    services = _by_name(application.ecs_service_services(role("ecs_service_apps"), role("__ecs_service_context")))
+    services = _by_name(ecs_service.ecs_service_services(role("ecs_service_apps"), role("__ecs_service_context")))
     assert list(services) == ["backstage", "prefect"]
     assert services["backstage"] == {
         "name": "backstage",
@@ -245,7 +274,7 @@ def test_service_sizes_types_and_defaults(role):
         "size": {"cpu": 1024, "memory": 3072, "desired": "2", "min": 1, "max": "4"},
         "environment": {"WORKERS": 4, "RATIO": 0.5, "MODE": "batch"},
     }
-    (service,) = application.ecs_service_services([app], dict(role("__ecs_service_context"), cpu_target="55"))
+    (service,) = ecs_service.ecs_service_services([app], dict(role("__ecs_service_context"), cpu_target="55"))
     assert (service["cpu"], service["memory"]) == ("1024", "3072")
     assert service["desired_count"] == 2
     assert service["autoscaling"] == {"min_capacity": 1, "max_capacity": 4, "cpu_target": 55.0}
@@ -254,12 +283,14 @@ def test_service_sizes_types_and_defaults(role):
     assert service["container"]["port"] == 8080
     assert service["container"]["secrets"] == {}
     assert service["health_check_grace_period"] == 60
-    # No alb_apps entry and no roles yet: nothing borrowed from another application.
+    # No platform_apps entry and no roles yet: nothing borrowed from another application.
     assert service["target_group_arn"] is None and service["task_role_arn"] is None
 
 
 def test_task_definitions_for_the_one_off_tasks(role):
-    tasks = _by_name(application.ecs_service_task_definitions(role("__ecs_service_one_offs"), role("__ecs_service_context")))
+    tasks = _by_name(
+        ecs_service.ecs_service_task_definitions(role("__ecs_service_one_offs"), role("__ecs_service_context"))
+    )
     assert list(tasks) == ["prefect-deployer", "db-bootstrap"]
     deployer = tasks["prefect-deployer"]
     assert deployer == {
@@ -288,12 +319,16 @@ def test_task_definitions_for_the_one_off_tasks(role):
         "DB_PORT": "5432",
     }
     assert bootstrap["container"]["command"] == ["sh", "-c", "#!/bin/sh"]
-    assert sorted(bootstrap["container"]["secrets"]) == ["BACKSTAGE_DB_SECRET_JSON", "DB_ADMIN_SECRET_JSON", "PREFECT_DB_SECRET_JSON"]
+    assert sorted(bootstrap["container"]["secrets"]) == [
+        "BACKSTAGE_DB_SECRET_JSON",
+        "DB_ADMIN_SECRET_JSON",
+        "PREFECT_DB_SECRET_JSON",
+    ]
 
 
 def test_bucket_parameters_name_each_layer(role):
     buckets = [{"key": k, "value": v} for k, v in role("__s3_data_buckets").items()]
-    parameters = application.s3_data_bucket_parameters(buckets, "local")
+    parameters = s3_data.s3_data_bucket_parameters(buckets, "local")
     assert [(p["name"], p["value"]) for p in parameters] == [
         ("/local/blog-data/buckets/raw", "rc-local-blog-data-raw"),
         ("/local/blog-data/buckets/clean", "rc-local-blog-data-clean"),
@@ -301,4 +336,4 @@ def test_bucket_parameters_name_each_layer(role):
         ("/local/blog-data/buckets/design-files", "rc-local-blog-data-design-files"),
     ]
     assert parameters[3]["description"] == "S3 bucket name of the blog-data design-files layer"
-    assert application.s3_data_bucket_parameters([], "local") == []
+    assert s3_data.s3_data_bucket_parameters([], "local") == []

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Pure (API free) compare / plan helpers for the rocketclub.platform EC2 modules.
+"""VPC endpoints: the pure planning of ``rocketclub.platform.vpc_endpoints``.
 
-Nothing in here talks to AWS: every function takes plain data (boto3 style
-dicts or module parameters) and returns plain data, so it can be unit tested
-table-driven without moto.
+Nothing in here talks to AWS: every function takes plain data (boto3 ``VpcEndpoint`` dicts or module
+parameters) and returns plain data, so it is unit tested table-driven without moto. An endpoint is
+identified inside its VPC by service name and type (``endpoint_key``); tags go through the shared core
+(``module_utils/tags.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import json
 from copy import deepcopy
 
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.rocketclub.platform.plugins.module_utils.tags import as_dict
 
 # Endpoint states (lower case) that never count as a "live" endpoint.
 DEAD_ENDPOINT_STATES = frozenset(("deleted", "deleting", "failed", "rejected", "expired"))
@@ -108,23 +109,6 @@ def policies_differ(current, desired):
     return compare_policies(current, desired)
 
 
-def merge_tags(common_tags, endpoint_tags, managed_tag):
-    """Tags an endpoint should carry: common tags, overridden by the endpoint's own, plus the managed tag."""
-    tags = {}
-    tags.update(common_tags or {})
-    tags.update(endpoint_tags or {})
-    tags.update(managed_tag or {})
-    return {str(k): str(v) for k, v in tags.items()}
-
-
-def has_managed_tag(tags, managed_tag):
-    """True when every key/value of ``managed_tag`` is present in ``tags`` (an empty marker never matches)."""
-    if not managed_tag:
-        return False
-    tags = tags or {}
-    return all(tags.get(k) == str(v) for k, v in managed_tag.items())
-
-
 def validate_endpoint_specs(endpoints):
     """Check the declared endpoint list before any API call.
 
@@ -169,7 +153,7 @@ def normalize_endpoint(endpoint):
         "security_group_ids": sorted(g["GroupId"] for g in endpoint.get("Groups") or []),
         "private_dns_enabled": None if is_gateway else bool(endpoint.get("PrivateDnsEnabled")),
         "policy": load_policy(endpoint.get("PolicyDocument")),
-        "tags": boto3_tag_list_to_ansible_dict(endpoint.get("Tags") or []),
+        "tags": as_dict(endpoint.get("Tags")),
     }
 
 
@@ -279,15 +263,6 @@ def plan_modify(current, desired):
     return params, predicted
 
 
-def plan_tags(current_tags, desired_tags, purge_tags):
-    """``(tags_to_set, tag_keys_to_unset, predicted_tags)`` using amazon.aws ``compare_aws_tags``."""
-    current_tags = current_tags or {}
-    to_set, to_unset = compare_aws_tags(current_tags, desired_tags or {}, purge_tags)
-    predicted = {k: v for k, v in current_tags.items() if k not in to_unset}
-    predicted.update({k: str(v) for k, v in to_set.items()})
-    return to_set, sorted(to_unset), predicted
-
-
 def diff_view(state):
     """The subset of an endpoint state shown in --diff output (lists sorted, no timestamps)."""
     if state is None:
@@ -299,21 +274,3 @@ def diff_view(state):
             value = sorted(value)
         view[key] = deepcopy(value)
     return view
-
-
-def find_missing(requested, found):
-    """Requested values (input order, de-duplicated) that are not in ``found``."""
-    found = set(found)
-    missing = []
-    for value in requested or []:
-        if value not in found and value not in missing:
-            missing.append(value)
-    return missing
-
-
-def order_by_requested(items, field, requested):
-    """Order ``items`` by the position of ``item[field]`` in ``requested``; unrequested items go last, by field."""
-    position = {}
-    for index, value in enumerate(requested or []):
-        position.setdefault(value, index)
-    return sorted(items, key=lambda item: (position.get(item.get(field), len(position)), str(item.get(field))))

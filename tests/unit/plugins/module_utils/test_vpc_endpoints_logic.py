@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+"""The pure planning of VPC endpoints (``module_utils/vpc_endpoints.py``), table-driven."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.module_utils import ec2_helpers as h
+from ansible_collections.rocketclub.platform.plugins.module_utils import vpc_endpoints as h
 
 MANAGED = {"platform:managed-by": "rocketclub.platform"}
 
@@ -104,37 +106,6 @@ def test_policies_differ(current, desired, differ):
 )
 def test_normalize_policy(policy, expected):
     assert h.normalize_policy(policy) == expected
-
-
-@pytest.mark.parametrize(
-    "common, own, managed, expected",
-    [
-        (None, {}, MANAGED, MANAGED),
-        ({"Env": "prod"}, {}, MANAGED, {"Env": "prod", **MANAGED}),
-        ({"Env": "prod", "Team": "a"}, {"Team": "b"}, {}, {"Env": "prod", "Team": "b"}),
-        ({"platform:managed-by": "x"}, {}, MANAGED, MANAGED),
-        ({"n": 1}, None, None, {"n": "1"}),
-    ],
-)
-def test_merge_tags(common, own, managed, expected):
-    assert h.merge_tags(common, own, managed) == expected
-
-
-@pytest.mark.parametrize(
-    "tags, managed, expected",
-    [
-        (MANAGED, MANAGED, True),
-        ({**MANAGED, "x": "y"}, MANAGED, True),
-        ({"platform:managed-by": "other"}, MANAGED, False),
-        ({}, MANAGED, False),
-        (None, MANAGED, False),
-        ({"a": "b"}, {}, False),
-        ({"a": "b", "c": "d"}, {"a": "b", "c": "d"}, True),
-        ({"a": "b"}, {"a": "b", "c": "d"}, False),
-    ],
-)
-def test_has_managed_tag(tags, managed, expected):
-    assert h.has_managed_tag(tags, managed) is expected
 
 
 def spec(**kwargs):
@@ -359,28 +330,6 @@ def test_plan_modify(current, endpoint_spec, expected_params):
     assert predicted["vpc_endpoint_id"] == "vpce-1"
 
 
-@pytest.mark.parametrize(
-    "current, desired, purge, to_set, to_unset, predicted",
-    [
-        (MANAGED, MANAGED, True, {}, [], MANAGED),
-        ({**MANAGED, "old": "x"}, MANAGED, True, {}, ["old"], MANAGED),
-        ({**MANAGED, "old": "x"}, MANAGED, False, {}, [], {**MANAGED, "old": "x"}),
-        (
-            {"aws:cloudformation:stack-name": "s"},
-            MANAGED,
-            True,
-            MANAGED,
-            [],
-            {"aws:cloudformation:stack-name": "s", **MANAGED},
-        ),
-        ({"Env": "dev"}, {"Env": "prod"}, True, {"Env": "prod"}, [], {"Env": "prod"}),
-        ({}, {}, True, {}, [], {}),
-    ],
-)
-def test_plan_tags(current, desired, purge, to_set, to_unset, predicted):
-    assert h.plan_tags(current, desired, purge) == (to_set, to_unset, predicted)
-
-
 def test_diff_view_is_stable():
     state = current_state(subnet_ids=["s-2", "s-1"], state="pending")
     view = h.diff_view(state)
@@ -388,21 +337,3 @@ def test_diff_view_is_stable():
     assert view["subnet_ids"] == ["s-1", "s-2"]
     assert set(view) == set(h.DIFF_KEYS)
     assert h.diff_view(None) is None
-
-
-@pytest.mark.parametrize(
-    "requested, found, expected",
-    [
-        (["a", "b"], ["a", "b"], []),
-        (["a", "b", "c"], ["b"], ["a", "c"]),
-        (["a", "a"], [], ["a"]),
-        ([], ["a"], []),
-    ],
-)
-def test_find_missing(requested, found, expected):
-    assert h.find_missing(requested, found) == expected
-
-
-def test_order_by_requested():
-    items = [{"n": "c"}, {"n": "a"}, {"n": "z"}, {"n": "b"}]
-    assert [i["n"] for i in h.order_by_requested(items, "n", ["b", "a", "c"])] == ["b", "a", "c", "z"]
