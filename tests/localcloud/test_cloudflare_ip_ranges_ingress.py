@@ -2,60 +2,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """rocketclub.platform.cloudflare_ip_ranges_ingress end to end: ansible, local AWS and local Cloudflare."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from localcloud.testing import ansible_module
+
 MODULE = "rocketclub.platform.cloudflare_ip_ranges_ingress"
 REGION = "us-east-1"
 
 
 def _ansible(env, **args):
-    run_env = dict(env)
-    run_env.update(
-        {
-            "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, ".collections"),
-            "ANSIBLE_CONFIG": os.path.join(REPO, "ansible.cfg"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-            "ANSIBLE_STDOUT_CALLBACK": "json",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        }
-    )
-    args = dict(
-        {"endpoint_url": env["LOCALCLOUD_AWS_URL"], "region": REGION, "api_base_url": env["LOCALCLOUD_CLOUDFLARE_URL"]},
-        **args,
-    )
-    ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
-    result = subprocess.run(
-        [
-            ansible,
-            "localhost",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-m",
-            MODULE,
-            "-a",
-            json.dumps(args),
-            "-e",
-            "ansible_python_interpreter=" + sys.executable,
-        ],
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=REPO,
-    )
-    assert result.returncode in (0, 2), result.stdout + result.stderr
-    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    """One run of the module against the local AWS and Cloudflare of ``env``; its result."""
+    defaults = {
+        "endpoint_url": env["LOCALCLOUD_AWS_URL"],
+        "region": REGION,
+        "api_base_url": env["LOCALCLOUD_CLOUDFLARE_URL"],
+    }
+    return ansible_module(env, MODULE, dict(defaults, **args))
 
 
 def _cidrs(ec2, group_id):
