@@ -135,6 +135,7 @@ def test_reset_clears_everything(lc, aws):
         "latency_seconds": 0,
         "eventual_consistency": False,
         "acm_record_delay_seconds": 1,
+        "latency_profile": {},
     }
     assert len(aws("ec2").describe_vpcs()["Vpcs"]) == vpcs_before - 1
 

@@ -15,7 +15,9 @@ moto 5.2.5 differs from AWS in four ways that hide real failures:
   ``PENDING_VALIDATION`` until every ``DomainValidationOptions[].ResourceRecord`` exists, with that value and
   DNS-only (a proxied Cloudflare record does not resolve to the CNAME), in the Cloudflare emulator of the
   same process; then it is ``ISSUED`` and every name's ``ValidationStatus`` is ``SUCCESS``. A name whose
-  record exists is ``SUCCESS`` before the others. Nothing depends on time except the record delay below.
+  record exists is ``SUCCESS`` before the others. Nothing depends on time except the record delay below and,
+  with the fidelity config ``latency_profile`` on, its ``acm.issuance`` seconds: a record counts only once it
+  has existed (unchanged, DNS-only) for that long (``localcloud.latency``).
 * moto fills in ``ResourceRecord`` at once; AWS assigns the records asynchronously (terraform-provider-aws
   waits up to ``certificateDNSValidationAssignmentTimeout`` = 5 minutes for them). Here they are left out of
   ``DescribeCertificate`` / ``ListCertificates`` for ``acm_record_delay_seconds`` (fidelity config, default
@@ -34,12 +36,17 @@ through ``moto_patches.PATCHES``); ``install(cloudflare, config)`` (called by ``
 layer read access to the Cloudflare emulator's records and to the fidelity configuration.
 """
 
+import datetime
 import functools
 import inspect
 import re
 import threading
+import time
+
+from localcloud import latency
 
 CONFIG_KEY = "acm_record_delay_seconds"
+ISSUANCE_KEY = "acm.issuance"  # latency profile key: how long every validation record must exist before ISSUED
 DEFAULT_RECORD_DELAY = 1
 CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
 UNSUPPORTED_CERTIFICATE = (
@@ -71,22 +78,37 @@ def parse_record_delay(value):
     return int(delay) if delay == int(delay) else delay
 
 
+def _epoch(stamp):
+    """Seconds since the epoch of a Cloudflare timestamp (``2024-01-01T00:00:00.000000Z``), 0 when unknown."""
+    try:
+        return (
+            datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+        )
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def cloudflare_cnames(emulator):
-    """Return ``lookup(name) -> {targets}`` of the DNS-only CNAME records ``emulator`` serves for ``name``.
+    """Return ``lookup(name) -> {target: since}`` of the DNS-only CNAME records ``emulator`` serves for ``name``
+    (``since``: when the record last changed, seconds since the epoch: it has resolved to ``target`` since then).
 
     Reads the emulator's record store under its lock (read only)."""
 
     def lookup(name):
         wanted = _dns_name(name)
+        found = {}
         with emulator.lock:
-            return {
-                _dns_name(record.get("content"))
-                for records in emulator.records.values()
-                for record in records.values()
-                if record.get("type") == "CNAME"
-                and not record.get("proxied")
-                and _dns_name(record.get("name")) == wanted
-            }
+            for records in emulator.records.values():
+                for record in records.values():
+                    if (
+                        record.get("type") == "CNAME"
+                        and not record.get("proxied")
+                        and _dns_name(record.get("name")) == wanted
+                    ):
+                        target = _dns_name(record.get("content"))
+                        since = _epoch(record.get("modified_on") or record.get("created_on"))
+                        found[target] = min(since, found.get(target, since))
+        return found
 
     return lookup
 
@@ -94,7 +116,8 @@ def cloudflare_cnames(emulator):
 def install(cloudflare=None, config=None):
     """Connect the ACM layer to the Cloudflare emulator (validation records) and the fidelity config.
 
-    ``cloudflare`` is a ``CloudflareEmulator`` (or a ``lookup(name) -> {targets}`` callable); ``config`` a
+    ``cloudflare`` is a ``CloudflareEmulator`` (or a ``lookup(name) -> {targets}`` callable, a set of targets or
+    a ``{target: since}`` mapping, ``since`` in seconds since the epoch; a set's records count as old); ``config`` a
     callable returning the current fidelity configuration (a dict with ``acm_record_delay_seconds``)."""
     if hasattr(cloudflare, "records"):  # the emulator itself (a WSGI app, so callable too)
         cloudflare = cloudflare_cnames(cloudflare)
@@ -116,11 +139,19 @@ def _dns_name(name):
 
 
 def _cname_exists(record):
-    """Whether the validation ``record`` ({Name, Type, Value}) resolves as a CNAME to its value."""
+    """Whether the validation ``record`` ({Name, Type, Value}) resolves as a CNAME to its value, and has for the
+    ``acm.issuance`` seconds of the latency profile (``localcloud.latency``; none when the profile is off)."""
     lookup = _STATE["cnames"]
     if lookup is None or not record or record.get("Type", "CNAME") != "CNAME":
         return False
-    return _dns_name(record.get("Value")) in lookup(record.get("Name"))
+    targets = lookup(record.get("Name"))
+    target = _dns_name(record.get("Value"))
+    if target not in targets:
+        return False
+    window = latency.seconds(ISSUANCE_KEY)
+    if not window or not isinstance(targets, dict):
+        return True
+    return time.time() - targets[target] >= window
 
 
 # ------------------------------------------------------------------------------------------------ ACM model

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from localcloud import acm_fidelity
 from localcloud import cloudfront_policies
 from localcloud import consistency
+from localcloud import latency
 from localcloud.common import CONTROL_PREFIX
 from localcloud.common import call_wsgi
 from localcloud.common import json_bytes
@@ -39,14 +40,23 @@ DEFAULT_CONFIG = {
     "latency_seconds": 0,
     "eventual_consistency": False,
     "acm_record_delay_seconds": acm_fidelity.DEFAULT_RECORD_DELAY,
+    latency.CONFIG_KEY: {},  # resolved {resource key: seconds} (localcloud.latency); {} is off
 }
 
 # Provisioning latency rewrites.  Each rule says: for ``service`` (the SigV4
 # scope), when an operation matching ``create`` returns an element named
 # ``element`` (any name when None) that has a child ``id`` and a state at the
-# slash-separated path ``state``, remember the id and the time; while
-# ``latency_seconds`` have not passed since then, responses of operations
+# slash-separated path ``state``, remember the id and the time; while the
+# resource's seconds have not passed since then, responses of operations
 # matching ``create`` or ``read`` show ``transitional`` instead of ``final``.
+# The seconds are the ``latency_profile`` entry named ``name`` when the profile
+# has one, else ``latency_seconds``.  ``starts`` (optional) lists further
+# operations that start a transition only under the profile: (operation regex,
+# transitional state, member rule or None); a member rule
+# (list path, id child, rule name) also starts the transition of the listed
+# members (StartDBCluster: the cluster's instances).  ``moto_states`` are
+# other states moto answers that the rewrite replaces too (StartDBCluster:
+# ``started``).
 LATENCY_RULES = (
     {
         "name": "ec2.nat_gateway",
@@ -80,6 +90,11 @@ LATENCY_RULES = (
         "state": "Status",
         "transitional": "creating",
         "final": "available",
+        "starts": (
+            (r"^RestoreDBClusterFromSnapshot$", "creating", None),
+            (r"^StartDBCluster$", "starting", ("DBClusterMembers", "DBInstanceIdentifier", "rds.db_instance")),
+        ),
+        "moto_states": ("started",),
     },
     {
         "name": "rds.db_instance",
@@ -113,6 +128,7 @@ LATENCY_RULES = (
         "state": "Status",
         "transitional": "InProgress",
         "final": "Deployed",
+        "starts": ((r"^PUT /[0-9-]+/distribution/[^/]+/config$", "InProgress", None),),
     },
 )
 
@@ -216,14 +232,23 @@ def _find_path(elem, path):
 
 
 def _candidates(root, rule):
-    """Yield (id, state element) pairs of resources a rule applies to."""
+    """Yield (element, id, state element) of resources a rule applies to."""
     for elem in root.iter():
         if rule["element"] and _local(elem.tag) != rule["element"]:
             continue
         ident = _child(elem, rule["id"])
         state = _find_path(elem, rule["state"])
         if ident is not None and state is not None and ident.text:
-            yield ident.text.strip(), state
+            yield elem, ident.text.strip(), state
+
+
+def _member_ids(elem, path, ident):
+    """Ids (child ``ident``) of the members listed under ``path`` of ``elem``."""
+    listing = _find_path(elem, path)
+    for member in listing if listing is not None else ():
+        found = _child(member, ident)
+        if found is not None and found.text:
+            yield found.text.strip()
 
 
 class AwsFidelity:
@@ -272,17 +297,18 @@ class AwsFidelity:
         if isinstance(services, str):
             services = [s for s in services.split(",") if s]
         new["throttle_services"] = [str(s) for s in services]
-        latency = float(new["latency_seconds"] or 0)
-        if latency < 0:
+        uniform = float(new["latency_seconds"] or 0)
+        if uniform < 0:
             raise ValueError("latency_seconds must not be negative")
-        new["latency_seconds"] = int(latency) if latency == int(latency) else latency
+        new["latency_seconds"] = int(uniform) if uniform == int(uniform) else uniform
         new["eventual_consistency"] = consistency.parse_switch(new["eventual_consistency"])
         new["acm_record_delay_seconds"] = acm_fidelity.parse_record_delay(new["acm_record_delay_seconds"])
+        new[latency.CONFIG_KEY] = latency.parse_profile(new[latency.CONFIG_KEY])
         with self.lock:
             self.config = new
             if "throttle_seed" in data or "throttle_fraction" in data:
                 self.rng = random.Random(new["throttle_seed"])
-        return dict(new)
+        return shown_config(new)
 
     def requests(self, query):
         """Return log entries filtered by a parsed query string."""
@@ -318,7 +344,7 @@ class AwsFidelity:
             return 200, {"cleared": count}
         if name == "config" and method == "GET":
             with self.lock:
-                return 200, dict(self.config)
+                return 200, shown_config(self.config)
         if name == "config" and method == "POST":
             try:
                 return 200, self.set_config(payload)
@@ -346,13 +372,31 @@ class AwsFidelity:
                 return False
             return self.rng.random() < fraction
 
+    def _seconds(self, rule_name, uniform):
+        """Seconds a resource of ``rule_name`` stays transitional: its ``latency_profile`` entry, else
+        ``latency_seconds`` for the transitions it has always applied to (``uniform``), else none."""
+        profile = self.config.get("latency_profile") or {}
+        if rule_name in profile:
+            return profile[rule_name]
+        return self.config["latency_seconds"] if uniform else 0
+
     def _latency(self, call, body):
-        """Register created resources and rewrite states; return new body."""
-        latency = self.config["latency_seconds"]
-        rules = [r for r in LATENCY_RULES if r["service"] == call["service"]]
+        """Register resources whose transition starts and rewrite states; return new body."""
         op = call["operation"]
-        rules = [r for r in rules if re.match(r["create"], op) or re.match(r["read"], op)]
-        if not rules or (not latency and not self.created):
+        matched = []
+        for rule in LATENCY_RULES:
+            if rule["service"] != call["service"]:
+                continue
+            if re.match(rule["create"], op):
+                matched.append((rule, (rule["transitional"], True, None)))
+                continue
+            start = next((s for s in rule.get("starts", ()) if re.match(s[0], op)), None)
+            if start is not None:
+                matched.append((rule, (start[1], False, start[2])))
+            elif re.match(rule["read"], op):
+                matched.append((rule, None))
+        active = self.config["latency_seconds"] or self.config.get("latency_profile") or self.created
+        if not matched or not active:
             return body
         try:
             root = ET.fromstring(body)
@@ -360,18 +404,24 @@ class AwsFidelity:
             return body
         now = time.time()
         changed = False
-        for rule in rules:
-            creating = re.match(rule["create"], op)
-            for ident, state in _candidates(root, rule):
+        for rule, starting in matched:
+            for elem, ident, state in _candidates(root, rule):
                 key = (rule["name"], ident)
                 with self.lock:
-                    if creating and latency:
-                        self.created[key] = now
-                    started = self.created.get(key)
-                if started is None or now - started >= latency:
+                    if starting is not None:
+                        transitional, uniform, members = starting
+                        if self._seconds(rule["name"], uniform):
+                            self.created[key] = (now, transitional, uniform)
+                        if members and self._seconds(members[2], False):
+                            for member in _member_ids(elem, members[0], members[1]):
+                                self.created[(members[2], member)] = (now, transitional, False)
+                    entry = self.created.get(key)
+                    seconds = self._seconds(rule["name"], entry[2]) if entry else 0
+                if entry is None or now - entry[0] >= seconds:
                     continue
-                if (state.text or "").strip() in (rule["final"], rule["transitional"]):
-                    state.text = rule["transitional"]
+                known = (rule["final"], rule["transitional"], entry[1]) + tuple(rule.get("moto_states", ()))
+                if (state.text or "").strip() in known:
+                    state.text = entry[1]
                     changed = True
         if not changed:
             return body
@@ -440,6 +490,11 @@ class AwsFidelity:
         return [out]
 
 
+def shown_config(config):
+    """The configuration as the control API shows it (``latency_profile``: the resolved profile, {} when off)."""
+    return dict(config)
+
+
 def _respond(start_response, status, headers, body):
     """Send a complete response."""
     reason = HTTPStatus(status).phrase
@@ -460,4 +515,5 @@ def build_app(reset_hooks=(), cloudflare=None):
     moto_app = cloudfront_policies.CloudFrontPolicies(DomainDispatcherApplication(create_backend_app))
     app = AwsFidelity(moto_app, reset_hooks)
     acm_fidelity.install(cloudflare, lambda: app.config)
+    latency.install(lambda: app.config)
     return app

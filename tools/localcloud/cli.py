@@ -223,7 +223,7 @@ def cmd_requests(state, args):
 
 
 def cmd_config(state, args):
-    """Show or change throttling/latency/eventual-consistency settings."""
+    """Show or change throttling/latency/latency-profile/eventual-consistency settings."""
     client = _client(state)
     changes = {}
     if args.throttle is not None:
@@ -236,6 +236,8 @@ def cmd_config(state, args):
         changes["latency_seconds"] = args.latency
     if args.eventual_consistency is not None:
         changes["eventual_consistency"] = args.eventual_consistency == "on"
+    if args.latency_profile is not None:
+        changes["latency_profile"] = args.latency_profile  # a name, "off" or a JSON object (the server checks it)
     print(json.dumps(client.configure(**changes) if changes else client.config(), indent=1))
     return 0
 
@@ -318,6 +320,12 @@ def build_parser():
         "--eventual-consistency",
         choices=("on", "off"),
         help="answer the first call after a create with AWS's not-found error (README)",
+    )
+    conf.add_argument(
+        "--latency-profile",
+        metavar="aws-like|off|JSON",
+        help="per-resource seconds slow resources stay transitional: a profile name (aws-like), off, or a JSON "
+        "object such as '{\"rds.db_cluster\": 3}' (README, Latency profile)",
     )
     conf.set_defaults(func=cmd_config)
     return parser

@@ -95,7 +95,9 @@ class LocalCloud:
 
     def configure(self, **config):
         """Change throttle_fraction, throttle_seed, throttle_services, latency_seconds, eventual_consistency,
-        acm_record_delay_seconds."""
+        acm_record_delay_seconds, latency_profile (``"aws-like"``, ``"off"`` or ``{resource key: seconds}``,
+        ``localcloud.latency``; the answer shows the resolved profile). Refused values raise LocalCloudError with
+        the server's message."""
         return self.call(self.aws_url, "POST", "config", config)
 
     def rds_maintenance(self, cluster, engine_version=None, region=None):

@@ -23,12 +23,25 @@ once (``runningCount`` = ``desiredCount``, rollout ``COMPLETED``). AWS reads a c
 ``Service.__init__`` and ``EC2ContainerServiceBackend.update_service``: a service (or deployment) whose task
 definition reads a secret without a value gets no running task; one whose secrets all have values is steady, as
 before. SSM parameter references are not checked (a parameter cannot exist without a value).
+
+With the fidelity config ``latency_profile`` on (``localcloud.latency``), a deployment started by ``CreateService``
+or by an ``UpdateService`` that starts one (new task definition, ``forceNewDeployment``, desired count raised from
+0) stays ``IN_PROGRESS`` with no running task of its own for the profile's ``ecs.deployment`` seconds, so the
+``services_stable`` waiter (one deployment and ``runningCount`` = ``desiredCount``) keeps waiting; the first
+``DescribeServices`` / ``UpdateService`` after that makes it steady (``EC2ContainerServiceBackend.describe_services``
+is wrapped too).
 """
 
 import functools
+import time
 import uuid
 
+from localcloud import latency
+
 EVENT_LIMIT = 100  # DescribeServices returns at most the 100 most recent events
+DEPLOYMENT_KEY = "ecs.deployment"  # latency profile key: how long a deployment rolls out
+# Attribute of a moto Service: {"id": deployment id, "since": time.time()} of the rollout in progress.
+ROLLOUT = "localcloud_rollout"
 
 
 def _now():
@@ -109,14 +122,67 @@ def _event(service, message):
     del service.events[EVENT_LIMIT:]
 
 
-def settle(service):
+def _rolling_out(service, primary, start):
+    """Whether the PRIMARY deployment is still rolling out under the latency profile's ``ecs.deployment``
+    seconds; ``start``: this call starts its rollout (counted from now)."""
+    window = latency.seconds(DEPLOYMENT_KEY)
+    rollout = getattr(service, ROLLOUT, None)
+    if start and window and service.desired_count:
+        rollout = {"id": primary["id"], "since": time.time()}
+        setattr(service, ROLLOUT, rollout)
+    if not rollout or rollout["id"] != primary["id"] or not service.desired_count:
+        return False
+    return time.time() - rollout["since"] < window
+
+
+def _in_progress(service, primary, now, start):
+    """The PRIMARY deployment's tasks are starting: none of them runs yet (tasks of older deployments do)."""
+    if start:
+        _event(
+            service,
+            "(service %s) has started %d tasks: %s."
+            % (
+                service.name,
+                service.desired_count,
+                " ".join("(task %s)" % uuid.uuid4().hex for _index in range(min(service.desired_count, 10))),
+            ),
+        )
+    primary.update(
+        runningCount=0,
+        pendingCount=service.desired_count,
+        desiredCount=service.desired_count,
+        rolloutState="IN_PROGRESS",
+        rolloutStateReason="ECS deployment %s in progress." % primary["id"],
+        updatedAt=now,
+    )
+    service.running_count = sum(int(d.get("runningCount") or 0) for d in service.deployments[1:])
+    service.pending_count = service.desired_count
+
+
+def advance(service):
+    """Complete a rollout whose ``ecs.deployment`` seconds have passed (called before a service is read)."""
+    rollout = getattr(service, ROLLOUT, None)
+    if rollout and service.deployments and not _rolling_out(service, service.deployments[0], False):
+        settle(service)
+
+
+def settle(service, start=False):
     """Apply the outcome of the PRIMARY deployment of ``service``: steady when its tasks can start, else no
-    running task, the deployment ``IN_PROGRESS`` with a failed task and an event naming the reason."""
+    running task, the deployment ``IN_PROGRESS`` with a failed task and an event naming the reason.
+
+    With the latency profile's ``ecs.deployment`` seconds, a deployment whose tasks can start stays
+    ``IN_PROGRESS`` (``runningCount`` 0, ``pendingCount`` = ``desiredCount``) for that long after the call
+    that started it (``start``: this one) and becomes steady on the first read after (``advance``)."""
     if not service.deployments:
         return
     primary = service.deployments[0]
     problem = task_definition_problem(service, primary.get("taskDefinition"))
     now = _now()
+    if (problem is None or not service.desired_count) and _rolling_out(service, primary, start):
+        _in_progress(service, primary, now, start)
+        return
+    if hasattr(service, ROLLOUT):
+        delattr(service, ROLLOUT)
     if problem is None or not service.desired_count:
         # Steady: the new deployment's tasks replaced the old ones (AWS drops a deployment once it is drained).
         service.deployments[:] = [primary]
@@ -184,29 +250,49 @@ def patch(setter=setattr):
 
     init = _require(Service, "__init__", ("desired_count", "task_definition"))
     update = _require(EC2ContainerServiceBackend, "update_service", ("service_properties",))
+    describe = _require(EC2ContainerServiceBackend, "describe_services", ("cluster_str", "service_names_or_arns"))
     _require(EC2ContainerServiceBackend, "describe_task_definition", ("task_definition_str",))
+    _require(EC2ContainerServiceBackend, "_get_service", ("cluster_str", "service_str"))
 
     @functools.wraps(init)
     def service_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
         if not hasattr(self, "events") or not hasattr(self, "deployments"):
             raise MotoPatchError("moto ECS Service no longer has events/deployments")
-        settle(self)
+        settle(self, start=True)
 
     @functools.wraps(update)
     def update_service(self, service_properties):
         force = bool(service_properties.get("force_new_deployment"))
         task_definition = service_properties.get("task_definition")
         desired = service_properties.get("desired_count")
+        try:
+            name = str(service_properties.get("service") or "").rsplit("/", maxsplit=1)[-1]
+            before = self._get_service(service_properties.get("cluster", "default"), name)  # pylint: disable=protected-access
+        except Exception:  # pylint: disable=broad-except
+            before = None  # moto's own update answers for an unknown cluster or service
+        if before is not None:
+            advance(before)
+        previous_desired = before.desired_count if before is not None else None
         service = update(self, service_properties)
         if service.deployments and (
             force or (task_definition and service.task_definition != service.deployments[0].get("taskDefinition"))
         ):
             new_deployment(service)
-            settle(service)
+            settle(service, start=True)
         elif desired is not None and service.deployments:
-            settle(service)  # a new desired count: tasks start (or do not) for the current deployment
+            # A new desired count: tasks start (or do not) for the current deployment; raised from 0, they start
+            # a rollout of their own.
+            settle(service, start=previous_desired == 0 and int(desired) > 0)
         return service
+
+    @functools.wraps(describe)
+    def describe_services(self, cluster_str, service_names_or_arns):
+        services, failures = describe(self, cluster_str, service_names_or_arns)
+        for service in services:
+            advance(service)
+        return services, failures
 
     setter(Service, "__init__", service_init)
     setter(EC2ContainerServiceBackend, "update_service", update_service)
+    setter(EC2ContainerServiceBackend, "describe_services", describe_services)

@@ -392,7 +392,8 @@ def _patch_acm_fidelity(setter=setattr):
 
 
 def _patch_ecs_service_secrets(setter=setattr):
-    """No running task for a service whose secrets have no value; forced deployments (``localcloud.ecs_fidelity``)."""
+    """No running task for a service whose secrets have no value; forced deployments; deployments rolling out for
+    the latency profile's ``ecs.deployment`` seconds (``localcloud.ecs_fidelity``)."""
     from localcloud import ecs_fidelity
 
     ecs_fidelity.patch(setter)
