@@ -297,7 +297,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
@@ -318,6 +317,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request im
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import request_params
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import select_certificate
 from ansible_collections.rocketclub.platform.plugins.module_utils.acm_request import validate_params
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.tags import NAME_TAG

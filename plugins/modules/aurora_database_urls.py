@@ -193,10 +193,10 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import DEFAULT_PORT
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import FINGERPRINT_TAG
 from ansible_collections.rocketclub.platform.plugins.module_utils.database_urls import build_url

@@ -217,9 +217,9 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareClient
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import CloudflareError
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudflare import cloudflare_argument_spec

@@ -355,9 +355,9 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import KINDS
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import desired_policy
 from ansible_collections.rocketclub.platform.plugins.module_utils.cloudfront_policies import existing_by_name

@@ -189,10 +189,10 @@ except ImportError:
 
 from ansible.module_utils.common.warnings import warn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import capacity as logic
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import readiness
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs.autoscaling import SCALABLE_DIMENSION

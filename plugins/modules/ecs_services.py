@@ -678,8 +678,7 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import autoscaling
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import cluster as clusters
 from ansible_collections.rocketclub.platform.plugins.module_utils.ecs import log_groups

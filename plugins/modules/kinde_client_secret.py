@@ -129,9 +129,9 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import KindeError
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import KindeSecretRejected
 from ansible_collections.rocketclub.platform.plugins.module_utils.kinde import check_client_secret
