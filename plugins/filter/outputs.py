@@ -53,16 +53,42 @@ def _park_state(facts):
     }
 
 
-def platform_outputs(facts):
+def _after_the_wait(facts, ready):
+    """The facts with what the run's last wait (rocketclub.platform.wait_ready's ``resources``) found ready.
+
+    The cloudfront and ecs_service roles publish their facts before site.yml's final wait: a distribution
+    created or updated by this run is still ``InProgress`` there, a service just created has no task running.
+    A distribution the wait saw ``Deployed`` is reported so, and a service the wait saw stable (the
+    ``services_stable`` test: as many tasks running as desired) with its desired count running."""
+    done = {(r.get("kind"), r.get("id")): r for r in ready or [] if isinstance(r, dict) and r.get("state") == "ready"}
+    if not done:
+        return facts
+    cloudfront, ecs = dict(facts["cloudfront"]), dict(facts["ecs"])
+    cloudfront["distributions"] = {
+        app: dict(dist, status="Deployed") if ("cloudfront_distribution", dist.get("id")) in done else dist
+        for app, dist in (cloudfront.get("distributions") or {}).items()
+    }
+    ecs["services"] = {
+        name: dict(service, running_count=service.get("desired_count"))
+        if ("ecs_service", name) in done or ("ecs_service", service.get("arn")) in done
+        else service
+        for name, service in (ecs.get("services") or {}).items()
+    }
+    return dict(facts, cloudfront=cloudfront, ecs=ecs)
+
+
+def platform_outputs(facts, ready=None):
     """The outputs document of one site.yml run.
 
     ``facts``: ``environment``, ``region``, ``parked``, ``check_mode``, and the ``platform_<role>`` facts
-    under the role's short name (ROLES; ``iam`` may be missing)."""
+    under the role's short name (ROLES; ``iam`` may be missing). ``ready``: the ``resources`` of the run's
+    final rocketclub.platform.wait_ready task, whose states are newer than the role facts."""
     if not isinstance(facts, dict):
         raise AnsibleFilterError(f"platform_outputs expects a dict of platform facts, got {type(facts).__name__}")
     missing = [role for role in ROLES if role not in OPTIONAL_ROLES and not isinstance(facts.get(role), dict)]
     if missing:
         raise AnsibleFilterError(f"platform_outputs: no platform_<role> fact for {', '.join(missing)}")
+    facts = _after_the_wait(facts, ready)
     distributions = facts["cloudfront"].get("distributions") or {}
     hosts = {app: (dist.get("aliases") or [None])[0] for app, dist in sorted(distributions.items())}
     urls = {app: f"https://{host}" for app, host in hosts.items() if host}

@@ -26,6 +26,7 @@ def env(name, tags):
         "shared_alias": render("secrets_shared_kms_alias"),
         "env_alias": render("secrets_kms_alias"),
         "env_tags": render("__secrets_tags"),
+        "kms_keys": render("__secrets_kms_keys"),
     }
 
 
@@ -58,10 +59,16 @@ def _task(name):
 
 
 def test_shared_entries_use_the_shared_key_and_shared_tags():
-    key = _task("Ensure the shared KMS key")["amazon.aws.kms_key"]
-    assert key["alias"] == "{{ secrets_shared_kms_alias }}"
-    assert "platform_env" not in key["description"]
-    assert key["tags"] == "{{ __secrets_shared_tags }}" and key["purge_tags"] is False
+    task = _task("Ensure the KMS keys")["rocketclub.platform.kms_keys"]
+    assert task["keys"] == "{{ __secrets_kms_keys }}"
+    local = env("local", {"platform:owner": "platform-team"})
+    staging = env("staging", {"platform:owner": "someone-else", "cost-centre": "42"})
+    (own, shared), (_staging_own, staging_shared) = local["kms_keys"], staging["kms_keys"]
+    # every environment asks for the same shared key: alias, description, rotation, tags, others' tags kept
+    assert shared == staging_shared
+    assert shared["alias"] == "alias/rc-shared" and shared["purge_tags"] is False
+    assert shared["tags"] == local["shared_tags"] and "local" not in shared["description"]
+    assert own["alias"] == "alias/rc-local-platform" and own["purge_tags"] is True and own["tags"] == local["env_tags"]
     shared = _task("Ensure the shared Secrets Manager entries")["rocketclub.platform.secretsmanager_secrets"]
     assert shared["kms_key_id"] == "{{ __secrets_shared_kms_key_arn }}"
     assert shared["tags"] == "{{ __secrets_shared_tags }}"
@@ -80,16 +87,22 @@ def test_iam_role_defaults_follow_the_published_shared_key():
 
 
 def test_check_mode_keys_that_would_be_created_are_placeholders():
-    """amazon.aws.kms_key returns no ARN for a key check mode would create: the secrets, parameters and the
-    roles downstream get pending:kms-key/<alias> (docs/check_mode.md); a real run gets the key's ARN."""
+    """A key check mode would create has the ARN pending:kms-key/<alias>: the secrets, parameters and the
+    roles downstream get it (docs/check_mode.md); a real run gets the key's ARN."""
     variables = yaml.safe_load((REPO / "roles" / "secrets" / "vars" / "main.yml").read_text(encoding="utf-8"))
-    assert variables["__secrets_kms_key_arn"] == (
-        "{{ __secrets_kms.key_arn | default(none) | rocketclub.platform.pending_or('kms-key', secrets_kms_alias) }}"
+    assert variables["__secrets_kms_key_arn"] == "{{ __secrets_kms.key_arns[secrets_kms_alias] }}"
+    assert variables["__secrets_shared_kms_key_arn"] == (
+        "{{ __secrets_kms.key_arns[secrets_shared_kms_alias] | default(none) }}"
     )
-    assert variables["__secrets_shared_kms_key_arn"].strip() == (
-        "{{ __secrets_shared_kms.key_arn | default(none) "
-        "| rocketclub.platform.pending_or('kms-key', secrets_shared_kms_alias) }}"
+    # rocketclub.platform.kms_keys returns the placeholder itself for a key check mode would create
+    placeholder = "pending:kms-key/alias/rc-local-platform"
+    render = role_inputs(
+        platform_env="local",
+        kinde_client_secret_name="local/kinde/client-secret",
+        __secrets_kms={"key_arns": {"alias/rc-local-platform": placeholder}},
     )
+    assert render("__secrets_kms_key_arn") == placeholder
+    assert render("__secrets_shared_kms_key_arn") is None
     arn = "arn:aws:kms:eu-west-2:123456789012:key/1234"
     assert pending_or(None, "kms-key", "alias/rc-local-platform") == "pending:kms-key/alias/rc-local-platform"
     assert pending_or(arn, "kms-key", "alias/rc-local-platform") == arn

@@ -196,3 +196,24 @@ def test_a_restored_cluster_says_from_which_snapshot():
     assert f"aurora_cluster         = {identifier} (available, restored from rc-local-final-20991231235959)" in text
     plain = outputs_filter.platform_outputs_text(outputs_filter.platform_outputs(facts()), None)
     assert f"aurora_cluster         = {identifier} ({FACTS['aurora']['status']})" in plain
+
+
+def test_what_the_final_wait_found_ready_replaces_the_states_the_roles_published_before_it():
+    cloudfront = {"distributions": {"backstage": {"id": "E1", "status": "InProgress"}, "prefect": {"id": "E2"}}}
+    cloudfront["distributions"]["prefect"]["status"] = "InProgress"
+    ecs = dict(FACTS["ecs"], services={"backstage": {"desired_count": 2, "running_count": 0}})
+    ready = [
+        {"kind": "cloudfront_distribution", "id": "E1", "status": "Deployed", "state": "ready"},
+        {"kind": "cloudfront_distribution", "id": "E2", "status": "InProgress", "state": "waiting"},
+        {"kind": "ecs_service", "id": "backstage", "status": "2 of 2 tasks running", "state": "ready"},
+    ]
+    before = outputs_filter.platform_outputs(facts(cloudfront=cloudfront, ecs=ecs))
+    after = outputs_filter.platform_outputs(facts(cloudfront=cloudfront, ecs=ecs), ready)
+    assert before["park"]["ecs_services"] == {"backstage": {"desired": 2, "running": 0}}
+    assert after["park"]["ecs_services"] == {"backstage": {"desired": 2, "running": 2}}
+    distributions = after["platform"]["cloudfront"]["distributions"]
+    assert (distributions["backstage"]["status"], distributions["prefect"]["status"]) == ("Deployed", "InProgress")
+    text = outputs_filter.platform_outputs_text(after, None)
+    assert "E1" in text and "(Deployed)" in text and "2/2 running" in text
+    # The published facts themselves are left as they are.
+    assert cloudfront["distributions"]["backstage"]["status"] == "InProgress"
