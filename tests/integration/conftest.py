@@ -189,12 +189,12 @@ class Platform:
 # Files not listed keep their place after these. Every file starts from a fresh account (or makes no
 # AWS call), so the order between files does not matter to the results.
 LONGEST_FIRST = (
-    "test_check_mode.py",
-    "test_park_unpark.py",
     "test_site.py",
-    "test_app_and_edge.py",
-    "test_real_aws.py",
+    "test_park_unpark.py",
+    "test_check_mode.py",
+    "test_alb_ingress.py",
     "test_rotate_kinde.py",
+    "test_bad_input.py",
 )
 
 

@@ -4,10 +4,10 @@
 
 Sequence (module-scoped fixtures, file order): the prod confirmation refuses before any AWS call ->
 fresh converge, then capacities that are not the inventory's (set as autoscaling or an operator would)
--> park -> unpark three times with park_aurora=stop (the first time a second park and a park --check on
-the parked environment change nothing; the second time a site.yml converge of the parked environment
-changes nothing and leaves it parked; the third park is killed mid-run and finished by a second run) ->
-three times with park_aurora=snapshot and database_restore_mode=from_final_snapshot (the first time a
+-> park -> unpark twice with park_aurora=stop (the first time a second park and a park --check on
+the parked environment change nothing; the second park is killed mid-run and finished by a second run,
+then a site.yml converge of the parked environment changes nothing and leaves it parked) ->
+twice with park_aurora=snapshot and database_restore_mode=from_final_snapshot (the first time a
 site.yml converge of the parked environment changes nothing) -> unpark and unpark --check on the
 unparked environment change nothing. Park and unpark run with --diff, as an operator runs them.
 """
@@ -33,7 +33,7 @@ ORIGINAL = {
 }
 PARKED = {name: {"desired_count": 0, "min_capacity": 0, "max_capacity": 0} for name in SERVICES}
 RECORD_PREFIX = f"/{ENV}/infra/park/ecs"
-CYCLES = 3
+CYCLES = 2
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
@@ -109,11 +109,12 @@ def run_ok(platform, playbook, *args):
 
 def cycle(platform, mode, between=None, interrupt=False):
     """park (mode; with ``interrupt`` killed mid-run first) -> [between(platform)] -> unpark; what each run did
-    and the state after it."""
+    and the state after it (``extra``: what the interrupted park left and what ``between`` returned)."""
     extra = interrupted_park(platform, mode) if interrupt else None
     park = run_ok(platform, "playbooks/park.yml", "--diff", "-e", f"park_aurora={mode}")
     parked = observe(platform)
-    extra = between(platform) if between else extra
+    if between:
+        extra = dict(extra, **between(platform)) if extra else between(platform)
     unpark = run_ok(platform, "playbooks/unpark.yml", "--diff")
     return {"park": park, "parked": parked, "extra": extra, "unpark": unpark, "unparked": observe(platform)}
 
