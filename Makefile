@@ -6,7 +6,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two installs into one venv: `make site` needs only the run-time dependencies (requirements.txt); `make test`
+# and its suites add the test and lint tools on top (requirements-test.txt). One lock, constraints.txt, for both.
+SITE_STAMP := $(VENV)/.site-stamp
+TEST_STAMP := $(VENV)/.test-stamp
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)/tools$(if $(PYTHONPATH),:$(PYTHONPATH))
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -19,8 +23,11 @@ INVENTORY ?= inventories/local
 # pytest-xdist workers of `make unit` and `make integration` (each integration worker runs its own
 # private local cloud on free ports; `--dist loadfile` keeps a test file, and its converges, on one worker).
 PYTEST_WORKERS ?= 2
+# The local cloud's own tests mostly wait (latency windows, delays, retries), not compute: four workers on two cores
+# took 70 s where two took 90 s and one about 230 s.
+LOCALCLOUD_TEST_WORKERS ?= 4
 
-.PHONY: help venv site converge local-up local-down local-status local-seed test lint unit localcloud-test \
+.PHONY: help venv venv-test site converge local-up local-down local-status local-seed test lint unit localcloud-test \
 	sanity integration molecule changelog-lint bench lock clean
 
 help:
@@ -28,12 +35,35 @@ help:
 	@echo "make test   - all tests (lint, unit, local cloud, sanity, integration, molecule)"
 	@echo "make local-up | local-down | local-status | converge | bench"
 
-venv: $(STAMP)
+venv: $(SITE_STAMP)
 
-$(STAMP): requirements.txt constraints.txt
+venv-test: $(TEST_STAMP)
+
+# --no-compile: pip would byte-compile all ~22,000 .py files of the run-time set one after another (15,000 are
+# collections of the `ansible` package that no converge imports), 40 of the install's 65 s. Instead, only the
+# packages every converge process imports (controller, Mitogen, boto3, amazon.aws and community.aws, the local
+# cloud's moto server) are compiled, on both cores, in about 6 s; Python compiles anything else when it first
+# imports it.
+SITE_BYTECODE := ansible ansible_mitogen mitogen boto3 botocore s3transfer moto werkzeug flask jinja2 markupsafe \
+	yaml cryptography urllib3 dateutil jmespath responses requests \
+	ansible_collections/amazon/aws/plugins ansible_collections/community/aws/plugins
+PURELIB = $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+
+$(SITE_STAMP): requirements.txt constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ required, found " + sys.version'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PIP_INSTALL) --no-compile -r requirements.txt -c constraints.txt
+	purelib=$(PURELIB); $(BIN)/python -m compileall -q -j 0 $(addprefix "$$purelib"/,$(SITE_BYTECODE)) \
+		|| echo "compileall: some files did not compile; Python compiles them on import"
+	touch $@
+
+# The test tools (pip compiles them), then the run-time packages the site install left uncompiled (on both
+# cores; not the `ansible` package's other collections, of which the tests import a few files), so that the hundreds of
+# Python processes of `make test` do not compile them, even where PYTHONDONTWRITEBYTECODE keeps them from caching it.
+$(TEST_STAMP): $(SITE_STAMP) requirements-test.txt
+	$(PIP_INSTALL) -r requirements-test.txt -c constraints.txt
+	$(BIN)/python -m compileall -q -j 0 -x /ansible_collections/ "$(PURELIB)" \
+		|| echo "compileall: some files did not compile; Python compiles them on import"
 	touch $@
 
 local-up: venv
@@ -54,38 +84,39 @@ local-seed: venv
 converge: venv
 	$(BIN)/ansible-playbook playbooks/site.yml -i $(INVENTORY) $(ARGS)
 
-test: venv changelog-lint lint unit localcloud-test sanity integration molecule
+test: venv-test changelog-lint lint unit localcloud-test sanity integration molecule
 	@echo "make test: all suites passed"
 
-changelog-lint: venv
+changelog-lint: venv-test
 	$(BIN)/antsibull-changelog lint
 
 # ansible-lint for the YAML; ruff (ruff.toml) formats and lints every Python file of the repository.
-lint: venv
+lint: venv-test
 	$(BIN)/ansible-lint --offline
 	$(BIN)/ruff format --check --diff .
 	$(BIN)/ruff check .
 
-unit: venv
+unit: venv-test
 	$(BIN)/python -m pytest tests/unit -q -n $(PYTEST_WORKERS)
 
-localcloud-test: venv
-	$(BIN)/python -m pytest tests/localcloud -q
+localcloud-test: venv-test
+	$(BIN)/python -m pytest tests/localcloud -q -n $(LOCALCLOUD_TEST_WORKERS)
 
-sanity: venv
+sanity: venv-test
 	tools/ci/sanity.sh
 
-integration: venv
+integration: venv-test
 	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile
 
-molecule: venv
+molecule: venv-test
 	$(BIN)/molecule test --all
 
+# Figures, not tests (README, "Benchmark"; docs/benchmarks.md): `make bench ARGS="--quick --rounds 1 --json f.json"`.
 bench: venv
-	$(BIN)/python benchmarks/converge.py
+	$(BIN)/python benchmarks/bench.py $(ARGS)
 
-lock: venv
-	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Full lock of requirements.txt for Python 3.11; regenerate with `make lock`.' > constraints.txt
+lock: venv-test
+	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Full lock of requirements.txt and requirements-test.txt for Python 3.11; regenerate with `make lock`.' > constraints.txt
 
 clean: local-down
 	rm -rf tests/output .pytest_cache

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared by every suite under tests/: a skipped test is a failed test unless it says why it may skip.
 
-Every package the tests import is pinned in requirements.txt, so a missing one is a broken install,
-not a reason to skip; `pytest.importorskip` or a bare `pytest.skip` would hide exactly that and still
-leave `make test` green. A test that may legitimately be skipped carries
+Every package the tests import is pinned in requirements-test.txt (which includes requirements.txt), so a
+missing one is a broken install, not a reason to skip; `pytest.importorskip` or a bare `pytest.skip` would
+hide exactly that and still leave `make test` green. A test that may legitimately be skipped carries
 ``@pytest.mark.allowed_skip("why")``; any other skip (at collection, setup, call or teardown) fails.
 Expected failures (xfail) are not skips and are left alone.
 """
@@ -29,7 +29,7 @@ def _refused(report, where):
     report.outcome = "failed"
     report.longrepr = (
         f"{where} was skipped ({_skip_reason(report)}), and nothing allows it: the dependencies are pinned in "
-        f'requirements.txt, so import them plainly; a skip that is intended needs @pytest.mark.{MARKER}("why")'
+        f'requirements-test.txt, so import them plainly; a skip that is intended needs @pytest.mark.{MARKER}("why")'
     )
     return report
 
