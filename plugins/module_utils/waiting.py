@@ -12,6 +12,19 @@ from __future__ import annotations
 
 import time
 
+
+def format_duration(seconds):
+    """``45s``, ``1m30s``, ``10m0s``, ``1h2m3s`` (as the progress lines of the sliced waits)."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
 DELAY = 5
 
 

@@ -240,6 +240,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.pagination imp
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import Progress
 from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import WaitTimedOut
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import format_duration
 from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
 READY = "ready"
@@ -268,18 +269,6 @@ NAT_FAILED = ("failed", "deleting", "deleted")
 LB_READY = ("active",)
 # botocore services_stable: MISSING, DRAINING and INACTIVE end the wait.
 ECS_FAILED_STATUSES = ("DRAINING", "INACTIVE")
-
-
-def format_duration(seconds):
-    """``45s``, ``1m30s``, ``10m0s``, ``1h2m3s`` (as the progress lines of the sliced waits)."""
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
 
 
 def resource_name(spec):

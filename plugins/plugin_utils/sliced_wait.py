@@ -24,21 +24,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import format_duration
+
 display = Display()
 
 MERGED_LISTS = ("warnings", "deprecations")
-
-
-def format_duration(seconds):
-    """``45s``, ``1m30s``, ``30m0s``, ``1h2m3s``."""
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
 
 
 def next_slice(remaining, slice_seconds):
