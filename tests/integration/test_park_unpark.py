@@ -295,31 +295,77 @@ def playbook_process(platform, playbook, *args):
     )
 
 
+def descendants(pid):
+    """Every process below ``pid`` (from /proc), children first found first."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    # pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 def kill_at_first(platform, proc, operations, timeout=120):
-    """Kill the process group as soon as the request log shows one of ``operations``."""
+    """Kill the run as soon as the request log shows one of ``operations``: its process group and every process
+    below it. The Mitogen strategy's multiplexer is a child in a session of its own, which the group kill misses
+    and which would otherwise outlive the test. Returns the exit status and what still runs of those processes."""
     deadline = time.monotonic() + timeout
+    below = []
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             if any(call["operation"] in operations for call in platform.cloud.requests()):
+                below = descendants(proc.pid)
                 os.killpg(proc.pid, signal.SIGKILL)
+                for pid in below:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 break
             time.sleep(0.05)
     finally:
         proc.wait(timeout=30)
-    return proc.returncode
+    return proc.returncode, survivors(below)
+
+
+def survivors(pids, timeout=10):
+    """The processes of ``pids`` still running (not gone, not a zombie) after up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        running = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+                    if handle.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        running.append(pid)
+            except (OSError, IndexError):
+                continue
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.2)
 
 
 def interrupted_park(platform, mode):
     """park.yml killed as soon as it changes the first ECS service; the state it left."""
     platform.cloud.clear_requests()
     proc = playbook_process(platform, "playbooks/park.yml", "-e", f"park_aurora={mode}")
-    returncode = kill_at_first(platform, proc, {"RegisterScalableTarget", "UpdateService"})
-    return {"returncode": returncode, "killed": observe(platform)}
+    returncode, left = kill_at_first(platform, proc, {"RegisterScalableTarget", "UpdateService"})
+    return {"returncode": returncode, "survivors": left, "killed": observe(platform)}
 
 
 def test_an_interrupted_park_is_finished_by_a_second_run(stop_cycles, baseline):
     result = stop_cycles[-1]
     assert result["extra"]["returncode"] == -signal.SIGKILL
+    assert result["extra"]["survivors"] == [], "processes of the killed run outlived it"
     killed = result["extra"]["killed"]
     # Killed in the ECS step: the later steps had not run.
     assert killed["park_mode"] == "unparked" and killed["nat_ips"] == baseline["nat_ips"]
