@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 
 from localcloud.client import LocalCloudError  # noqa: E402  pylint: disable=wrong-import-position
 from localcloud.testing import running  # noqa: E402  pylint: disable=wrong-import-position
+from localcloud.testing import self_signed_certificate  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = os.path.dirname(sys.executable)
 CALLBACK_DIR = os.path.join(REPO, "benchmarks", "callback_plugins")
@@ -270,11 +271,6 @@ def stock_inputs(env):
     """(cert_arn, cf_prefix_list) for benchmarks/site_stock.yml: a self-signed certificate imported into ACM and
     the id of CloudFront's origin-facing managed prefix list."""
     import boto3  # pylint: disable=import-outside-toplevel
-    from cryptography import x509  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import hashes  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives.asymmetric import rsa  # pylint: disable=import-outside-toplevel
-    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
 
     client_args = {
         "endpoint_url": env["LOCALCLOUD_AWS_URL"],
@@ -282,26 +278,10 @@ def stock_inputs(env):
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
     }
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "*.stock.local")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.stock.local")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_arn = boto3.client("acm", **client_args).import_certificate(
-        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        ),
-    )["CertificateArn"]
+    certificate, key = self_signed_certificate("*.stock.local")
+    cert_arn = boto3.client("acm", **client_args).import_certificate(Certificate=certificate, PrivateKey=key)[
+        "CertificateArn"
+    ]
     lists = boto3.client("ec2", **client_args).describe_managed_prefix_lists(
         Filters=[{"Name": "prefix-list-name", "Values": [CLOUDFRONT_ORIGIN_FACING]}]
     )["PrefixLists"]

@@ -12,6 +12,7 @@ if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
 
 from localcloud.testing import running  # noqa: E402 pylint: disable=wrong-import-position
+from localcloud.testing import self_signed_certificate as new_self_signed_certificate  # noqa: E402 pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")
@@ -59,29 +60,4 @@ def aws(env):
 def self_signed_certificate():
     """A self-signed certificate for ``app.rocketclub.local`` (with that SAN) and its key, both PEM, as
     ACM ImportCertificate takes them."""
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.rocketclub.local")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=10))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("app.rocketclub.local")]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return (
-        cert.public_bytes(serialization.Encoding.PEM),
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-    )
+    return new_self_signed_certificate("app.rocketclub.local", days=10)
