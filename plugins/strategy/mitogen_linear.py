@@ -17,10 +17,13 @@ author:
   - rocketclub platform team (@rocketclub)
 """
 
+from ansible.collections.list import list_collection_dirs
 from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
 
 try:
     import ansible_mitogen.loaders
+    import ansible_mitogen.planner
     import ansible_mitogen.strategy
 except ImportError as error:
     MITOGEN_IMPORT_ERROR = error
@@ -35,6 +38,26 @@ else:
     _Mixin = ansible_mitogen.strategy.StrategyMixin
 
 
+def collection_dirs_once():
+    """Make Mitogen list the installed collections once per run instead of once per task.
+
+    Before it runs a module that lives in a collection, Mitogen's planner (``ansible_mitogen.planner``,
+    ``_load_collections``) adds every installed collection's directory to the paths the target imports from,
+    found with ``ansible.collections.list.list_collection_dirs()``. That walk of every collection path (the
+    ``ansible`` package alone ships about 90 collections) costs about 0.09 s, and it runs in the worker process
+    Ansible forks for each task, so its result never outlives the task: 0.09 s on every collection module task,
+    about half of what a one-call AWS module task costs. The directories cannot change during a run: listed here
+    once, in the strategy's process, before any worker is forked, every worker inherits the list.
+    """
+    dirs = tuple(to_text(path) for path in list_collection_dirs())
+
+    def _load_collections(invocation):
+        invocation._extra_sys_paths.update(dirs)  # pylint: disable=protected-access
+
+    ansible_mitogen.planner._load_collections = _load_collections  # pylint: disable=protected-access
+    return dirs
+
+
 class StrategyModule(_Mixin, _Base):
     """Linear, with Mitogen's connection and module execution."""
 
@@ -44,4 +67,5 @@ class StrategyModule(_Mixin, _Base):
                 "strategy rocketclub.platform.mitogen_linear needs the Python package mitogen "
                 f"({MITOGEN_IMPORT_ERROR}): pip install mitogen==0.3.54, or run with ANSIBLE_STRATEGY=linear"
             )
+        collection_dirs_once()
         super().__init__(*args, **kwargs)
