@@ -24,6 +24,23 @@ description:
     C(CreateRole) and C(UpdateAssumeRolePolicy) are retried for 2 minutes on C(MalformedPolicyDocument)
     "Invalid principal in policy", and the writes that follow the creation of a role are retried for 2 minutes
     on C(NoSuchEntity).
+  - All the roles are read in two paginated calls, whatever their number. C(GetAccountAuthorizationDetails)
+    (C(Filter=[Role])) gives each role's trust policy, inline policies with their documents, attached managed
+    policies, tags, path and ARN
+    (U(https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html)); C(ListRoles)
+    (C(PathPrefix) the roles' common path) gives the description and maximum session duration that it lacks
+    (U(https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html), which returns no tags). A no-op
+    therefore costs two reads, where reading role by role costs four or more per role (C(GetRole),
+    C(ListRolePolicies), C(GetRolePolicy) per inline policy, C(ListAttachedRolePolicies)).
+  - Both calls list the whole account (C(GetAccountAuthorizationDetails) cannot filter by name or path;
+    C(ListRoles) lists every role under the common path, all of them for C(/)). A page holds at most 1000
+    roles (IAM may return fewer, and a page of C(GetAccountAuthorizationDetails) carries every inline policy
+    document), so an account with a few hundred roles still costs two to a few reads a run; with thousands,
+    about two more per thousand roles. A role neither call returns (IAM is eventually consistent, a role
+    created seconds ago may be missing) is read on its own with C(GetRole) and, when it exists, its policy
+    listings, as terraform-provider-aws C(internal/service/iam/role.go) reads a role; it is created only when
+    C(GetRole) answers C(NoSuchEntity), and a C(CreateRole) that answers C(EntityAlreadyExists) reads the role
+    and reconciles it instead.
   - Check mode predicts exactly what a real run changes, with a diff. A role that would be created is returned
     with a check-mode placeholder ARN (C(pending:iam-role/<name>)). A policy document holding a placeholder (a
     KMS key that check mode predicts) differs from whatever is live; a real run refuses placeholders.
@@ -94,9 +111,10 @@ options:
     type: bool
     default: true
 notes:
-  - Required IAM actions are C(iam:GetRole), C(iam:ListRolePolicies), C(iam:GetRolePolicy),
-    C(iam:ListAttachedRolePolicies), C(iam:CreateRole), C(iam:UpdateRole), C(iam:UpdateAssumeRolePolicy),
-    C(iam:PutRolePolicy), C(iam:DeleteRolePolicy), C(iam:DetachRolePolicy), C(iam:TagRole) and C(iam:UntagRole).
+  - Required IAM actions are C(iam:GetAccountAuthorizationDetails), C(iam:ListRoles), C(iam:GetRole),
+    C(iam:ListRolePolicies), C(iam:GetRolePolicy), C(iam:ListAttachedRolePolicies), C(iam:CreateRole),
+    C(iam:UpdateRole), C(iam:UpdateAssumeRolePolicy), C(iam:PutRolePolicy), C(iam:DeleteRolePolicy),
+    C(iam:DetachRolePolicy), C(iam:TagRole) and C(iam:UntagRole).
   - Roles that are not listed are never touched; the module does not delete roles.
   - Supports check mode and diff mode.
 extends_documentation_fragment:
@@ -215,6 +233,10 @@ NEW_ROLE = Propagation(
 
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 
+# Items per page of GetAccountAuthorizationDetails and ListRoles (MaxItems: 1-1000, default 100; IAM may return
+# fewer and says so with IsTruncated). Tests lower it to exercise the pagination.
+PAGE_SIZE = 1000
+
 
 def _as_sorted_list(value):
     values = value if isinstance(value, list) else [value]
@@ -297,18 +319,53 @@ class IamRoles:
         return retry_propagation(self.module, policy, resource, sleep=self.sleep)(func)
 
     # --- reads -----------------------------------------------------------------------------------------
+    def read_batch(self, names, path_prefix):
+        """Current state of the roles ``names`` that both batch reads return, by name.
+
+        GetAccountAuthorizationDetails(Filter=[Role]) has everything but the description and the maximum
+        session duration, which ListRoles has (ListRoles has no tags). A role missing from either answer is
+        left out: the caller reads it on its own (``read``), as IAM is eventually consistent.
+        """
+        wanted = set(names)
+        pages = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+        details = paginate(self.client, "get_account_authorization_details", "RoleDetailList", Filter=["Role"], **pages)
+        details = {d["RoleName"]: d for d in details if d.get("RoleName") in wanted}
+        if not details:
+            return {}
+        listed = paginate(self.client, "list_roles", "Roles", PathPrefix=path_prefix, **pages)
+        listed = {r["RoleName"]: r for r in listed if r.get("RoleName") in details}
+        states = {}
+        for name, detail in details.items():
+            role = listed.get(name)
+            if role is None or role.get("RoleId") != detail.get("RoleId"):
+                continue
+            inline = detail.get("RolePolicyList") or []
+            policies = {p["PolicyName"]: parse_policy(p["PolicyDocument"]) for p in inline}
+            attached = detail.get("AttachedManagedPolicies") or []
+            merged = dict(role, **{k: v for k, v in detail.items() if k != "Tags"})
+            states[name] = self._state(merged, detail.get("Tags"), policies, attached)
+        return states
+
     def read(self, name):
-        """Current state of a role, or None when it does not exist."""
+        """Current state of one role (GetRole and its policy listings), or None when it does not exist."""
         try:
-            role = self.client.get_role(RoleName=name, aws_retry=True)["Role"]
+            return self.read_existing(name)
         except is_boto3_error_code("NoSuchEntity"):
             return None
+
+    def read_existing(self, name):
+        """Current state of one role; ``NoSuchEntity`` when IAM does not know it (yet)."""
+        role = self.client.get_role(RoleName=name, aws_retry=True)["Role"]
         names = paginate(self.client, "list_role_policies", "PolicyNames", RoleName=name)
         policies = {}
         for policy_name in names:
             doc = self.client.get_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)["PolicyDocument"]
             policies[policy_name] = parse_policy(doc)
         attached = paginate(self.client, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
+        return self._state(role, role.get("Tags"), policies, attached)
+
+    @staticmethod
+    def _state(role, tags, policies, attached):
         return {
             "name": role["RoleName"],
             "arn": role["Arn"],
@@ -316,12 +373,27 @@ class IamRoles:
             "description": role.get("Description", ""),
             "max_session_duration": role.get("MaxSessionDuration", 3600),
             "assume_role_policy_document": parse_policy(role.get("AssumeRolePolicyDocument")),
-            "tags": as_dict(role.get("Tags")),
+            "tags": as_dict(tags),
             "inline_policies": policies,
             "managed_policies": sorted(p["PolicyArn"] for p in attached),
         }
 
     # --- writes ----------------------------------------------------------------------------------------
+    def ensure(self, spec, current, tags, purge_tags, purge_policies, purge_managed):
+        """Create or update one role. Returns (arn, changed, created, current) where ``current`` is the state
+        before the run (None for a role created)."""
+        name = spec["name"]
+        if current is None:
+            if self.check:
+                return pending_id("iam-role", name), True, True, None
+            try:
+                return self.create(spec, tags), True, True, None
+            except is_boto3_error_code("EntityAlreadyExists"):
+                # Created moments ago (GetRole lagging behind, or another run): read it, then reconcile.
+                current = self._retry(NEW_ROLE, name, self.read_existing)(name)
+        changed = bool(self.update(spec, current, tags, purge_tags, purge_policies, purge_managed))
+        return current["arn"], changed, False, current
+
     def create(self, spec, tags):
         name = spec["name"]
         params = {
@@ -422,6 +494,17 @@ def diff_entry(state):
     return {k: state[k] for k in keys}
 
 
+def common_path(paths):
+    """The longest IAM path (``/``, ``/a/``, ``/a/b/``...) that every one of ``paths`` starts with."""
+    split = [[part for part in path.split("/") if part] for path in paths]
+    common = []
+    for parts in zip(*split) if split else ():
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/" + "".join(f"{part}/" for part in common)
+
+
 def validate_specs(module, specs):
     """Checks the argument spec cannot express. Runs before any API call."""
     dupes = find_duplicates(s["name"] for s in specs)
@@ -477,18 +560,15 @@ def main():
     any_changed = False
     name = None
     try:
+        batch = roles.read_batch([s["name"] for s in specs], common_path(s["path"] for s in specs))
         for spec in specs:
             name = spec["name"]
             # IAM roles carry only the tags given (the role passes the platform's tags, managed tag included).
             tags = desired_tags(module.params["tags"], spec["tags"], managed=False)
-            current = roles.read(name)
-            if current is None:
-                arn = pending_id("iam-role", name) if module.check_mode else roles.create(spec, tags)
-                changed, created = True, True
-            else:
-                arn = current["arn"]
-                changed = bool(roles.update(spec, current, tags, purge_tags, purge_policies, purge_managed))
-                created = False
+            current = batch[name] if name in batch else roles.read(name)
+            arn, changed, created, current = roles.ensure(
+                spec, current, tags, purge_tags, purge_policies, purge_managed
+            )
             after = desired_state(spec, tags, current, purge_tags, purge_policies, purge_managed)
             # The diff names the roles that change (created or updated), nothing else.
             if changed:

@@ -25,7 +25,9 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
 * ``UpdateSecretVersionStage`` moving ``AWSCURRENT`` makes the target version the
   secret's current one, so the next ``PutSecretValue`` relabels it ``AWSPREVIOUS``
   (moto keeps its own pointer to the old version: two versions end up
-  ``AWSCURRENT`` after a rollback and a new value).
+  ``AWSCURRENT`` after a rollback and a new value);
+* IAM ``GetAccountAuthorizationDetails`` answers pages of ``MaxItems`` entities with
+  ``IsTruncated`` / ``Marker`` (moto answers everything at once; ``patch_iam`` applies only this).
 
 Every wrapper first checks the moto internals it relies on and raises
 ``MotoPatchError`` (naming the moto version) when they are missing, instead of
@@ -421,6 +423,60 @@ def _patch_rds_modify_subnet_group(setter=setattr):
     setter(RDSBackend, "modify_db_subnet_group", modify_db_subnet_group)
 
 
+# --- IAM: GetAccountAuthorizationDetails pages ------------------------------------------------------------
+_AUTHORIZATION_DETAIL_LISTS = (
+    ("UserDetailList", "users"),
+    ("GroupDetailList", "groups"),
+    ("RoleDetailList", "roles"),
+    ("Policies", "managed_policies"),
+)
+
+
+def _patch_iam_authorization_details_pages(setter=setattr):
+    """``GetAccountAuthorizationDetails`` answers pages of ``MaxItems`` entities (default 100, at most 1000)
+    with ``IsTruncated`` and a ``Marker`` to go on from, as IAM does
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html).
+
+    moto 5.2.5 ignores ``MaxItems`` and ``Marker`` and answers every entity at once with ``IsTruncated`` false,
+    so a client that stops after one page, or resends the first page forever, would pass against it.
+    """
+    from moto.core.responses import ActionResult
+    from moto.iam.exceptions import ValidationError
+    from moto.iam.models import IAMBackend
+    from moto.iam.responses import IamResponse
+
+    _require(IamResponse, "get_account_authorization_details")
+    _require(IAMBackend, "get_account_authorization_details", ("policy_filter",))
+
+    def get_account_authorization_details(self):
+        max_items = self._get_int_param("MaxItems", 100)
+        if not 1 <= max_items <= 1000:
+            raise ValidationError(
+                "1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: "
+                "Member must have value less than or equal to 1000" % max_items
+            )
+        marker = self._get_param("Marker")
+        try:
+            start = int(marker or 0)
+        except ValueError:
+            raise ValidationError("Invalid Marker.") from None
+        details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+        entities = [(key, item) for key, attr in _AUTHORIZATION_DETAIL_LISTS for item in details[attr]]
+        page = entities[start : start + max_items]
+        result = {key: [item for k, item in page if k == key] for key, _ in _AUTHORIZATION_DETAIL_LISTS}
+        result["IsTruncated"] = start + max_items < len(entities)
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + max_items)
+        return ActionResult(result)
+
+    setter(IamResponse, "get_account_authorization_details", get_account_authorization_details)
+
+
+def patch_iam(setter=setattr):
+    """Only the IAM correction, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
+    _patch_iam_authorization_details_pages(setter)
+
+
 def patch_rds_clusters(setter=setattr):
     """Only the RDS cluster corrections, for in-process moto (unit tests: ``setter=monkeypatch.setattr``)."""
     _patch_rds_cluster_lifecycle(setter)
@@ -441,6 +497,7 @@ PATCHES = (
     _patch_rds_engine_versions,
     _patch_acm_fidelity,
     _patch_rds_modify_subnet_group,
+    _patch_iam_authorization_details_pages,
 )
 
 

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from unittest.mock import MagicMock
 from urllib.parse import quote
 
@@ -14,6 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.rocketclub.platform.plugins.modules import iam_roles as mod  # noqa: E402
+
+TOOLS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "tools")
+if os.path.abspath(TOOLS) not in [os.path.abspath(p) for p in sys.path]:
+    sys.path.insert(0, os.path.abspath(TOOLS))  # `make unit` has tools/ on PYTHONPATH already
+
+from localcloud import moto_patches  # noqa: E402
 
 ACCOUNT = "123456789012"
 PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"
@@ -74,6 +82,57 @@ def args(*roles, **extra):
 
 def iam():
     return boto3.client("iam", region_name="us-east-1")
+
+
+BATCH = ["GetAccountAuthorizationDetails", "ListRoles"]
+
+
+@pytest.fixture(autouse=True)
+def paged_iam(monkeypatch):
+    """moto pages GetAccountAuthorizationDetails by MaxItems / Marker as IAM does (plain moto answers all at once)."""
+    moto_patches.patch_iam(monkeypatch.setattr)
+
+
+def tags_of(name):
+    return {t["Key"]: t["Value"] for t in iam().get_role(RoleName=name)["Role"].get("Tags", [])}
+
+
+def live_state(name):
+    """What moto holds for a role, in the module's terms."""
+    live = iam().get_role(RoleName=name)["Role"]
+    names = iam().list_role_policies(RoleName=name)["PolicyNames"]
+    return {
+        "description": live.get("Description", ""),
+        "max_session_duration": live["MaxSessionDuration"],
+        "trust": mod.normalize_policy(live["AssumeRolePolicyDocument"]),
+        "tags": tags_of(name),
+        "inline": {
+            n: mod.normalize_policy(iam().get_role_policy(RoleName=name, PolicyName=n)["PolicyDocument"]) for n in names
+        },
+        "managed": iam().list_attached_role_policies(RoleName=name)["AttachedPolicies"],
+    }
+
+
+def hide_from_batch(monkeypatch, *names, get_role_misses=0):
+    """IAM's eventual consistency: roles created moments ago that GetAccountAuthorizationDetails and ListRoles do
+    not return yet (and GetRole neither, ``get_role_misses`` times)."""
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+    misses = {"GetRole": get_role_misses}
+
+    def lagging(self, operation_name, api_params):
+        if operation_name == "GetRole" and misses["GetRole"]:
+            misses["GetRole"] -= 1
+            raise ClientError({"Error": {"Code": "NoSuchEntity", "Message": "not found"}}, operation_name)
+        result = original(self, operation_name, api_params)
+        for key in ("RoleDetailList", "Roles"):
+            if key in result:
+                result[key] = [r for r in result[key] if r["RoleName"] not in names]
+        return result
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", lagging)
+    return misses
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,6 +227,10 @@ class TestModule:
         )[0]
         assert result["changed"] is False
         assert api_calls.writes() == []
+        # two batched reads for all the roles, nothing read role by role
+        assert api_calls.operations() == BATCH
+        assert api_calls.named("GetAccountAuthorizationDetails")[0]["Filter"] == ["Role"]
+        assert api_calls.named("ListRoles")[0]["PathPrefix"] == "/"
         assert not any(r["changed"] or r["created"] for r in result["roles"])
         # the diff names only the roles that change
         assert result["diff"] == {"before": {}, "after": {}}
@@ -255,6 +318,8 @@ class TestModule:
         assert result["role_arns"] == {"rc-local-task": "pending:iam-role/rc-local-task"}
         assert result["diff"]["after"]["rc-local-task"]["inline_policies"]["p"] == policy("raw", key=PENDING_KEY)
         assert api_calls.writes() == []
+        # an empty batch: ListRoles is not needed, GetRole confirms the role is missing (not just lagging)
+        assert api_calls.operations() == ["GetAccountAuthorizationDetails", "GetRole"]
         assert iam().list_roles()["Roles"] == []
 
     def test_check_mode_predicts_drift_and_purge_without_writing(self, run_module, api_calls):
@@ -288,6 +353,213 @@ class TestModule:
         run = run_module(mod.main, args(role(max_session_duration=60)))
         assert run.rc == 1 and "max_session_duration" in run.result["msg"]
         assert api_calls.operations() == []
+
+
+# --------------------------------------------------------------------------------------------
+# Batched reads: GetAccountAuthorizationDetails + ListRoles
+# --------------------------------------------------------------------------------------------
+
+
+def _add_managed_policy(name):
+    arn = iam().create_policy(PolicyName="managed", PolicyDocument=json.dumps(policy("y")))["Policy"]["Arn"]
+    iam().attach_role_policy(RoleName=name, PolicyArn=arn)
+
+
+DRIFTS = {
+    # attribute: (drift made by hand, the write that repairs it)
+    "trust policy": (
+        lambda n: iam().update_assume_role_policy(RoleName=n, PolicyDocument=json.dumps(trust("lambda.amazonaws.com"))),
+        ["UpdateAssumeRolePolicy"],
+    ),
+    "inline policy document": (
+        lambda n: iam().put_role_policy(
+            RoleName=n, PolicyName=f"{n}-permissions", PolicyDocument=json.dumps(policy("raw"))
+        ),
+        ["PutRolePolicy"],
+    ),
+    "extra inline policy": (
+        lambda n: iam().put_role_policy(RoleName=n, PolicyName="by-hand", PolicyDocument=json.dumps(policy("x"))),
+        ["DeleteRolePolicy"],
+    ),
+    "attached managed policy": (_add_managed_policy, ["DetachRolePolicy"]),
+    "description": (lambda n: iam().update_role(RoleName=n, Description="edited"), ["UpdateRole"]),
+    "max session": (lambda n: iam().update_role(RoleName=n, MaxSessionDuration=7200), ["UpdateRole"]),
+    "tag value": (lambda n: iam().tag_role(RoleName=n, Tags=[{"Key": "platform:env", "Value": "x"}]), ["TagRole"]),
+    "extra tag": (lambda n: iam().tag_role(RoleName=n, Tags=[{"Key": "owner", "Value": "me"}]), ["UntagRole"]),
+    "missing tag": (lambda n: iam().untag_role(RoleName=n, TagKeys=["platform:env"]), ["TagRole"]),
+}
+
+
+@pytest.mark.usefixtures("moto_aws")
+class TestBatchedReads:
+    def desired(self):
+        return {
+            "description": "task role",
+            "max_session_duration": 3600,
+            "trust": mod.normalize_policy(trust()),
+            "tags": ARGS["tags"],
+            "inline": {"rc-local-task-permissions": mod.normalize_policy(policy("raw", "clean"))},
+            "managed": [],
+        }
+
+    @pytest.mark.parametrize("attribute", sorted(DRIFTS))
+    def test_drift_in_each_attribute_is_seen_and_repaired(self, run_module, api_calls, attribute):
+        roles = args(role(), role("rc-local-other"))
+        run_module(mod.main, roles)
+        drift, repair = DRIFTS[attribute]
+        drift("rc-local-task")
+        assert live_state("rc-local-task") != self.desired()
+
+        api_calls.clear()
+        result = run_module(mod.main, roles, check_mode=True, diff=True)[0]
+        assert result["changed"] is True and api_calls.writes() == []
+        assert list(result["diff"]["before"]) == ["rc-local-task"]
+        assert api_calls.operations() == BATCH
+
+        api_calls.clear()
+        result = run_module(mod.main, roles)[0]
+        assert result["changed"] is True
+        assert [r["changed"] for r in result["roles"]] == [True, False]
+        assert api_calls.writes() == repair
+        assert api_calls.operations()[:2] == BATCH
+        assert live_state("rc-local-task") == self.desired()
+
+        api_calls.clear()
+        assert run_module(mod.main, roles)[0]["changed"] is False
+        assert api_calls.operations() == BATCH
+
+    def test_roles_over_several_pages(self, run_module, api_calls, monkeypatch):
+        monkeypatch.setattr(mod, "PAGE_SIZE", 2)
+        names = [f"rc-local-r{i}" for i in range(5)]
+        # roles the module does not manage share the pages
+        for other in ("zz-other-1", "zz-other-2"):
+            iam().create_role(RoleName=other, AssumeRolePolicyDocument=json.dumps(trust()))
+        roles = args(*(role(n) for n in names))
+        run_module(mod.main, roles)
+        # drift in the role of the last page
+        iam().update_role(RoleName=names[-1], Description="edited")
+        iam().tag_role(RoleName=names[-1], Tags=[{"Key": "owner", "Value": "me"}])
+
+        api_calls.clear()
+        result = run_module(mod.main, roles)[0]
+        assert [r["changed"] for r in result["roles"]] == [False] * 4 + [True]
+        assert sorted(api_calls.writes()) == ["UntagRole", "UpdateRole"]
+        pages = api_calls.named("GetAccountAuthorizationDetails")
+        assert len(pages) == 4  # 7 roles, 2 a page
+        assert all(p["MaxItems"] == 2 for p in pages) and "Marker" not in pages[0] and pages[1]["Marker"]
+        listings = api_calls.named("ListRoles")
+        assert len(listings) == 4 and all(p["MaxItems"] == 2 for p in listings)
+        assert set(api_calls.operations()) == set(BATCH + api_calls.writes())
+
+        api_calls.clear()
+        assert run_module(mod.main, roles)[0]["changed"] is False
+        assert set(api_calls.operations()) == set(BATCH) and len(api_calls) == 8
+
+    def test_role_the_batch_lags_behind_is_read_alone_not_created_again(self, run_module, api_calls, monkeypatch):
+        roles = args(role(), role("rc-local-other"))
+        run_module(mod.main, roles)
+        hide_from_batch(monkeypatch, "rc-local-other")
+        api_calls.clear()
+        result = run_module(mod.main, roles)[0]
+        assert result["changed"] is False and api_calls.writes() == []
+        assert api_calls.operations() == BATCH + [
+            "GetRole",
+            "ListRolePolicies",
+            "GetRolePolicy",
+            "ListAttachedRolePolicies",
+        ]
+        assert api_calls.named("GetRole")[0]["RoleName"] == "rc-local-other"
+        assert result["role_arns"]["rc-local-other"] == f"arn:aws:iam::{ACCOUNT}:role/rc-local-other"
+
+    def test_drift_of_a_lagging_role_is_still_repaired(self, run_module, api_calls, monkeypatch):
+        run_module(mod.main, args())
+        iam().put_role_policy(RoleName="rc-local-task", PolicyName="by-hand", PolicyDocument=json.dumps(policy("x")))
+        hide_from_batch(monkeypatch, "rc-local-task")
+        api_calls.clear()
+        assert run_module(mod.main, args())[0]["changed"] is True
+        assert api_calls.writes() == ["DeleteRolePolicy"]
+        assert iam().list_role_policies(RoleName="rc-local-task")["PolicyNames"] == ["rc-local-task-permissions"]
+
+    def test_create_that_finds_the_role_existing_reconciles_it(self, run_module, api_calls, monkeypatch):
+        run_module(mod.main, args())
+        iam().update_role(RoleName="rc-local-task", Description="edited")
+        # Neither the batch nor the first GetRole sees the role yet: CreateRole answers EntityAlreadyExists.
+        misses = hide_from_batch(monkeypatch, "rc-local-task", get_role_misses=1)
+        api_calls.clear()
+        result = run_module(mod.main, args())[0]
+        assert misses["GetRole"] == 0
+        assert result["changed"] is True and result["roles"][0]["created"] is False
+        assert api_calls.writes() == ["CreateRole", "UpdateRole"]
+        assert api_calls.named("UpdateRole")[0]["Description"] == "task role"
+        assert live_state("rc-local-task") == self.desired()
+
+    def test_batch_skips_listing_when_no_role_exists(self, run_module, api_calls):
+        iam().create_role(RoleName="zz-other", AssumeRolePolicyDocument=json.dumps(trust()))
+        api_calls.clear()
+        result = run_module(mod.main, args(), check_mode=True)[0]
+        assert result["role_arns"] == {"rc-local-task": "pending:iam-role/rc-local-task"}
+        assert api_calls.operations() == ["GetAccountAuthorizationDetails", "GetRole"]
+
+
+def test_common_path():
+    assert mod.common_path(["/"]) == "/"
+    assert mod.common_path(["/a/b/", "/a/c/"]) == "/a/"
+    assert mod.common_path(["/a/b/", "/a/b/"]) == "/a/b/"
+    assert mod.common_path(["/a/", "/"]) == "/"
+    assert mod.common_path(["/ab/", "/a/"]) == "/"
+
+
+def test_roles_on_a_path_are_listed_under_it(run_module, api_calls, moto_aws):
+    roles = args(role(path="/platform/"), role("rc-local-other", path="/platform/"))
+    run_module(mod.main, roles)
+    api_calls.clear()
+    assert run_module(mod.main, roles)[0]["changed"] is False
+    assert api_calls.operations() == BATCH
+    assert api_calls.named("ListRoles")[0]["PathPrefix"] == "/platform/"
+
+
+# --------------------------------------------------------------------------------------------
+# roles/iam: the account is read once a play
+# --------------------------------------------------------------------------------------------
+
+
+def _iam_role_vars(**facts):
+    """roles/iam's vars rendered as an include sees them (with ``facts`` set), and its aws_caller_info task."""
+    import yaml
+
+    from ansible_collections.rocketclub.platform.tests.unit.plugins.filter import test_ecs_service_filter as roles
+
+    variables = {**roles._role_file("iam", "defaults"), **roles._role_file("iam", "vars")}
+    tasks = yaml.safe_load((roles.REPO / "roles" / "iam" / "tasks" / "main.yml").read_text(encoding="utf-8"))
+    (caller,) = [t for t in tasks if "amazon.aws.aws_caller_info" in t]
+    return roles.role_inputs(**variables, **facts), caller
+
+
+CALLER = {"account": ACCOUNT, "arn": f"arn:aws-cn:iam::{ACCOUNT}:user/deployer"}
+
+
+def test_first_include_reads_the_account():
+    render, caller = _iam_role_vars(__iam_caller=CALLER)
+    assert caller["when"] == "not __iam_account_known"
+    assert render("__iam_account_known") is False
+    context = render("__iam_context")
+    assert (context["account_id"], context["partition"]) == (ACCOUNT, "aws-cn")
+
+
+def test_a_later_include_reuses_the_account_of_platform_iam():
+    published = {"account_id": "210987654321", "partition": "aws-us-gov", "role_arns": {}}
+    # aws_caller_info skipped: what a skipped task registers
+    render, dummy = _iam_role_vars(__iam_caller={"skipped": True, "changed": False}, platform_iam=published)
+    assert render("__iam_account_known") is True
+    context = render("__iam_context")
+    assert (context["account_id"], context["partition"]) == ("210987654321", "aws-us-gov")
+
+
+def test_platform_iam_without_the_account_still_reads_it():
+    # a fact from before this change, or another role's partial fact: role_arns only
+    render, dummy = _iam_role_vars(__iam_caller=CALLER, platform_iam={"role_arns": {}})
+    assert render("__iam_account_known") is False
+    assert render("__iam_context")["account_id"] == ACCOUNT
 
 
 # --------------------------------------------------------------------------------------------
