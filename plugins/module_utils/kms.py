@@ -39,6 +39,13 @@ class KmsKeyResolver:
                 self._cache[ref] = None
         return self._cache[ref]
 
+    def desired_arn(self, ref):
+        """The key ARN of the key a module is told to use: a key ARN as given, without a call (the key ARN the
+        kms_keys module returned a moment ago needs no lookup: a no-op then makes no KMS call); an id or an alias
+        resolved with DescribeKey, None when it does not exist. A key ARN that names no key fails only when a
+        write uses it (the service answers a KMS error then), which a run that writes nothing never does."""
+        return ref if is_key_arn(ref) else self.resolve(ref)
+
     def same_key(self, current_ref, desired_arn):
         """True when ``current_ref`` designates the key whose ARN is ``desired_arn``.
 

@@ -360,11 +360,8 @@ def converge(module, alb, connection):
     """A real run: the steps of amazon.aws.elb_application_lb (create_or_update_alb), without listener rules."""
     before = {}
     if alb.elb:
-        before = state_view(
-            alb.elb,
-            current_attributes(alb),
-            ELBListeners(connection, module, alb.elb["LoadBalancerArn"]).current_listeners,
-        )
+        listeners_obj = ELBListeners(connection, module, alb.elb["LoadBalancerArn"])
+        before = state_view(alb.elb, current_attributes(alb), listeners_obj.current_listeners)
         if not alb.compare_subnets():
             alb.modify_subnets()
         if not alb.compare_security_groups():
@@ -380,8 +377,8 @@ def converge(module, alb, connection):
         alb.create_elb()
         alb.update_elb_attributes()
         alb.modify_elb_attributes()
+        listeners_obj = ELBListeners(connection, module, alb.elb["LoadBalancerArn"])
 
-    listeners_obj = ELBListeners(connection, module, alb.elb["LoadBalancerArn"])
     to_add, to_modify, to_delete = listeners_obj.compare_listeners()
     for arn in to_delete:
         ELBListener(connection, module, arn, alb.elb["LoadBalancerArn"]).delete()
@@ -391,9 +388,12 @@ def converge(module, alb, connection):
         ELBListener(connection, module, listener, alb.elb["LoadBalancerArn"]).modify()
     changed = alb.changed or bool(to_add or to_modify or to_delete)
 
-    alb.update()
-    listeners_obj.update()
-    alb.update_elb_attributes()
+    # What was read before the run is the state after it when nothing changed: read again only after a write
+    # (a no-op reads the load balancer, its attributes, tags and listeners once each).
+    if changed:
+        alb.update()
+        listeners_obj.update()
+        alb.update_elb_attributes()
     listeners = sorted((listener_view(x) for x in listeners_obj.current_listeners), key=lambda v: v["port"])
     result = {
         "load_balancer_arn": alb.elb["LoadBalancerArn"],

@@ -15,10 +15,11 @@ description:
   - Why this module exists. No module of amazon.aws or community.aws manages cache or origin request
     policies, so distributions end up with hard-coded ids of policies made by hand.
   - Policies are identified by their name among the account's custom policies. Each run reads the custom
-    policies of a kind once (C(ListCachePolicies) / C(ListOriginRequestPolicies) with C(Type=custom)),
-    compares the normalised configuration (item order and the case of header names are ignored) and
-    calls C(Create*) or C(Update*) (with the policy's ETag as C(If-Match)) only for the policies that
-    differ. A second run with the same input makes no write call.
+    policies of a kind once (C(ListCachePolicies) / C(ListOriginRequestPolicies) with C(Type=custom); without
+    the C(Type) filter, one listing of both types, when O(managed_policy_names) is given too), compares the
+    normalised configuration (item order and the case of header names are ignored) and calls C(Create*) or
+    C(Update*) (with the policy's ETag as C(If-Match)) only for the policies that differ. A second run
+    with the same input makes no write call.
   - Custom policies that are not listed are never touched (there is no purge).
   - O(managed_policy_names) looks up AWS managed policies (C(Type=managed)) by name and returns their
     ids, so that a role can refer to C(CachingDisabled) or C(AllViewerExceptHostHeader) by name instead
@@ -379,12 +380,23 @@ def call(client, template, kind, **params):
     return getattr(client, method)(aws_retry=True, **params)
 
 
-def list_policies(client, kind, policy_type):
-    """Every summary of ``List*Policies`` with ``Type=policy_type`` (boto3 has no paginator for
-    ListCachePolicies or ListOriginRequestPolicies: the core's ``follow_markers`` follows NextMarker)."""
+def list_policies(client, kind, policy_type=None):
+    """Every summary of ``List*Policies``, only those of ``Type=policy_type`` when given (boto3 has no paginator
+    for ListCachePolicies or ListOriginRequestPolicies: the core's ``follow_markers`` follows NextMarker)."""
+    params = {"Type": policy_type} if policy_type else {}
     return follow_markers(
-        lambda **params: call(client, "list_{plural}", kind, **params)[KINDS[kind]["noun"] + "List"], Type=policy_type
+        lambda **page: call(client, "list_{plural}", kind, **page)[KINDS[kind]["noun"] + "List"], **params
     )
+
+
+def summaries_by_type(client, kind, types):
+    """``{type: [summaries]}`` of the policy types wanted (``custom``, ``managed``). Both at once are one listing
+    without the ``Type`` filter (each summary names its ``Type``): a converge that owns custom policies and looks
+    up managed ones lists each kind once."""
+    if set(types) == {"custom", "managed"}:
+        summaries = list_policies(client, kind)
+        return {policy_type: [s for s in summaries if s.get("Type") == policy_type] for policy_type in types}
+    return {policy_type: list_policies(client, kind, policy_type) for policy_type in types}
 
 
 def current_etag(client, kind, policy_id):
@@ -497,15 +509,17 @@ def main():
     changed = False
     step = "list the policies"
     try:
-        plans = {}
+        plans, listed = {}, {}
+        want_managed = bool(module.params["managed_policy_names"])
         for kind in KINDS:
-            existing = existing_by_name(kind, list_policies(client, kind, "custom")) if desired[kind] else {}
+            types = (["custom"] if desired[kind] else []) + (["managed"] if want_managed else [])
+            listed[kind] = summaries_by_type(client, kind, types)
+            existing = existing_by_name(kind, listed[kind]["custom"]) if desired[kind] else {}
             plans[kind] = plan(desired[kind], existing, state)
         managed = {}
-        if module.params["managed_policy_names"]:
-            step = "list the AWS managed policies"
+        if want_managed:
             for kind, spec in KINDS.items():
-                summaries = list_policies(client, kind, "managed")
+                summaries = listed[kind]["managed"]
                 managed[kind] = {
                     item[spec["noun"]][spec["noun"] + "Config"]["Name"]: item[spec["noun"]]["Id"] for item in summaries
                 }

@@ -548,6 +548,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+log_groups:
+  description:
+    - Names of the CloudWatch log groups of every service and task definition of the run (created, or in check
+      mode to be created, when missing). Empty with O(state=absent), which leaves the log groups in place.
+  returned: always
+  type: list
+  elements: str
+  sample: [/ecs/prod-platform/backstage, /ecs/prod-platform/prefect-deployer]
 cluster_arn:
   description: ARN of the cluster (in check mode C(pending:ecs-cluster/<cluster>) when it is to be created).
   returned: always
@@ -729,6 +737,9 @@ class EcsServices:
         """Everything known before the first write, one entry per service / task definition."""
         ctx = self.ctx
         value_froms = self.secrets.resolve(items)
+        groups = log_groups.describe_log_groups(
+            ctx, [log_groups.log_group_of(item, self.cluster) for _k, item in items]
+        )
         entries = []
         for kind, item in items:
             desired_td = task_definitions.task_definition_params(
@@ -751,7 +762,7 @@ class EcsServices:
                 "policy": None,
                 "log_group_name": log_groups.log_group_of(item, self.cluster),
             }
-            entry["log_group"] = log_groups.describe_log_group(ctx, entry["log_group_name"])
+            entry["log_group"] = groups[entry["log_group_name"]]
             if register and self.check_mode:
                 revision = task_definitions.next_revision(ctx, desired_td["family"], current_td)
                 entry["predicted_td_arn"] = pending_id("task-definition", f"{desired_td['family']}:{revision}")
@@ -865,6 +876,7 @@ class EcsServices:
             kind, name = entry["kind"], entry["item"]["name"]
             entry_changed, before[kind][name], after[kind][name], result[kind][name] = self.converge_entry(entry)
             changed |= entry_changed
+        result["log_groups"] = sorted({entry["log_group_name"] for entry in entries})
         self.wait("services_stable", [e["item"]["name"] for e in entries if e.get("service_changed")])
         return dict(result, changed=changed, diff={"before": before, "after": after})
 
@@ -877,6 +889,7 @@ class EcsServices:
             "cluster_name": self.cluster,
             "services": {},
             "task_definitions": {},
+            "log_groups": [],
             "parked": self.parked,
         }
         before, after = {"services": {}}, {"services": {}}

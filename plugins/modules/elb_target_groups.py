@@ -141,6 +141,7 @@ options:
     description:
       - With O(purge=true), only groups whose name begins with this prefix are deleted (in addition to
         O(purge_match_tags)), for example the name of the load balancer followed by a hyphen.
+      - Without O(purge), it only names the groups RV(unlisted_with_prefix) returns.
     type: str
     default: ""
   only_purge:
@@ -235,6 +236,16 @@ deleted:
   type: list
   elements: str
   sample: []
+unlisted_with_prefix:
+  description:
+    - Names of the groups of the region, as found before the run, that are not in O(target_groups) and whose name
+      begins with O(purge_name_prefix); empty when O(purge_name_prefix) is not set. They are the only candidates
+      a purge with that prefix would delete (it also needs O(purge_match_tags)), so a later O(only_purge) task can
+      be skipped when this is empty, without listing the groups again.
+  returned: always
+  type: list
+  elements: str
+  sample: [prod-platform-oldapp]
 """
 
 try:
@@ -544,6 +555,8 @@ def main():
         to_tag = [g["TargetGroupArn"] for g in existing if params["purge"] or g["TargetGroupName"] in wanted_names]
         tags_by_arn = describe_tags_by_arn(client, to_tag)
         by_name = {g["TargetGroupName"]: g for g in existing}
+        prefix = params["purge_name_prefix"]
+        unlisted = sorted(name for name in by_name if prefix and name.startswith(prefix) and name not in wanted_names)
 
         current = {}
         problems = []
@@ -609,6 +622,7 @@ def main():
         target_groups=results,
         target_group_arns={r["name"]: r["target_group_arn"] for r in results},
         deleted=deleted,
+        unlisted_with_prefix=unlisted,
         diff={"before": before, "after": after},
     )
 

@@ -85,8 +85,8 @@ options:
   kms_key_id:
     description:
       - KMS key used to encrypt all the secrets, as key id, key ARN, alias name (C(alias/...)) or alias ARN.
-      - The reference is resolved to the key ARN with C(kms:DescribeKey) and compared with the key of
-        each secret, resolved the same way.
+      - A key ARN is used as given; any other reference is resolved to the key ARN with C(kms:DescribeKey).
+        It is compared with the key of each secret, resolved the same way when that is not a key ARN.
       - When not set the KMS key of existing secrets is not managed and new secrets use the AWS
         managed key C(aws/secretsmanager).
       - In check mode a placeholder (C(pending:kms-key/...), a key that check mode predicts) is accepted. It
@@ -499,7 +499,7 @@ def main():
             kms_resolver = KmsKeyResolver(module.client("kms", retry_decorator=AWSRetry.jittered_backoff()))
             # A key check mode predicts (pending:...) differs from every live key: nothing to resolve.
             kms_ref = module.params["kms_key_id"]
-            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.resolve(kms_ref)
+            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.desired_arn(kms_ref)
             if not kms_arn:
                 module.fail_json(msg=f"KMS key {module.params['kms_key_id']} not found")
         for spec in specs:

@@ -87,6 +87,7 @@ options:
     description:
       - KMS key for V(SecureString) parameters, as key id, key ARN, alias name (C(alias/...)) or alias ARN.
       - When not set, AWS uses the AWS managed key C(alias/aws/ssm).
+      - A key ARN is used as given; any other reference is resolved to the key ARN with C(kms:DescribeKey).
       - Only applied when a value is generated. An existing V(SecureString) with another key is
         reported with a warning, because re-encrypting would require reading the value.
       - In check mode a placeholder (C(pending:kms-key/...), a key that check mode predicts) is accepted as the
@@ -455,7 +456,7 @@ def main():
             kms_resolver = KmsKeyResolver(module.client("kms", retry_decorator=AWSRetry.jittered_backoff()))
             # A key check mode predicts (pending:...) differs from every live key: nothing to resolve.
             kms_ref = module.params["kms_key_id"]
-            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.resolve(kms_ref)
+            kms_arn = kms_ref if is_pending(kms_ref) else kms_resolver.desired_arn(kms_ref)
             if not kms_arn:
                 module.fail_json(msg=f"KMS key {module.params['kms_key_id']} not found")
         current_states = describe_parameters(client, specs)

@@ -20,10 +20,30 @@ def log_group_before(group):
     return {k: v for k, v in group.items() if k != "arn"} if group else None
 
 
+def describe_log_groups(ctx, names):
+    """``{name: {arn, name, retention_days, tags} or None}`` of the log groups ``names``.
+
+    DescribeLogGroups takes one name prefix per call. Names in the default layout (``/ecs/<cluster>/...``) are
+    read with one paginated call for the prefix ``/ecs/<cluster>/``, which matches only this cluster's log groups;
+    any other name with its own call. Then one ListTagsForResource per existing group (the API has no batch).
+    """
+    cluster_prefix = f"/ecs/{ctx.cluster}/"
+    in_layout = sorted({name for name in names if name.startswith(cluster_prefix)})
+    others = sorted(set(names) - set(in_layout))
+    found = {}
+    prefixes = ([cluster_prefix] if len(in_layout) > 1 else in_layout) + others
+    for prefix in prefixes:
+        for group in paginate(ctx.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
+            found.setdefault(group["logGroupName"], group)
+    return {name: _with_tags(ctx, name, found.get(name)) for name in names}
+
+
 def describe_log_group(ctx, name):
     """``{arn, name, retention_days, tags}`` of the log group ``name``, or None."""
-    groups = paginate(ctx.logs, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
-    group = next((g for g in groups if g["logGroupName"] == name), None)
+    return describe_log_groups(ctx, [name])[name]
+
+
+def _with_tags(ctx, name, group):
     if group is None:
         return None
     arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")

@@ -174,6 +174,11 @@ def describe_services(ctx, names, include_tags=True):
     return services
 
 
+# Target group ARNs per DescribeTargetGroups call: the ELBv2 API reference sets no limit on TargetGroupArns; 20 keeps
+# every answer on one page (PageSize 1-400) and matches DescribeTags' limit of 20 ARNs.
+DESCRIBE_TARGET_GROUPS_BATCH = 20
+
+
 def check_target_groups(ctx, services):
     """Record in ``ctx.errors`` (before any write) a target group that is missing or does not match its service."""
     # A placeholder (check mode) is a target group an earlier task would create: nothing to describe.
@@ -183,11 +188,18 @@ def check_target_groups(ctx, services):
         return
     elbv2 = ctx.module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
     found = {}
-    for arn in sorted(wanted):
-        try:
-            found[arn] = elbv2.describe_target_groups(TargetGroupArns=[arn], aws_retry=True)["TargetGroups"][0]
-        except is_boto3_error_code("TargetGroupNotFound"):
-            found[arn] = None
+    # One call for all of them; when one does not exist the call fails as a whole (TargetGroupNotFound), and
+    # each is then read alone to name the missing one.
+    try:
+        for batch in chunks(sorted(wanted), DESCRIBE_TARGET_GROUPS_BATCH):
+            groups = elbv2.describe_target_groups(TargetGroupArns=batch, aws_retry=True)["TargetGroups"]
+            found.update((group["TargetGroupArn"], group) for group in groups)
+    except is_boto3_error_code("TargetGroupNotFound"):
+        for arn in sorted(wanted):
+            try:
+                found[arn] = elbv2.describe_target_groups(TargetGroupArns=[arn], aws_retry=True)["TargetGroups"][0]
+            except is_boto3_error_code("TargetGroupNotFound"):
+                found[arn] = None
     for item in services:
         group = found.get(item.get("target_group_arn"), False)
         if group is None:

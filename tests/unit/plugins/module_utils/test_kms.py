@@ -54,6 +54,15 @@ class TestKmsKeyResolver:
         assert resolver.resolve("alias/one") == KEY_ARN
         assert fake.calls == ["alias/one"]
 
+    def test_desired_key_arn_needs_no_call(self):
+        fake = FakeKms(self.mapping)
+        resolver = kms.KmsKeyResolver(fake)
+        assert resolver.desired_arn(KEY_ARN) == KEY_ARN
+        assert fake.calls == []
+        assert resolver.desired_arn("alias/two") == OTHER_ARN
+        assert resolver.desired_arn("alias/gone") is None
+        assert fake.calls == ["alias/two", "alias/gone"]
+
     def test_missing_key_resolves_to_none(self):
         resolver = kms.KmsKeyResolver(FakeKms({}))
         assert resolver.resolve("alias/gone") is None

@@ -111,6 +111,13 @@ def test_create_noop_and_check_mode_with_a_new_certificate(run_module, network, 
         assert again.rc == 0 and again.result["changed"] is False, again.result
         assert api_calls.writes() == []
         assert again.result["listeners"] == run.result["listeners"]
+        # A no-op reads each thing once: what it read before the run is the state after it.
+        assert sorted(api_calls.operations("elbv2")) == [
+            "DescribeListeners",
+            "DescribeLoadBalancerAttributes",
+            "DescribeLoadBalancers",
+            "DescribeTags",
+        ]
 
     api_calls.clear()
     pending_certificate = args(network, certificate="pending:certificate/rc-test-alb-origin")

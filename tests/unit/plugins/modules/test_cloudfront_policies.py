@@ -71,17 +71,20 @@ class CloudFront:
     def expect(self, operation, params, response=None):
         self.stubber.add_response(operation, response or {}, params)
 
-    def policy_list(self, kind, policy_type, configs):
+    def policy_list(self, kind, policy_type, configs, typed=None):
+        """One List*Policies answer: with the filter Type=policy_type, or, with policy_type None, unfiltered, its
+        items typed by ``typed`` (``[(type, id, config)]``)."""
         noun = "CachePolicy" if kind == "cache" else "OriginRequestPolicy"
+        entries = typed if policy_type is None else [(policy_type, ident, config) for ident, config in configs]
         items = [
-            {"Type": policy_type, noun: {"Id": ident, "LastModifiedTime": NOW, noun + "Config": config}}
-            for ident, config in configs
+            {"Type": item_type, noun: {"Id": ident, "LastModifiedTime": NOW, noun + "Config": config}}
+            for item_type, ident, config in entries
         ]
         body = {"MaxItems": 100, "Quantity": len(items)}
         if items:
             body["Items"] = items
         operation = "list_cache_policies" if kind == "cache" else "list_origin_request_policies"
-        self.expect(operation, {"Type": policy_type}, {noun + "List": body})
+        self.expect(operation, {"Type": policy_type} if policy_type else {}, {noun + "List": body})
 
 
 @pytest.fixture
@@ -232,9 +235,34 @@ def test_managed_policy_names(run_module, cloudfront, api_calls):
         "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     }
 
+    # custom cache policies and managed names in one task: one unfiltered listing of the cache policies, split by
+    # each summary's Type (a managed policy never counts as the custom one of the same name)
+    disabled = ("managed", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", dict(STATIC_API, Name="Managed-CachingDisabled"))
+    managed_static = ("managed", "0e6a8d40-0000-4a0c-9a40-3c64ee3d4c1a", STATIC_API)
+    cloudfront.policy_list("cache", None, [], typed=[disabled, managed_static, ("custom", STATIC_ID, STATIC_API)])
+    cloudfront.policy_list("origin_request", "managed", [("b689b0a8-53d0-40ab-baf2-68738e2966ac", ORIGIN_API)])
+    api_calls.clear()
+    both = run(run_module, cache_policies=[STATIC], managed_policy_names=["CachingDisabled"])
+    assert both["changed"] is False, both
+    assert both["cache_policies"]["static-long"]["id"] == STATIC_ID
+    assert both["managed_cache_policies"] == {"CachingDisabled": disabled[1]}
+    assert api_calls.operations() == ["ListCachePolicies", "ListOriginRequestPolicies"]
+
     # an unknown name fails before the policy in the same task is created
-    cloudfront.policy_list("cache", "custom", [])
-    managed()
+    cloudfront.policy_list(
+        "cache",
+        None,
+        [],
+        typed=[
+            ("managed", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", dict(STATIC_API, Name="Managed-CachingDisabled")),
+            ("managed", "83da9c7e-98b4-4e11-a168-04f0df8e2c65", dict(STATIC_API, Name="UseOriginCacheControlHeaders")),
+        ],
+    )
+    cloudfront.policy_list(
+        "origin_request",
+        "managed",
+        [("b689b0a8-53d0-40ab-baf2-68738e2966ac", dict(ORIGIN_API, Name="Managed-AllViewerExceptHostHeader"))],
+    )
     failed = run(run_module, cache_policies=[STATIC], managed_policy_names=["CachingSometimes"])
     assert failed["failed"] is True
     assert "no AWS managed policy named CachingSometimes; available: Managed-AllViewerExceptHostHeader" in failed["msg"]

@@ -317,6 +317,10 @@ def test_four_way_converge_creates_everything_then_changes_nothing(cloud, run_mo
     assert calls.writes() == []
     assert second["services"] == first["services"]
     assert second["task_definitions"] == first["task_definitions"]
+    # Batched reads: the three log groups of /ecs/<cluster>/ in one DescribeLogGroups, both target groups in one
+    # DescribeTargetGroups.
+    assert calls.named("DescribeLogGroups") == [{"logGroupNamePrefix": f"/ecs/{CLUSTER}/"}]
+    assert len(calls.named("DescribeTargetGroups")) == 1
 
     # the diff carries references to secrets, never their values
     assert "s3cr3t" not in json.dumps(first) + json.dumps(second)
@@ -519,6 +523,16 @@ def test_check_mode_predicts_without_the_resources_of_other_roles(moto_aws, api_
         .result["msg"]
         .startswith("Invalid input: services[backstage].execution_role_arn: required")
     )
+
+
+def test_missing_target_group_is_named_before_any_write(cloud, run_module):
+    missing = cloud["groups"]["prefect"].replace("/prefect/", "/gone/")
+    args = with_service(platform_args(cloud), "backstage", target_group_arn=missing)
+    run = run_module(ecs_services.main, args)
+    assert run.result.get("failed") is True
+    assert f"services[backstage].target_group_arn: target group {missing} does not exist" in run.result["msg"]
+    assert "services[prefect" not in run.result["msg"]
+    assert cloud["calls"].writes() == []
 
 
 def test_target_group_on_another_port_fails_before_any_write(cloud, run_module):

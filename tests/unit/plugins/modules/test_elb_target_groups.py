@@ -262,3 +262,19 @@ def test_purge_match_tags_must_all_be_carried(tags, match, expected):
 
 def test_documentation_matches_argument_spec(doc_problems):
     assert doc_problems(elb_target_groups) == []
+
+
+def test_unlisted_with_prefix_names_the_purge_candidates_without_purging(run_module, cloud, api_calls):
+    """The converge task names the groups a later only_purge task could delete, from the listing it makes anyway."""
+    no_purge = {"purge": False, "purge_match_tags": {}, "purge_name_prefix": "rc-test-"}
+    assert run_module(elb_target_groups.main, args(cloud, **no_purge)).result["unlisted_with_prefix"] == []
+    cloud["elbv2"].create_target_group(Name="other-app", Protocol="HTTP", Port=80, VpcId=cloud["vpc"], TargetType="ip")
+
+    api_calls.clear()
+    run = run_module(elb_target_groups.main, args(cloud, target_groups=groups()[:1], **no_purge))
+    assert run.result["changed"] is False and api_calls.writes() == []
+    assert run.result["unlisted_with_prefix"] == ["rc-test-prefect"]
+    assert "rc-test-prefect" in live(cloud)
+    # Without a prefix nothing is named: every group of the region would be a candidate.
+    bare = run_module(elb_target_groups.main, args(cloud, purge=False, purge_match_tags={}))
+    assert bare.result["unlisted_with_prefix"] == []

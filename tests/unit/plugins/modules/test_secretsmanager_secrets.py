@@ -265,6 +265,17 @@ class TestModule:
         assert result["changed"] is False
         assert api_calls.writes() == []
         assert result["secrets"][0]["kms_key_id"] == key["Arn"]
+        # The secret's alias is resolved; the key ARN the module was given needs no lookup.
+        assert api_calls.named("DescribeKey", "kms") == [{"KeyId": "alias/outside"}]
+
+    def test_noop_with_a_key_arn_makes_no_kms_call(self, run_module, api_calls):
+        key = make_key("alias/platform")
+        run_module(mod.main, {"secrets": [{"name": "x", "generate": {}}], "kms_key_id": key["Arn"]})
+        api_calls.clear()
+        result = run_module(mod.main, {"secrets": [{"name": "x", "generate": {}}], "kms_key_id": key["Arn"]})[0]
+        assert result["changed"] is False
+        assert api_calls.operations() == ["DescribeSecret"]
+        assert sm().describe_secret(SecretId="x")["KmsKeyId"] == key["Arn"]
 
     def test_unknown_kms_key_fails_before_writes(self, run_module, api_calls):
         result = run_module(mod.main, {"secrets": FAMILY, "kms_key_id": "alias/does-not-exist"})[0]
