@@ -125,8 +125,20 @@ S3_PATH = re.compile(r"^(GET|HEAD|PUT|POST|DELETE) /[^/?]+(/.*)?$")
 # ---- managed resources (section 2): what the outputs file of site.yml names
 ARN = re.compile(r"^arn:aws[\w-]*:([\w-]+):[\w-]*:\d*:([\w-]+)")
 AWS_ID = re.compile(r"^(vpc|subnet|sg|nat|vpce|igw|rtb|eipalloc|eni|acl|pl|lt|i)-[0-9a-f]{8,17}$")
-# Resources the outputs file names by name only (no id or ARN): (family, path of a list or dict of names).
-NAMED = (("ssm:parameter", ("secrets", "parameters")), ("s3:bucket", ("s3_data", "buckets")))
+# Resources the outputs file names by name (or by an id of no recognisable form) only: (family, path of a name, or
+# of a list or dict of names).
+NAMED = (
+    ("ssm:parameter", ("secrets", "parameters")),
+    ("ssm:parameter", ("s3_data", "parameters")),
+    ("ssm:parameter", ("ecs", "parameters")),
+    ("s3:bucket", ("s3_data", "buckets")),
+    ("kms:alias", ("secrets", "kms_alias")),
+    ("kms:alias", ("secrets", "shared_kms_alias")),
+    ("logs:log-group", ("ecs", "log_groups")),
+    ("rds:db", ("aurora", "instance_identifiers")),
+    ("rds:subgrp", ("aurora", "db_subnet_group")),
+    ("cloudfront:policy", ("cloudfront", "policy_ids")),
+)
 CLOUDFLARE_RECORDS = ("dns", "records")
 
 
@@ -326,7 +338,8 @@ def managed_resources(outputs):
             seen[value] = f"ec2:{aws_id.group(1)}"
     for family, path in NAMED:
         names = _at(platform, path) or []
-        for name in names.values() if isinstance(names, dict) else names:
+        names = [names] if isinstance(names, str) else names.values() if isinstance(names, dict) else names
+        for name in names:
             seen[f"{family}/{name}"] = family
     # A CloudFront distribution is named by its id (E + 13 characters) when the outputs carry no ARN of it.
     distributions = _at(platform, ("cloudfront", "distributions")) or {}
@@ -337,6 +350,10 @@ def managed_resources(outputs):
             and not any(key.startswith("arn:aws:cloudfront") and key.endswith(dist["id"]) for key in seen)
         ):
             seen[f"cloudfront:distribution/{dist['id']}"] = "cloudfront:distribution"
+    # IAM inline policies: role name -> policy names (an inline policy is named by its role and its name).
+    for role, names in (_at(platform, ("iam", "inline_policies")) or {}).items():
+        for name in names or []:
+            seen[f"iam:role-policy/{role}/{name}"] = "iam:role-policy"
     families = collections.Counter(seen.values())
     records = _at(platform, CLOUDFLARE_RECORDS) or {}
     return {
