@@ -463,7 +463,7 @@ def _patch_iam_authorization_details_pages(setter=setattr):
         details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
         entities = [(key, item) for key, attr in _AUTHORIZATION_DETAIL_LISTS for item in details[attr]]
         page = entities[start : start + max_items]
-        result = {key: [item for k, item in page if k == key] for key, _ in _AUTHORIZATION_DETAIL_LISTS}
+        result = {key: [item for k, item in page if k == key] for key, _attr in _AUTHORIZATION_DETAIL_LISTS}
         result["IsTruncated"] = start + max_items < len(entities)
         if result["IsTruncated"]:
             result["Marker"] = str(start + max_items)
