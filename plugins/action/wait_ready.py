@@ -36,6 +36,11 @@ class ActionModule(SlicedWaitAction):
         return super().run(tmp, task_vars)
 
     def call(self, args, task_vars):
+        # Each slice is a new module call: it learns how long the wait has lasted (from the first call), for the
+        # module's missing_grace.
+        if getattr(self, "_wait_started", None) is None:
+            self._wait_started = self.clock()
+        args = dict(args, waited_seconds=int(self.clock() - self._wait_started))
         result = super().call(args, task_vars)
         first = not boolean(args.get("wait", True), strict=False)
         if first and not self._task.check_mode and not result.get("failed") and not result.get("target_reached"):

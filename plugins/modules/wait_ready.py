@@ -41,20 +41,21 @@ options:
           - V(aurora_cluster) - O(resources[].id) is the cluster identifier; ready when the cluster is C(available)
             and every instance of it is C(available). C(deleting), C(deleted), C(failed), C(incompatible-*),
             C(inaccessible-encryption-credentials), C(stopped) and C(stopping) (nothing starts the cluster while
-            waiting) and a missing cluster are failures.
+            waiting) are failures.
           - V(acm_certificate) - O(resources[].id) is the certificate ARN; ready when C(ISSUED). C(FAILED),
-            C(VALIDATION_TIMED_OUT), C(REVOKED), C(EXPIRED) and a missing certificate are failures.
-          - V(cloudfront_distribution) - O(resources[].id) is the distribution id; ready when C(Deployed). A missing
-            distribution is a failure.
+            C(VALIDATION_TIMED_OUT), C(REVOKED), C(EXPIRED) are failures.
+          - V(cloudfront_distribution) - O(resources[].id) is the distribution id; ready when C(Deployed).
           - V(nat_gateway) - O(resources[].id) is the NAT gateway id; ready when C(available). C(failed),
-            C(deleting) and C(deleted) are failures; one not visible yet is waited for.
+            C(deleting) and C(deleted) are failures.
           - V(load_balancer) - O(resources[].id) is the load balancer ARN; ready when C(active). C(failed) (the load
             balancer could not be set up; the SDK waiter and terraform-provider-aws keep polling until their timeout)
-            is a failure; one not visible yet is waited for.
+            is a failure.
           - V(ecs_service) - O(resources[].id) is the service name, O(resources[].cluster) its cluster; ready (the test
             of the C(services_stable) waiter) when it is C(ACTIVE) with exactly one deployment and as many running
-            tasks as desired. A missing service, C(DRAINING), C(INACTIVE) and a deployment the circuit breaker marked
-            C(FAILED) are failures. The services of one cluster are read with one C(DescribeServices) call per ten.
+            tasks as desired. C(DRAINING), C(INACTIVE) and a deployment the circuit breaker marked C(FAILED) are
+            failures. The services of one cluster are read with one C(DescribeServices) call per ten.
+          - A resource of any kind that the API does not know (not found, or an ECS C(MISSING) failure) is waited for
+            as C(not visible yet) during O(missing_grace), then it fails the wait as C(does not exist).
         type: str
         required: true
         choices: [aurora_cluster, acm_certificate, cloudfront_distribution, nat_gateway, load_balancer, ecs_service]
@@ -106,6 +107,24 @@ options:
       - Seconds between two reads of the resources still waited for.
     type: int
     default: 5
+  missing_grace:
+    description:
+      - Seconds from the start of the wait during which a resource the API does not know (not found, an ECS
+        C(MISSING) failure) is waited for as C(not visible yet) instead of failing the wait. AWS's read APIs are
+        eventually consistent right after a create (DescribeDBClusters after CreateDBCluster or
+        RestoreDBClusterFromSnapshot, DescribeCertificate after RequestCertificate, DescribeServices after
+        CreateService, DescribeNatGateways after CreateNatGateway); terraform-provider-aws's waiters likewise read a
+        new resource through not-found answers (C(StateChangeConf) C(NotFoundChecks), 20 reads) before failing.
+      - After it, a resource still not found fails the wait (C(does not exist)), naming every resource.
+      - V(0) fails at the first not-found answer.
+    type: int
+    default: 120
+  waited_seconds:
+    description:
+      - Seconds of this wait already spent by earlier calls, counted toward O(missing_grace). The action plugin
+        passes it to each of its slices; a task does not set it.
+    type: int
+    default: 0
 notes:
   - Supports C(check_mode) (no API call, RV(would_wait_for)). Never reports C(changed) and has no diff.
   - One read per poll and kind (per region and cluster), not per resource, where the API takes several identifiers
@@ -247,6 +266,8 @@ READY = "ready"
 WAITING = "waiting"
 FAILED = "failed"
 UNKNOWN = "unknown"
+# A resource the API does not know (not found): waited for during O(missing_grace), then a failure.
+MISSING = "missing"
 KINDS = ("aurora_cluster", "acm_certificate", "cloudfront_distribution", "nat_gateway", "load_balancer", "ecs_service")
 # Typical AWS times, shown in progress lines (O(resources[].expected_seconds) overrides them).
 EXPECTED_SECONDS = {
@@ -299,7 +320,7 @@ def validate_resources(resources):
 def assess_aurora(cluster, instances):
     """(state, status) of a cluster (None: missing) and its instances (read only once it is available)."""
     if cluster is None:
-        return FAILED, "does not exist"
+        return MISSING, "does not exist"
     status = cluster.get("Status", "unknown")
     if status in AURORA_FAILED:
         return FAILED, status
@@ -318,7 +339,7 @@ def assess_aurora(cluster, instances):
 def assess_certificate(certificate):
     """(state, status) of a DescribeCertificate ``Certificate`` (None: missing)."""
     if certificate is None:
-        return FAILED, "does not exist"
+        return MISSING, "does not exist"
     status = certificate.get("Status", "unknown")
     options = certificate.get("DomainValidationOptions") or []
     validated = len([o for o in options if o.get("ValidationStatus") == "SUCCESS"])
@@ -331,14 +352,14 @@ def assess_certificate(certificate):
 
 def assess_distribution(distribution):
     if distribution is None:
-        return FAILED, "does not exist"
+        return MISSING, "does not exist"
     status = distribution.get("Status", "unknown")
     return (READY if status == "Deployed" else WAITING), status
 
 
 def assess_nat_gateway(nat):
     if nat is None:
-        return WAITING, "not visible yet"
+        return MISSING, "does not exist"
     state = nat.get("State", "unknown")
     if state in NAT_FAILED:
         reason = nat.get("FailureMessage")
@@ -348,7 +369,7 @@ def assess_nat_gateway(nat):
 
 def assess_load_balancer(load_balancer):
     if load_balancer is None:
-        return WAITING, "not visible yet"
+        return MISSING, "does not exist"
     state = (load_balancer.get("State") or {}).get("Code", "unknown")
     if state == "failed":
         reason = (load_balancer.get("State") or {}).get("Reason")
@@ -359,7 +380,7 @@ def assess_load_balancer(load_balancer):
 def assess_service(service, failure=None):
     """(state, status) of a DescribeServices entry, or of its ``failures`` entry (e.g. reason MISSING)."""
     if service is None:
-        return FAILED, (failure or {}).get("reason", "MISSING").lower()
+        return MISSING, (failure or {}).get("reason", "MISSING").lower()
     status = service.get("status")
     if status in ECS_FAILED_STATUSES:
         return FAILED, status
@@ -488,6 +509,17 @@ def expected_of(spec):
     return EXPECTED_SECONDS[spec["kind"]] if seconds is None else seconds
 
 
+def tolerate_missing(states, waited, grace):
+    """``states`` with each missing resource waited for (``not visible yet``) while ``waited`` < ``grace`` seconds,
+    a failure (``does not exist``) after that."""
+    result = {}
+    for name, (state, status) in states.items():
+        if state == MISSING:
+            state, status = (WAITING, "not visible yet") if waited < grace else (FAILED, status)
+        result[name] = (state, status)
+    return result
+
+
 def waiting_line(specs, states):
     """The one-line status: every resource not ready with its status and usual time, or ``ready``."""
     parts = []
@@ -538,11 +570,13 @@ def run(module, reader, clock=time.monotonic, sleep=time.sleep):
 
     progress = Progress(clock=clock)
     seen = {}
+    started = clock()
 
     def probe():
         # Only the resources not ready yet are read again.
         todo = [spec for spec in specs if seen.get(resource_name(spec), (None,))[0] != READY]
-        seen.update(reader.read(todo))
+        waited = params["waited_seconds"] + clock() - started
+        seen.update(tolerate_missing(reader.read(todo), waited, params["missing_grace"]))
         failed = [name for name in names if seen[name][0] == FAILED]
         if failed:
             progress.record(waiting_line(specs, seen))
@@ -615,11 +649,15 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         delay=dict(type="int", default=5),
+        missing_grace=dict(type="int", default=120),
+        waited_seconds=dict(type="int", default=0),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     problems = validate_resources(module.params["resources"])
     if module.params["delay"] < 1:
         problems.append("delay must be at least 1 second")
+    if module.params["missing_grace"] < 0 or module.params["waited_seconds"] < 0:
+        problems.append("missing_grace and waited_seconds must not be negative")
     if problems:
         module.fail_json(msg="Invalid parameters (nothing was read): " + "; ".join(problems))
     # A real run never reads a check-mode placeholder (docs/check_mode.md).

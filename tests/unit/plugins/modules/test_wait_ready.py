@@ -316,14 +316,61 @@ def test_a_failed_resource_ends_the_wait_naming_every_resource(run, cloud):
         (resource("aurora_cluster", "gone"), None, "aurora_cluster gone: does not exist (failed)"),
         (resource("aurora_cluster", "db"), ("aurora_cluster", "db", "stopped"), "aurora_cluster db: stopped (failed)"),
         (resource("ecs_service", "nope", cluster=CLUSTER), None, "ecs_service nope: missing (failed)"),
+        (resource("nat_gateway", "nat-0123456789abcdef0"), None, "nat-0123456789abcdef0: does not exist (failed)"),
+        (
+            resource("load_balancer", "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/x/1"),
+            None,
+            "loadbalancer/app/x/1: does not exist (failed)",
+        ),
+        (resource("cloudfront_distribution", "E0000000000000"), None, "E0000000000000: does not exist (failed)"),
     ],
 )
 def test_failure_states(run, cloud, spec, fault, expected):
     if fault:
         cloud.set(*fault)
+    started = cloud.clock.now
     result = run([spec])
     assert result["failed"] is True
     assert expected in result["msg"]
+    if fault is None:
+        # Not found: waited for during missing_grace (AWS is eventually consistent right after a create), then a
+        # failure; one read per delay meanwhile.
+        assert cloud.clock.now - started == 120
+
+
+def test_resources_not_visible_yet_are_waited_for_until_they_appear(run, cloud, monkeypatch):
+    """Right after a create (or a restore), AWS may answer not found for a while: the wait goes on."""
+    real_read = wait_ready.Reader.read
+    reads = []
+
+    def lagging(self, specs):
+        reads.append(len(specs))
+        if len(reads) <= 2:
+            return {wait_ready.resource_name(spec): (wait_ready.MISSING, "does not exist") for spec in specs}
+        return real_read(self, specs)
+
+    monkeypatch.setattr(wait_ready.Reader, "read", lagging)
+    cloud.set("acm_certificate", cloud.certificate, "ISSUED")
+    started = cloud.clock.now
+    result = run(every_kind(cloud), missing_grace=60)
+    assert result.get("failed") is not True, result
+    assert result["target_reached"] is True
+    assert cloud.clock.now - started == 10  # two not-found reads waited through, then ready
+    assert any("not visible yet" in entry["status"] for entry in result["status_history"])
+
+
+def test_missing_grace_zero_fails_at_the_first_not_found(run, cloud):
+    started = cloud.clock.now
+    result = run([resource("aurora_cluster", "gone")], missing_grace=0)
+    assert result["failed"] is True and "aurora_cluster gone: does not exist (failed)" in result["msg"]
+    assert cloud.clock.now == started
+
+
+def test_the_grace_counts_the_slices_already_waited(run, cloud):
+    started = cloud.clock.now
+    result = run([resource("aurora_cluster", "gone")], missing_grace=120, waited_seconds=110)
+    assert result["failed"] is True and "does not exist" in result["msg"]
+    assert cloud.clock.now - started == 10
 
 
 def test_a_failed_certificate_names_its_status(run, cloud):
@@ -436,6 +483,8 @@ def test_action_plugin_prints_one_line_per_slice(lines):
     ]
     assert [c["wait"] for c in action.calls] == [False, True, True]
     assert action.calls[1]["wait_timeout"] == 20
+    # Each slice is told how long the wait has lasted, for missing_grace.
+    assert [c["waited_seconds"] for c in action.calls] == [0, 1, 21]
 
 
 def test_action_plugin_timeout_names_every_resource(lines):
@@ -478,7 +527,7 @@ def test_a_failed_load_balancer_ends_the_wait(run, cloud):
           "deployments": [{"status": "PRIMARY", "rolloutState": "FAILED", "rolloutStateReason": "circuit breaker"}]},
          ("failed", "deployment FAILED: circuit breaker")),
         ({"status": "DRAINING", "desiredCount": 0, "runningCount": 0, "deployments": []}, ("failed", "DRAINING")),
-        (None, ("failed", "missing")),
+        (None, ("missing", "missing")),
     ],
 )  # fmt: skip
 def test_the_services_stable_test(service, expected):
