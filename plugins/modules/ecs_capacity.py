@@ -208,7 +208,10 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import
 from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import fail_wait
 from ansible_collections.rocketclub.platform.plugins.module_utils.waiting import poll
 
-WAIT_DELAY = 15
+# Seconds between two reads while waiting for the services: terraform-provider-aws waits for a stable service with a
+# StateChangeConf, whose reads back off to at most 10 s apart; botocore's services_stable waiter polls every 15 s,
+# which ended an unpark up to 15 s after the services were ready.
+WAIT_DELAY = 10
 DESCRIBE_SERVICES_BATCH = 10  # DescribeServices limit
 GET_PARAMETERS_BATCH = 10  # GetParameters limit
 

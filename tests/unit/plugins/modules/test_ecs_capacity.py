@@ -478,9 +478,12 @@ def test_wait_until_tasks_run_and_targets_are_healthy(run, cloud, monkeypatch):
                 "worker has 0 of 1 tasks running"
             ),
         },
-        {"elapsed": 15, "status": "api has 1 of 2 tasks running; api has 0 of 2 healthy targets in test-api"},
-        {"elapsed": 30, "status": "api has 0 of 2 healthy targets in test-api"},
-        {"elapsed": 45, "status": "ready"},
+        {
+            "elapsed": ecs_capacity.WAIT_DELAY,
+            "status": "api has 1 of 2 tasks running; api has 0 of 2 healthy targets in test-api",
+        },
+        {"elapsed": 2 * ecs_capacity.WAIT_DELAY, "status": "api has 0 of 2 healthy targets in test-api"},
+        {"elapsed": 3 * ecs_capacity.WAIT_DELAY, "status": "ready"},
     ]
 
 
