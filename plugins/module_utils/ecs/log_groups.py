@@ -38,11 +38,6 @@ def describe_log_groups(ctx, names):
     return {name: _with_tags(ctx, name, found.get(name)) for name in names}
 
 
-def describe_log_group(ctx, name):
-    """``{arn, name, retention_days, tags}`` of the log group ``name``, or None."""
-    return describe_log_groups(ctx, [name])[name]
-
-
 def _with_tags(ctx, name, group):
     if group is None:
         return None
