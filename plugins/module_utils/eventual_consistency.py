@@ -139,3 +139,17 @@ def retry_propagation(module, policy, resource, sleep=None, clock=None):
         return wrapper
 
     return decorator
+
+
+class PropagationAware:  # pylint: disable=too-few-public-methods
+    """Base of a module's resource family whose writes follow a create: the module, its client, check mode, and
+    ``_retry``, which wraps one call in ``retry_propagation`` (``sleep`` is injectable for tests)."""
+
+    def __init__(self, module, client, sleep=None):
+        self.module = module
+        self.client = client
+        self.sleep = sleep
+        self.check = module.check_mode
+
+    def _retry(self, policy, resource, func):
+        return retry_propagation(self.module, policy, resource, sleep=self.sleep)(func)

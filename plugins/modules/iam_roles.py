@@ -208,7 +208,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import Propagation
-from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
+from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import PropagationAware
 from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import fail_if_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
@@ -308,16 +308,7 @@ def _dumps(document):
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
-class IamRoles:
-    def __init__(self, module, client, sleep=None):
-        self.module = module
-        self.client = client
-        self.sleep = sleep
-        self.check = module.check_mode
-
-    def _retry(self, policy, resource, func):
-        return retry_propagation(self.module, policy, resource, sleep=self.sleep)(func)
-
+class IamRoles(PropagationAware):
     # --- reads -----------------------------------------------------------------------------------------
     def read_batch(self, names, path_prefix):
         """Current state of the roles ``names`` that both batch reads return, by name.

@@ -215,7 +215,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.aws_module import AnsibleAWSModule
 from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import Propagation
-from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import retry_propagation
+from ansible_collections.rocketclub.platform.plugins.module_utils.eventual_consistency import PropagationAware
 from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import follow_markers
 from ansible_collections.rocketclub.platform.plugins.module_utils.pagination import paginate
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
@@ -303,16 +303,7 @@ def validate_specs(module, specs):
     return prepared
 
 
-class KmsKeys:
-    def __init__(self, module, client, sleep=None):
-        self.module = module
-        self.client = client
-        self.sleep = sleep
-        self.check = module.check_mode
-
-    def _retry(self, policy, resource, func):
-        return retry_propagation(self.module, policy, resource, sleep=self.sleep)(func)
-
+class KmsKeys(PropagationAware):
     # --- reads -----------------------------------------------------------------------------------------
     def alias_targets(self):
         """Alias name -> target key id, for every alias of the account and region (one paginated ListAliases)."""
