@@ -70,19 +70,27 @@ _install_collection_path()
 
 
 class FakeClock:
-    """A monotonic clock that only ``sleep`` moves; ``sleeps`` records every sleep. Hand ``clock`` and
-    ``clock.sleep`` to ``waiting.Progress``/``waiting.poll`` (or a module's wait) so that a wait costs no time."""
+    """A monotonic clock that only ``sleep`` moves; ``sleeps`` records every sleep and ``on_sleep(now)``, when set,
+    runs after each one (a test changes the cloud's state there). Hand ``clock`` and ``clock.sleep`` to
+    ``waiting.Progress``/``waiting.poll`` (or a module's wait), or the clock itself as a module's ``time``
+    (``monotonic``, ``sleep``), so that a wait costs no time."""
 
     def __init__(self, now=100.0):
         self.now = now
         self.sleeps = []
+        self.on_sleep = None
 
     def __call__(self):
+        return self.now
+
+    def monotonic(self):
         return self.now
 
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+        if self.on_sleep:
+            self.on_sleep(self.now)
 
 
 @pytest.fixture

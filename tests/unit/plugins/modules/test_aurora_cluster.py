@@ -30,23 +30,11 @@ SECRET = "test/db/admin"
 MANAGED = ("platform:managed-by", "rocketclub.platform")
 
 
-class FakeClock:
-    """``time`` for the module: sleeping advances the clock instead of waiting."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 @pytest.fixture
-def cloud(moto_aws, aws_region, monkeypatch, api_calls):
+def cloud(moto_aws, aws_region, monkeypatch, api_calls, fake_clock):
     moto_patches.patch_rds_clusters(monkeypatch.setattr)
-    clock = FakeClock()
+    clock = fake_clock
+    clock.now = 1000.0
     monkeypatch.setattr(aurora_cluster, "time", clock)
     stamps = iter(datetime(2025, 1, 1, 22, 0, tzinfo=timezone.utc) + timedelta(minutes=m) for m in range(1000))
     monkeypatch.setattr(aurora_cluster, "utc_now", lambda: next(stamps))

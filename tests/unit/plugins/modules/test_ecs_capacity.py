@@ -44,25 +44,10 @@ ORIGINAL = {
 WRITES = ("PutParameter", "RegisterScalableTarget", "UpdateService", "DeleteParameter")
 
 
-class FakeClock:
-    """``time`` for the module: sleeping advances the clock (and runs ``on_sleep``) instead of waiting."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.on_sleep = None
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-        if self.on_sleep:
-            self.on_sleep(self.now)
-
-
 @pytest.fixture
-def cloud(ec2, aws_region, api_calls, monkeypatch):
-    clock = FakeClock()
+def cloud(ec2, aws_region, api_calls, monkeypatch, fake_clock):
+    clock = fake_clock
+    clock.now = 1000.0
     monkeypatch.setattr(ecs_capacity, "time", clock)
     ecs = boto3.client("ecs", region_name=aws_region)
     aas = boto3.client("application-autoscaling", region_name=aws_region)

@@ -35,25 +35,10 @@ _internal.is_controller = _WAS_CONTROLLER
 CLUSTER = "test-platform"
 
 
-class FakeClock:
-    """``time`` for the module: sleeping advances the clock (and runs ``on_sleep``) instead of waiting."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.on_sleep = None
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-        if self.on_sleep:
-            self.on_sleep(self.now)
-
-
 @pytest.fixture
-def cloud(ec2, aws_region, api_calls, monkeypatch):
-    clock = FakeClock()
+def cloud(ec2, aws_region, api_calls, monkeypatch, fake_clock):
+    clock = fake_clock
+    clock.now = 1000.0
     monkeypatch.setattr(wait_ready, "time", clock)
     account = DEFAULT_ACCOUNT_ID
     rds = boto3.client("rds", region_name=aws_region)
