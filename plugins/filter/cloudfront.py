@@ -24,6 +24,12 @@ def _behavior(path, cache_policy_id, origin_request_policy_id, static):
     return behavior
 
 
+def cloudfront_distribution_ref(app):
+    """The part of a distribution spec that finds an application's distribution (its name and alias): what
+    rocketclub.platform.cloudfront_distributions needs with ``state: absent``."""
+    return {"name": app["name"], "aliases": [app["host"]]}
+
+
 def cloudfront_distribution_specs(apps, settings):
     """The ``distributions`` option of rocketclub.platform.cloudfront_distributions: one per
     application host, the ALB as origin, static paths cached, everything else forwarded whole."""
@@ -110,6 +116,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "cloudfront_distribution_ref": cloudfront_distribution_ref,
             "cloudfront_distribution_specs": cloudfront_distribution_specs,
             "cloudfront_problems": cloudfront_problems,
         }

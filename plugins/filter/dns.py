@@ -5,19 +5,28 @@
 from __future__ import annotations
 
 
-def dns_records(apps, distributions, validation_records):
+def dns_records(apps, distributions, validation_records, alb_dns_name=None):
     """Records for rocketclub.platform.cloudflare_dns_record: a proxied CNAME per application host to
-    its distribution, and the ACM validation CNAMEs (DNS only: ACM must resolve them itself)."""
+    its distribution (edge topology cloudfront) or, given ``alb_dns_name``, to the ALB (topology cloudflare),
+    and the ACM validation CNAMEs (DNS only: ACM must resolve them itself)."""
+    if alb_dns_name:
+        targets = {app["name"]: (str(alb_dns_name).rstrip(".").lower(), "ALB") for app in apps}
+    else:
+        targets = {
+            name: (distribution["domain_name"], "CloudFront")
+            for name, distribution in distributions.items()
+            if (distribution or {}).get("domain_name")
+        }
     records = [
         {
             "name": app["host"],
             "type": "CNAME",
-            "content": distributions[app["name"]]["domain_name"],
+            "content": targets[app["name"]][0],
             "proxied": True,
-            "comment": f"{app['name']} -> CloudFront (rocketclub.platform)",
+            "comment": f"{app['name']} -> {targets[app['name']][1]} (rocketclub.platform)",
         }
         for app in apps
-        if (distributions.get(app["name"]) or {}).get("domain_name")
+        if app["name"] in targets
     ]
     seen = set()
     for record in validation_records:

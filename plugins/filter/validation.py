@@ -169,6 +169,13 @@ PLATFORM_ENVS = ("local", "dev", "staging", "prod")
 ALB_IDLE_TIMEOUT = (1, 4000)
 # Header value of an ALB http-header rule condition: at most 128 characters.
 ALB_HEADER_VALUE_MAX = 128
+# The shortest origin secret: 32 characters of the 62-letter alphabet the secrets role generates from (about
+# 190 bits), for a value every request to the ALB must carry.
+ORIGIN_SECRET_MIN = 32
+# The edge topologies (docs/edge.md): what stands between Cloudflare and the ALB.
+EDGE_TOPOLOGIES = ("cloudfront", "cloudflare")
+# Settings that only mean something in one topology: given in the other one they would be ignored silently.
+CLOUDFRONT_ONLY = ("cloudfront_certificate_arn", "cloudfront_web_acl_id", "cloudfront_logging_bucket")
 # CloudFront cache policy TTLs: whole seconds from 0 to 3153600000 (100 years).
 CLOUDFRONT_TTL = (0, 3153600000)
 # CloudFront custom origin response (read) timeout: 1-60 s, up to 180 s with a raised quota.
@@ -220,6 +227,9 @@ LISTS = {
 # Scalars: a mapping or a list given for one of these is refused.
 SCALARS = (
     "platform_env",
+    "platform_edge",
+    "cloudfront_certificate_arn",
+    "cloudfront_web_acl_id",
     "platform_name",
     "platform_region",
     "platform_domain",
@@ -272,7 +282,7 @@ WHOLE_NUMBERS = {
         "the ALB authentication session in seconds (7 days at most)",
     ),
     "secrets_cf_alb_secret_length": (
-        (1, ALB_HEADER_VALUE_MAX),
+        (ORIGIN_SECRET_MIN, ALB_HEADER_VALUE_MAX),
         48,
         "characters; the ALB compares it in a header condition of 128 characters at most",
     ),
@@ -543,6 +553,41 @@ def _alb_input_problems(v):
     return problems
 
 
+def _edge_problems(v):
+    """The topology (platform_edge) and the settings that belong to the other one."""
+    edge = v.get("platform_edge")
+    if edge is None:
+        edge = "cloudfront"
+    elif edge not in EDGE_TOPOLOGIES:
+        return [
+            f"platform_edge: {edge!r} is not an edge topology; expected cloudfront (Cloudflare -> CloudFront -> ALB) "
+            "or cloudflare (Cloudflare -> ALB), e.g. platform_edge: cloudfront"
+        ]
+    problems = []
+    ingress = v.get("network_alb_ingress")
+    if ingress not in (None, edge):
+        problems.append(
+            f"network_alb_ingress: {ingress!r} contradicts platform_edge: {edge!r} (the ALB would admit only "
+            f"{ingress}'s addresses while requests come from {edge}); remove network_alb_ingress from the "
+            "inventory, platform_edge decides it"
+        )
+    if edge == "cloudflare":
+        for var in CLOUDFRONT_ONLY:
+            if v.get(var):
+                problems.append(
+                    f"{var}: {_shown(v[var])} is a CloudFront setting, but platform_edge: cloudflare has no "
+                    f"distribution; remove {var} from the inventory, or set platform_edge: cloudfront"
+                )
+        mode = v.get("dns_ssl_mode")
+        if mode not in (None, "strict"):
+            problems.append(
+                f"dns_ssl_mode: {mode!r} with platform_edge: cloudflare would let Cloudflare reach the ALB without "
+                "checking its certificate (full) or over HTTP (flexible, off); Cloudflare connects to the ALB "
+                "directly, whose ACM certificate is publicly trusted, so use dns_ssl_mode: strict"
+            )
+    return problems
+
+
 def _network_input_problems(v):
     problems = []
     for index, service in enumerate(v.get("network_gateway_endpoints") or []):
@@ -722,6 +767,7 @@ def inventory_problems(values, extra_zones=None):
             "e.g. -e park_aurora=snapshot"
         )
     problems += _alb_input_problems(v)
+    problems += _edge_problems(v)
     problems += _network_input_problems(v)
     problems += _range_problems(v)
     problems += _ecs_input_problems(v)

@@ -202,7 +202,24 @@ CASES = {
     "origin secret too long for an ALB condition": (
         SITE,
         {"secrets_cf_alb_secret_length": 200},
-        "secrets_cf_alb_secret_length: 200 is outside 1-128",
+        "secrets_cf_alb_secret_length: 200 is outside 32-128",
+    ),
+    "origin secret shorter than 32 characters": (
+        SITE,
+        {"secrets_cf_alb_secret_length": 24},
+        "secrets_cf_alb_secret_length: 24 is outside 32-128",
+    ),
+    # -- The edge topology ---------------------------------------------------------------------------
+    "cloudflare topology with a CloudFront viewer certificate": (
+        SITE,
+        {"platform_edge": "cloudflare", "cloudfront_certificate_arn": "arn:aws:acm:us-east-1:1:certificate/a"},
+        "cloudfront_certificate_arn: 'arn:aws:acm:us-east-1:1:certificate/a' is a CloudFront setting, but "
+        "platform_edge: cloudflare has no distribution",
+    ),
+    "cloudfront topology with Cloudflare's ranges on the ALB": (
+        SITE,
+        {"network_alb_ingress": "cloudflare"},
+        "network_alb_ingress: 'cloudflare' contradicts platform_edge: 'cloudfront'",
     ),
     "unknown restore mode": (
         SITE,
@@ -558,11 +575,8 @@ def test_bad_input_on_an_empty_account(platform, tmp_path):
 
 @pytest.fixture(scope="module")
 def converged(platform):
-    """One real converge of inventories/local for the module."""
-    platform.fresh_account()
-    run = platform.playbook(SITE)
-    assert run.rc == 0 and run.failed == 0, run.tail()
-    return run
+    """A converged inventories/local (shared with the other files that leave it converged)."""
+    return platform.converged()
 
 
 def test_bad_input_on_a_converged_account(platform, converged, tmp_path):

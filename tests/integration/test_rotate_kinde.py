@@ -24,9 +24,7 @@ ROTATION_WRITES = Counter({"PutSecretValue": 1, "ModifyRule": 2, "AddTags": 2})
 
 @pytest.fixture(scope="module")
 def converged(platform):
-    platform.fresh_account()
-    run = platform.playbook("playbooks/site.yml")
-    assert run.rc == 0, run.output[-4000:]
+    platform.converged()
     return {"original": stages(platform)["AWSCURRENT"]}
 
 

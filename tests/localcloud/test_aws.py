@@ -84,6 +84,39 @@ def test_client_secret_stripped(lc, aws, self_signed_certificate):
     ]
 
 
+def test_listener_rule_writes_log_their_condition_fields_never_a_value(lc, aws):
+    ec2, elbv2 = aws("ec2"), aws("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.7.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in enumerate("ab")
+    ]
+    alb = elbv2.create_load_balancer(Name="log-conditions", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elbv2.create_target_group(Name="log-conditions", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0][
+        "TargetGroupArn"
+    ]
+    forward = [{"Type": "forward", "TargetGroupArn": group}]
+    listener = elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=forward)[
+        "Listeners"
+    ][0]["ListenerArn"]
+    lc.clear_requests()
+    host = {"Field": "host-header", "HostHeaderConfig": {"Values": ["a.example.com"]}}
+    header = {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": ["s3cr3t"]}}
+    rule = elbv2.create_rule(ListenerArn=listener, Priority=1, Conditions=[host, header], Actions=forward)
+    arn = rule["Rules"][0]["RuleArn"]
+    elbv2.modify_rule(RuleArn=arn, Conditions=[host])
+    elbv2.modify_rule(RuleArn=arn, Actions=forward)
+    log = lc.requests(service="elasticloadbalancing", writes_only=True)
+    assert [(e["operation"], e.get("conditions")) for e in log] == [
+        ("CreateRule", ["host-header", "http-header:X-Origin-Verify"]),
+        ("ModifyRule", ["host-header"]),
+        ("ModifyRule", None),
+    ]
+    assert "s3cr3t" not in json.dumps(log)
+
+
 def test_request_log_is_exact(lc, aws, env):
     ec2, sm, s3 = aws("ec2"), aws("secretsmanager"), aws("s3")
     lc.clear_requests()

@@ -143,6 +143,10 @@ SECRET_OPERATIONS = (
 )
 
 
+# Conditions.member.<n>.Field and Conditions.member.<n>.HttpHeaderConfig.HttpHeaderName of an ELBv2 rule write.
+CONDITION_KEY_RE = re.compile(r"^Conditions\.member\.(\d+)\.(Field|HttpHeaderConfig\.HttpHeaderName)$")
+
+
 def classify(environ, body):
     """Return service, region, operation, protocol and write flag of a call."""
     method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -171,7 +175,35 @@ def classify(environ, body):
         write = method not in ("GET", "HEAD")
     else:
         write = not operation.startswith(READ_PREFIXES)
-    return {"service": service, "region": region, "operation": operation, "protocol": protocol, "write": write}
+    call = {"service": service, "region": region, "operation": operation, "protocol": protocol, "write": write}
+    if write and protocol == "query" and service == "elasticloadbalancing":
+        call["conditions"] = elbv2_condition_fields(body)
+    return call
+
+
+def elbv2_condition_fields(body):
+    """The listener-rule conditions of an ELBv2 write call, as ``<field>`` or ``http-header:<name>`` in request
+    order, without any value (an origin-secret header's values are secrets): enough for a test to see from the
+    request log whether each CreateRule or ModifyRule carried the origin-header condition. None when the call
+    sends no conditions (a ModifyRule without Conditions keeps the rule's own)."""
+    params = parse_qs(body.decode("utf-8", "replace"))
+    fields = {}
+    for key, values in params.items():
+        match = CONDITION_KEY_RE.match(key)
+        if match:
+            fields.setdefault(int(match.group(1)), {})[match.group(2)] = values[0]
+    if not fields:
+        return None
+    return [
+        condition["Field"]
+        + (
+            ":" + condition["HttpHeaderConfig.HttpHeaderName"]
+            if condition.get("Field") == "http-header" and "HttpHeaderConfig.HttpHeaderName" in condition
+            else ""
+        )
+        for _index, condition in sorted(fields.items())
+        if "Field" in condition
+    ]
 
 
 def throttle_response(call, environ):
@@ -450,6 +482,8 @@ class AwsFidelity:
                     "injected": injected,
                 }
             )
+            if "conditions" in call:
+                self.log[-1]["conditions"] = call["conditions"]
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "/")

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""In-memory emulator of a subset of the Cloudflare v4 API (zones, DNS, IPs)."""
+"""In-memory emulator of a subset of the Cloudflare v4 API (zones, DNS, zone settings, rulesets, IPs)."""
 
 import copy
 import hashlib
@@ -92,6 +92,102 @@ PLANS = {
 ZONE_SETTINGS = {"ssl": ("flexible", ("off", "flexible", "full", "strict", "origin_pull"))}
 ENTERPRISE_ONLY_VALUES = {("ssl", "origin_pull")}
 
+# Rulesets (``/zones/{id}/rulesets``, the Ruleset Engine). Phases as the official SDK lists them
+# (cloudflare-python ``types/rulesets/phase.py``); the actions a zone entrypoint of a phase accepts, for the
+# phases the emulator checks (every known action is accepted in the others).
+RULESET_PHASES = (
+    "ddos_l4",
+    "ddos_l7",
+    "http_config_settings",
+    "http_custom_errors",
+    "http_log_custom_fields",
+    "http_ratelimit",
+    "http_request_cache_settings",
+    "http_request_dynamic_redirect",
+    "http_request_firewall_custom",
+    "http_request_firewall_managed",
+    "http_request_late_transform",
+    "http_request_origin",
+    "http_request_redirect",
+    "http_request_sanitize",
+    "http_request_sbfm",
+    "http_request_transform",
+    "http_response_cache_settings",
+    "http_response_compression",
+    "http_response_firewall_managed",
+    "http_response_headers_transform",
+    "magic_transit",
+    "magic_transit_ids_managed",
+    "magic_transit_managed",
+    "magic_transit_ratelimit",
+)
+RULE_ACTIONS = (
+    "block",
+    "challenge",
+    "compress_response",
+    "ddos_dynamic",
+    "execute",
+    "force_connection_close",
+    "js_challenge",
+    "log",
+    "log_custom_field",
+    "managed_challenge",
+    "redirect",
+    "rewrite",
+    "route",
+    "score",
+    "serve_error",
+    "set_cache_settings",
+    "set_config",
+    "skip",
+)
+PHASE_ACTIONS = {
+    "http_request_late_transform": ("rewrite",),
+    "http_request_transform": ("rewrite",),
+    "http_response_headers_transform": ("rewrite",),
+    "http_request_firewall_custom": ("block", "challenge", "js_challenge", "log", "managed_challenge", "skip"),
+    "http_request_dynamic_redirect": ("redirect",),
+    "http_request_origin": ("route",),
+    "http_request_cache_settings": ("set_cache_settings",),
+    "http_config_settings": ("set_config",),
+}
+# Request Header Transform Rules (https://developers.cloudflare.com/rules/transform/request-header-modification/):
+# names of [A-Za-z0-9_-]; no name starting with cf- or x-cf-; no forbidden header name (MDN's list), nothing
+# that identifies the visitor's address or protocol, no cookie; values of the documented characters, 4 KB at most
+# (.../reference/header-format/).
+HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+HEADER_VALUE_RE = re.compile(r"^[A-Za-z0-9_ :;.,\\/\"'?!(){}\[\]@<>=+*#$&`|~^%-]*$")
+HEADER_VALUE_MAX = 4096
+REFUSED_REQUEST_HEADERS = frozenset(
+    (
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "connection",
+        "content-length",
+        "cookie",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "permissions-policy",
+        "referer",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-real-ip",
+        "true-client-ip",
+    )
+)
+REFUSED_REQUEST_PREFIXES = ("cf-", "x-cf-", "proxy-", "sec-")
+
 
 class ApiError(Exception):
     """An API error answered with the Cloudflare envelope."""
@@ -108,6 +204,16 @@ class ApiError(Exception):
 def validation_error(code, message):
     """Return a DNS Validation Error (1004) with an error chain."""
     return ApiError(400, 1004, "DNS Validation Error", [(code, message)])
+
+
+def ruleset_error(message, pointer=None, code=None, status=400):
+    """A Ruleset Engine validation error: ``message`` with ``source.pointer`` (code only where one is known)."""
+    error = ApiError(status, code, message)
+    if code is None:
+        del error.errors[0]["code"]
+    if pointer:
+        error.errors[0]["source"] = {"pointer": pointer}
+    return error
 
 
 def now_iso():
@@ -140,6 +246,7 @@ class CloudflareEmulator:
                 self._add_zone(name, stamp)
             self.records = {zone_id: {} for zone_id in self.zones}
             self.settings = {zone_id: self._new_settings() for zone_id in self.zones}
+            self.rulesets = {zone_id: {} for zone_id in self.zones}
             self.tokens = {token: "active" for token in self.seed_tokens}
             self.ipv4 = list(DEFAULT_IPV4)
             self.ipv6 = list(DEFAULT_IPV6)
@@ -406,6 +513,289 @@ class CloudflareEmulator:
         }
         return chunk, info
 
+    # -- rulesets ----------------------------------------------------------------
+    def _phase(self, phase):
+        if phase not in RULESET_PHASES:
+            raise ruleset_error("'%s' is not a valid value for phase" % phase, "/phase")
+        return phase
+
+    def _entrypoint(self, zone, phase):
+        for ruleset in self.rulesets.setdefault(zone["id"], {}).values():
+            if ruleset["kind"] == "zone" and ruleset["phase"] == phase:
+                return ruleset
+        return None
+
+    def _ruleset(self, zone, ruleset_id):
+        ruleset = self.rulesets.setdefault(zone["id"], {}).get(ruleset_id)
+        if ruleset is None:
+            raise ApiError(404, 10003, "could not find ruleset %s" % ruleset_id)
+        return ruleset
+
+    @staticmethod
+    def _check_headers(headers, pointer, phase):
+        if not isinstance(headers, dict) or not headers:
+            raise ruleset_error("headers must contain at least one header", pointer)
+        request = phase != "http_response_headers_transform"
+        for name, spec in headers.items():
+            where = "%s/%s" % (pointer, name)
+            lower = str(name).lower()
+            if not HEADER_NAME_RE.match(str(name)):
+                raise ruleset_error(
+                    "'%s' is not a valid value for headers because a header name may only contain the characters "
+                    "a-z, A-Z, 0-9, - and _" % name,
+                    where,
+                )
+            if lower.startswith(REFUSED_REQUEST_PREFIXES[:2]) or (
+                request and (lower in REFUSED_REQUEST_HEADERS or lower.startswith(REFUSED_REQUEST_PREFIXES[2:]))
+            ):
+                raise ruleset_error(
+                    "'%s' is not a valid value for headers because the header cannot be modified" % name, where
+                )
+            operation = (spec or {}).get("operation") if isinstance(spec, dict) else None
+            allowed = ("set", "remove") if request else ("set", "add", "remove")
+            if operation not in allowed:
+                raise ruleset_error(
+                    "'%s' is not a valid value for operation because it must be one of %s"
+                    % (operation, ", ".join(allowed)),
+                    where + "/operation",
+                )
+            if operation == "remove":
+                continue
+            has_value, has_expression = "value" in spec, "expression" in spec
+            if has_value == has_expression:
+                raise ruleset_error("exactly one of value and expression must be set", where)
+            if has_value:
+                value = spec["value"]
+                if not isinstance(value, str) or not value:
+                    raise ruleset_error("the header value cannot be empty", where + "/value")
+                if len(value.encode("utf-8")) > HEADER_VALUE_MAX or not HEADER_VALUE_RE.match(value):
+                    # The real message quotes the value; a secret must not reach a log through an error, so the
+                    # emulator names only the header.
+                    raise ruleset_error(
+                        "the value of header %s is not valid: it may only contain letters, digits and "
+                        "_ :;.,\\/\"'?!(){}[]@<>=-+*#$&`|~^%% and be at most 4 KB long" % name,
+                        where + "/value",
+                    )
+            elif not isinstance(spec["expression"], str) or not spec["expression"].strip():
+                raise ruleset_error(
+                    "'' is not a valid value for expression because the expression cannot be blank",
+                    where + "/expression",
+                    code=20125,
+                )
+
+    def _check_rule(self, rule, phase, pointer):
+        """Return a stored rule built from the request's ``rule`` (not yet given id/version/ref)."""
+        if not isinstance(rule, dict):
+            raise ruleset_error("a rule must be an object", pointer)
+        action = rule.get("action")
+        if action not in RULE_ACTIONS:
+            raise ruleset_error("'%s' is not a valid value for action" % (action or ""), pointer + "/action")
+        allowed = PHASE_ACTIONS.get(phase)
+        if allowed is not None and action not in allowed:
+            raise ruleset_error(
+                "'%s' is not a valid value for action because it is not possible to use the %s action in a ruleset "
+                "with phase %s and kind zone" % (action, action, phase),
+                pointer + "/action",
+            )
+        expression = rule.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise ruleset_error(
+                "'' is not a valid value for expression because the expression cannot be blank",
+                pointer + "/expression",
+                code=20125,
+            )
+        params = rule.get("action_parameters")
+        if action == "rewrite" and phase in ("http_request_late_transform", "http_response_headers_transform"):
+            if not isinstance(params, dict) or "headers" not in params:
+                raise ruleset_error("headers must be set for a rewrite rule in phase %s" % phase, pointer)
+            if set(params) - {"headers"}:
+                extra = sorted(set(params) - {"headers"})[0]
+                raise ruleset_error(
+                    "'%s' is not a valid action parameter in phase %s" % (extra, phase),
+                    pointer + "/action_parameters/" + extra,
+                )
+            self._check_headers(params["headers"], pointer + "/action_parameters/headers", phase)
+        for key, kind in (("description", str), ("ref", str), ("enabled", bool)):
+            if rule.get(key) is not None and not isinstance(rule[key], kind):
+                raise ruleset_error("'%s' is not a valid value for %s" % (rule[key], key), pointer + "/" + key)
+        stored = {
+            "action": action,
+            "expression": expression,
+            "description": rule.get("description") or "",
+            "enabled": rule.get("enabled") is not False,
+        }
+        if params is not None:
+            stored["action_parameters"] = copy.deepcopy(params)
+        if rule.get("ref"):
+            stored["ref"] = rule["ref"]
+        return stored
+
+    @staticmethod
+    def _definition(rule):
+        return {k: v for k, v in rule.items() if k not in ("id", "version", "last_updated", "ref")}
+
+    def _place(self, ruleset, stored, current=None):
+        """Give ``stored`` its id, version, ref and time (keeping ``current``'s); check the ref is unique."""
+        stamp = now_iso()
+        if current is None:
+            stored["id"] = uuid.uuid4().hex
+            stored["version"] = "1"
+        else:
+            stored["id"] = current["id"]
+            same = (
+                self._definition(current) == self._definition(stored)
+                and stored.get("ref", current["ref"]) == (current["ref"])
+            )
+            stored["version"] = current["version"] if same else str(int(current["version"]) + 1)
+            stored.setdefault("ref", current["ref"])
+            if same:
+                stamp = current["last_updated"]
+        stored.setdefault("ref", stored["id"])
+        stored["last_updated"] = stamp
+        return stored
+
+    @staticmethod
+    def _check_refs(rules):
+        seen = set()
+        for index, rule in enumerate(rules):
+            if rule["ref"] in seen:
+                raise ruleset_error(
+                    "'%s' is not a valid value for ref because it is already used by another rule" % rule["ref"],
+                    "/rules/%d/ref" % index,
+                )
+            seen.add(rule["ref"])
+
+    @staticmethod
+    def _order(rule):
+        keys = ("id", "version", "action", "action_parameters", "expression", "description", "last_updated", "ref")
+        ordered = {k: rule[k] for k in keys if k in rule}
+        ordered["enabled"] = rule["enabled"]
+        return ordered
+
+    def _changed(self, ruleset):
+        ruleset["version"] = str(int(ruleset["version"]) + 1)
+        ruleset["last_updated"] = now_iso()
+        ruleset["rules"] = [self._order(r) for r in ruleset["rules"]]
+        return copy.deepcopy(ruleset)
+
+    def _put_entrypoint(self, zone, phase, data):
+        rules = data.get("rules", [])
+        if not isinstance(rules, list):
+            raise ruleset_error("rules must be a list", "/rules")
+        ruleset = self._entrypoint(zone, phase)
+        existing = {r["id"]: r for r in (ruleset or {}).get("rules", [])}
+        placed = []
+        for index, rule in enumerate(rules):
+            stored = self._check_rule(rule, phase, "/rules/%d" % index)
+            rule_id = rule.get("id")
+            if rule_id is not None and rule_id not in existing:
+                raise ruleset_error(
+                    "'%s' is not a valid value for id because no rule of the ruleset has it" % rule_id,
+                    "/rules/%d/id" % index,
+                )
+            placed.append(self._place(ruleset, stored, existing.get(rule_id)))
+        self._check_refs(placed)
+        if ruleset is None:
+            ruleset = {
+                "id": uuid.uuid4().hex,
+                "name": "default",
+                "description": "",
+                "kind": "zone",
+                "version": "0",
+                "rules": [],
+                "last_updated": now_iso(),
+                "phase": phase,
+            }
+            self.rulesets.setdefault(zone["id"], {})[ruleset["id"]] = ruleset
+        for key in ("name", "description"):
+            if isinstance(data.get(key), str):
+                ruleset[key] = data[key]
+        ruleset["rules"] = placed
+        return self._changed(ruleset)
+
+    @staticmethod
+    def _position(ruleset, data, pointer="/position"):
+        """Index at which a rule goes (``position``: ``before``/``after`` a rule id, or ``index`` from 1)."""
+        position = data.get("position")
+        rules = ruleset["rules"]
+        if position is None:
+            return None
+        ids = [r["id"] for r in rules]
+        if not isinstance(position, dict) or len(position) != 1:
+            raise ruleset_error("position must have exactly one of before, after and index", pointer)
+        ((key, value),) = position.items()
+        if key == "index" and isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return min(value - 1, len(rules))
+        if key in ("before", "after") and isinstance(value, str):
+            if not value:
+                return 0 if key == "before" else len(rules)
+            if value in ids:
+                return ids.index(value) + (1 if key == "after" else 0)
+        raise ruleset_error("'%s' is not a valid value for %s" % (value, key), pointer + "/" + key)
+
+    def _add_rule(self, ruleset, data):
+        stored = self._place(ruleset, self._check_rule(data, ruleset["phase"], ""))
+        index = self._position(ruleset, data)
+        rules = list(ruleset["rules"])
+        rules.insert(len(rules) if index is None else index, stored)
+        self._check_refs(rules)
+        ruleset["rules"] = rules
+        return self._changed(ruleset)
+
+    def _edit_rule(self, ruleset, rule_id, data):
+        rules = list(ruleset["rules"])
+        index = next((i for i, r in enumerate(rules) if r["id"] == rule_id), None)
+        if index is None:
+            raise ApiError(404, 10003, "could not find rule %s in ruleset %s" % (rule_id, ruleset["id"]))
+        # A PATCH replaces the rule's definition (every field it should keep must be sent again), and may move it.
+        stored = self._place(ruleset, self._check_rule(data, ruleset["phase"], ""), rules[index])
+        del rules[index]
+        target = self._position({"rules": rules}, data)
+        rules.insert(index if target is None else target, stored)
+        self._check_refs(rules)
+        ruleset["rules"] = rules
+        return self._changed(ruleset)
+
+    def _delete_rule(self, ruleset, rule_id):
+        if not any(r["id"] == rule_id for r in ruleset["rules"]):
+            raise ApiError(404, 10003, "could not find rule %s in ruleset %s" % (rule_id, ruleset["id"]))
+        ruleset["rules"] = [r for r in ruleset["rules"] if r["id"] != rule_id]
+        return self._changed(ruleset)
+
+    def _rulesets_api(self, zone, method, parts, body):
+        """``/zones/{id}/rulesets...``: ``parts`` are the path parts after ``rulesets``."""
+        if not parts:
+            if method == "GET":
+                summaries = [
+                    {k: v for k, v in r.items() if k != "rules"}
+                    for r in sorted(self.rulesets.setdefault(zone["id"], {}).values(), key=lambda r: r["phase"])
+                ]
+                return 200, copy.deepcopy(summaries), None
+            raise ApiError(405, 10405, "Method not allowed for this route")
+        if parts[0] == "phases" and len(parts) == 3 and parts[2] == "entrypoint":
+            phase = self._phase(parts[1])
+            if method == "GET":
+                ruleset = self._entrypoint(zone, phase)
+                if ruleset is None:
+                    raise ApiError(404, 10003, "could not find entrypoint ruleset in the %s phase" % phase)
+                return 200, copy.deepcopy(ruleset), None
+            if method == "PUT":
+                return 200, self._put_entrypoint(zone, phase, self._json(body)), None
+            raise ApiError(405, 10405, "Method not allowed for this route")
+        ruleset = self._ruleset(zone, parts[0])
+        if len(parts) == 1 and method == "GET":
+            return 200, copy.deepcopy(ruleset), None
+        if len(parts) == 2 and parts[1] == "rules" and method == "POST":
+            return 200, self._add_rule(ruleset, self._json(body)), None
+        if len(parts) == 3 and parts[1] == "rules":
+            if method == "PATCH":
+                return 200, self._edit_rule(ruleset, parts[2], self._json(body)), None
+            if method == "DELETE":
+                return 200, self._delete_rule(ruleset, parts[2]), None
+        if len(parts) in (1, 2, 3):
+            raise ApiError(405, 10405, "Method not allowed for this route")
+        raise ApiError(404, 7000, "No route for that URI")
+
     # -- routes --------------------------------------------------------------
     def api(self, method, path, query, body, environ):
         """Dispatch one API call; return (status, result, result_info, headers)."""
@@ -441,6 +831,8 @@ class CloudflareEmulator:
             if method == "PATCH":
                 return 200, self._edit_setting(zone, parts[3], self._json(body)), None
             raise ApiError(405, 10405, "Method not allowed for this route")
+        if len(parts) >= 3 and parts[2] == "rulesets":
+            return self._rulesets_api(zone, method, parts[3:], body)
         if len(parts) < 3 or parts[2] != "dns_records" or len(parts) > 4:
             raise ApiError(404, 7000, "No route for that URI")
         records = self.records[zone["id"]]
@@ -528,6 +920,7 @@ class CloudflareEmulator:
             zone = self._add_zone(zone_name, now_iso(), plan)
             self.records.setdefault(zone["id"], {})
             self.settings.setdefault(zone["id"], self._new_settings())
+            self.rulesets.setdefault(zone["id"], {})
             return 200, copy.deepcopy(zone)
         if name == "zone_settings" and method == "POST":
             # Change a setting as the dashboard (or Automatic SSL/TLS) would: not logged as an API call.
@@ -556,6 +949,11 @@ class CloudflareEmulator:
                     self.zones[zone_id]["name"]: {n: v["value"] for n, v in settings.items()}
                     for zone_id, settings in self.settings.items()
                     if zone_id in self.zones
+                },
+                "rulesets": {
+                    self.zones[zone_id]["name"]: copy.deepcopy(list(rulesets.values()))
+                    for zone_id, rulesets in self.rulesets.items()
+                    if zone_id in self.zones and rulesets
                 },
             }
         if name == "reset" and method == "POST":

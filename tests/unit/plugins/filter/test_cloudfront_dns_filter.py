@@ -126,6 +126,15 @@ def test_dns_records_proxied_apps_and_dns_only_validation_records():
     ]
 
 
+def test_dns_records_point_every_app_at_the_alb_in_the_cloudflare_topology():
+    distributions = {"backstage": {"domain_name": "d1.cloudfront.net"}}
+    records = dns_records(APPS, distributions, [], "Rc-Local-ALB-1.eu-west-2.elb.amazonaws.com.")
+    assert [(r["name"], r["content"], r["proxied"], r["comment"]) for r in records] == [
+        (app["host"], "rc-local-alb-1.eu-west-2.elb.amazonaws.com", True, f"{app['name']} -> ALB (rocketclub.platform)")
+        for app in APPS
+    ]
+
+
 @pytest.mark.parametrize(
     "hosts, zone, expected",
     [

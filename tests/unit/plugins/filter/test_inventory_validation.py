@@ -236,8 +236,44 @@ def test_extra_ssl_policies_extend_the_list():
         ),
         pytest.param(
             {"secrets_cf_alb_secret_length": 129},
-            "secrets_cf_alb_secret_length: 129 is outside 1-128",
+            "secrets_cf_alb_secret_length: 129 is outside 32-128",
             id="origin-secret-length",
+        ),
+        pytest.param(
+            {"secrets_cf_alb_secret_length": 31},
+            "secrets_cf_alb_secret_length: 31 is outside 32-128",
+            id="origin-secret-too-short",
+        ),
+        pytest.param(
+            {"platform_edge": "akamai"},
+            "platform_edge: 'akamai' is not an edge topology; expected cloudfront",
+            id="edge-unknown",
+        ),
+        pytest.param(
+            {"platform_edge": "cloudflare", "network_alb_ingress": "cloudfront"},
+            "network_alb_ingress: 'cloudfront' contradicts platform_edge: 'cloudflare'",
+            id="edge-cloudflare-with-cloudfront-ingress",
+        ),
+        pytest.param(
+            {"network_alb_ingress": "cloudflare"},
+            "network_alb_ingress: 'cloudflare' contradicts platform_edge: 'cloudfront'",
+            id="edge-cloudfront-with-cloudflare-ingress",
+        ),
+        pytest.param(
+            {"platform_edge": "cloudflare", "cloudfront_web_acl_id": "arn:aws:wafv2:us-east-1:1:global/webacl/a/b"},
+            "cloudfront_web_acl_id: 'arn:aws:wafv2:us-east-1:1:global/webacl/a/b' is a CloudFront setting, but "
+            "platform_edge: cloudflare has no distribution",
+            id="edge-cloudflare-with-waf",
+        ),
+        pytest.param(
+            {"platform_edge": "cloudflare", "cloudfront_certificate_arn": "arn:aws:acm:us-east-1:1:certificate/a"},
+            "cloudfront_certificate_arn: 'arn:aws:acm:us-east-1:1:certificate/a' is a CloudFront setting",
+            id="edge-cloudflare-with-viewer-certificate",
+        ),
+        pytest.param(
+            {"platform_edge": "cloudflare", "dns_ssl_mode": "full"},
+            "dns_ssl_mode: 'full' with platform_edge: cloudflare",
+            id="edge-cloudflare-ssl-full",
         ),
         pytest.param({"network_db_port": 1149}, "network_db_port: 1149 is outside 1150-65535", id="db-port"),
         pytest.param(
