@@ -11,7 +11,8 @@ A rule is represented by a *state* dict, the same for a desired rule and a norma
         "priority": int or None,
         "hosts": sorted lower-case host names,
         "path_patterns": sorted path patterns,
-        "origin_header": None or {"name": header name, "value": header value},
+        "origin_header": None or {"name": header name, "value": header value, or a list of the values it
+                         accepts when there are several (an origin-secret rotation: current and pending)},
         "other_conditions": [condition field names the module does not manage],
         "oidc": {snake_case authenticate-oidc settings, see OIDC_FIELDS},
         "target_group_arn": str or None,
@@ -213,6 +214,15 @@ def desired_rule(app, endpoints, client_id, origin_header, tags):
     }
 
 
+def origin_values(origin_header):
+    """The values an origin header condition accepts, sorted and without duplicates (``value`` is a string or a
+    list); ALB accepts a request whose header matches any of them, so their order does not matter."""
+    if not origin_header:
+        return []
+    value = origin_header["value"]
+    return sorted(set([value] if isinstance(value, str) else value))
+
+
 def normalize_hosts(hosts):
     return sorted({h.strip().lower() for h in hosts})
 
@@ -233,7 +243,11 @@ def is_managed(tags):
 
 
 def validate_apps(apps, common_tags=None, with_origin_header=False):
-    """Cross-field checks of the ``apps`` option; returns a list of error strings."""
+    """Cross-field checks of the ``apps`` option; returns a list of error strings.
+
+    ``with_origin_header`` is whether every rule has the origin header condition, or how many values it
+    accepts (2 while an origin-secret rotation is pending): each counts towards the 5 values of a rule.
+    """
     errors = []
     for name in find_duplicates(a["name"] for a in apps):
         errors.append(f"app name {name!r} is declared more than once")
@@ -273,11 +287,13 @@ def validate_apps(apps, common_tags=None, with_origin_header=False):
                     f"{where}: an ALB rule condition takes at most {MAX_VALUES_PER_CONDITION} {label}, "
                     f"got {len(values)}"
                 )
-        total = len(hosts) + len(paths) + (1 if with_origin_header else 0)
+        origin_count = int(with_origin_header or 0)
+        total = len(hosts) + len(paths) + origin_count
         if total > MAX_VALUES_PER_RULE:
+            origin_part = "origin header" if origin_count <= 1 else f"{origin_count} origin header values"
             errors.append(
                 f"{where}: an ALB rule takes at most {MAX_VALUES_PER_RULE} condition values in total "
-                f"(hosts + path_patterns + origin header), got {total}"
+                f"(hosts + path_patterns + {origin_part}), got {total}"
             )
         for key in reserved_tag_conflicts(app.get("tags")):
             errors.append(f"{where}: tag {key!r} is reserved for this module")
@@ -381,15 +397,21 @@ def compare_rule(current, desired, fingerprint_of=None):
         if cur_origin["name"] != new_origin["name"]:
             conditions = True
             changes.append(f"origin header name {cur_origin['name']} -> {new_origin['name']}")
-        if cur_origin["value"] != new_origin["value"]:
+        cur_values, new_values = origin_values(cur_origin), origin_values(new_origin)
+        if cur_values != new_values:
             conditions = True
-            if fingerprint_of is not None and isinstance(cur_origin["value"], str):
+            if fingerprint_of is None:
+                changes.append("origin header value changed")
+            elif len(cur_values) == 1 and len(new_values) == 1:
                 changes.append(
-                    f"origin header value changed (fingerprint {fingerprint_of(cur_origin['value'])} -> "
-                    f"{fingerprint_of(new_origin['value'])})"
+                    f"origin header value changed (fingerprint {fingerprint_of(cur_values[0])} -> "
+                    f"{fingerprint_of(new_values[0])})"
                 )
             else:
-                changes.append("origin header value changed")
+                changes.append(
+                    f"origin header values {_show(sorted(fingerprint_of(v) for v in cur_values))} -> "
+                    f"{_show(sorted(fingerprint_of(v) for v in new_values))} (fingerprints)"
+                )
     if current["other_conditions"]:
         conditions = True
         changes.append(f"unmanaged conditions removed: {_show(current['other_conditions'])}")
@@ -504,11 +526,18 @@ def conditions_param(state):
                 "Field": "http-header",
                 "HttpHeaderConfig": {
                     "HttpHeaderName": state["origin_header"]["name"],
-                    "Values": [state["origin_header"]["value"]],
+                    # ModifyRule replaces every condition at once: the rule is never without this one.
+                    "Values": _origin_param_values(state["origin_header"]["value"]),
                 },
             }
         )
     return conditions
+
+
+def _origin_param_values(value):
+    """The values as given (current first), without duplicates."""
+    values = [value] if isinstance(value, str) else list(value)
+    return [v for index, v in enumerate(values) if v not in values[:index]]
 
 
 def actions_param(state, client_secret=None):
@@ -536,8 +565,11 @@ def public_view(state, fingerprint_of):
         return None
     origin = state["origin_header"]
     if origin is not None:
-        value = origin["value"]
-        origin = {"name": origin["name"], "fingerprint": fingerprint_of(value) if isinstance(value, str) else None}
+        values = origin_values(origin)
+        if len(values) == 1:
+            origin = {"name": origin["name"], "fingerprint": fingerprint_of(values[0])}
+        else:
+            origin = {"name": origin["name"], "fingerprints": sorted(fingerprint_of(v) for v in values)}
     oidc = dict(state["oidc"]) if state["oidc"] else None
     if oidc is not None:
         oidc["client_secret_fingerprint"] = state["tags"].get(SECRET_FP_TAG)

@@ -101,6 +101,19 @@ options:
         its fingerprint (tag C(platform:origin-header-fingerprint)).
       - When not set the rules have no header condition.
     type: str
+  origin_secret_pending_parameter:
+    description:
+      - Name of the SSM SecureString parameter holding the next origin secret while an origin-secret rotation is
+        under way (C(rocketclub.platform.origin_secret_rotation) creates it, and deletes it when the rotation is
+        promoted or aborted).
+      - When the parameter exists, the C(http-header) condition of every rule accepts both values (the current and
+        the pending one; ALB lets a request through when its header matches any value of the condition); when it
+        does not exist, only the value of O(origin_secret_parameter). The change is one C(ModifyRule) per rule with
+        the complete condition list, so no rule is ever without the header condition.
+      - Its value follows the rules of O(origin_secret_parameter) (no C(*) or C(?), at most 128 characters). Each
+        accepted value counts towards the 5 condition values of an ALB rule, checked before any write.
+      - Requires O(origin_secret_parameter).
+    type: str
   origin_secret_header:
     description:
       - Name of the request header that carries the origin secret.
@@ -326,6 +339,13 @@ rules:
       type: list
       elements: str
       sample: ["client_secret rotated", "priority 10 -> 20"]
+origin_values_accepted:
+  description: How many values the origin header condition of every rule accepts after the run (or would in check
+    mode) - V(1), V(2) while an origin-secret rotation is pending (O(origin_secret_pending_parameter) exists), V(0)
+    without O(origin_secret_parameter). Never the values.
+  returned: always
+  type: int
+  sample: 2
 deleted:
   description: ARNs of the managed rules of undeclared applications that were (or would be) deleted by O(purge).
   returned: always
@@ -355,6 +375,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules im
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import describe_tags_by_arn
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import desired_rule
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import normalize_rule
+from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import origin_values
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import plan_listener
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import public_view
 from ansible_collections.rocketclub.platform.plugins.module_utils.elbv2_rules import rule_tags
@@ -372,6 +393,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.pending import
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secret_string
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
 from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
@@ -427,6 +449,31 @@ def read_parameter(module, client, name, option):
         except is_boto3_error_code("ParameterNotFound"):
             return None
     return read_secure_parameter(module, client, name, option)
+
+
+def read_pending_parameter(module, client, name):
+    """The value of the pending origin secret (protected), or None when the parameter does not exist (no
+    rotation under way)."""
+    option = "origin_secret_pending_parameter"
+    try:
+        parameter = client.get_parameter(Name=name, WithDecryption=True, aws_retry=True)["Parameter"]
+    except is_boto3_error_code("ParameterNotFound"):
+        return None
+    value = parameter.get("Value") or ""
+    protect(module, value)
+    if parameter.get("Type") != "SecureString":
+        module.fail_json(msg=f"SSM parameter {name} ({option}) must be a SecureString, not {parameter.get('Type')}")
+    if not value:
+        module.fail_json(msg=f"SSM parameter {name} ({option}) is empty")
+    return value
+
+
+def origin_value_problem(value):
+    """Why an origin secret value cannot be an ALB http-header condition value, or None."""
+    problem = wildcard_problem(value)
+    if problem is None and len(value) > MAX_HEADER_VALUE_LENGTH:
+        problem = f"is longer than {MAX_HEADER_VALUE_LENGTH} characters"
+    return problem
 
 
 # ------------------------------------------------------------------------------------------------ writes
@@ -577,6 +624,7 @@ def main():
         client_secret_name=dict(type="str", required=True, no_log=False),
         client_secret_version_stage=dict(type="str", default="AWSCURRENT", no_log=False),
         origin_secret_parameter=dict(type="str", no_log=False),
+        origin_secret_pending_parameter=dict(type="str", no_log=False),
         origin_secret_header=dict(type="str", default="X-Origin-Verify", no_log=False),
         fingerprint_key_parameter=dict(type="str", required=True, no_log=False),
         apps=dict(type="list", elements="dict", required=True, options=app_options),
@@ -584,7 +632,11 @@ def main():
         purge_tags=dict(type="bool", default=True),
         purge=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_by={"origin_secret_pending_parameter": "origin_secret_parameter"},
+    )
     params = module.params
     listener_arn = params["listener_arn"]
     domain = validate_input(module)
@@ -643,18 +695,40 @@ def main():
             known = origin_value is not None
             if not known:
                 origin_value = pending_id("ssm-parameter-value", params["origin_secret_parameter"])
-            problem = wildcard_problem(origin_value) if known else None
-            if problem is None and len(origin_value) > MAX_HEADER_VALUE_LENGTH and known:
-                problem = f"is longer than {MAX_HEADER_VALUE_LENGTH} characters"
+            problem = origin_value_problem(origin_value) if known else None
             if problem:
                 module.fail_json(
                     msg=f"The value of SSM parameter {params['origin_secret_parameter']} (origin_secret_parameter) "
                     f"{problem}; use a value of letters and digits"
                 )
-            origin_header = {"name": params["origin_secret_header"], "value": origin_value}
-            origin_fingerprint = fingerprint_of(origin_value)
+            accepted = origin_value
             if known:
                 secrets.append(origin_value)
+            pending_name = params["origin_secret_pending_parameter"]
+            pending_value = read_pending_parameter(module, ssm, pending_name) if pending_name and known else None
+            if pending_value is not None:
+                problem = origin_value_problem(pending_value)
+                if problem:
+                    module.fail_json(
+                        msg=f"The value of SSM parameter {pending_name} (origin_secret_pending_parameter) {problem}; "
+                        "abort the rotation (delete the parameter), then start it again with letters and digits"
+                    )
+                secrets.append(pending_value)
+                if pending_value != origin_value:
+                    # Current first: the condition accepts either while the rotation is under way.
+                    accepted = [origin_value, pending_value]
+                    errors = validate_apps(params["apps"], with_origin_header=2)
+                    if errors:
+                        module.fail_json(
+                            msg=f"Cannot accept the pending origin secret of {pending_name} "
+                            "(origin_secret_pending_parameter) next to the current one: "
+                            + "; ".join(errors)
+                            + ". Remove a host or path pattern of the app, or abort the rotation. Nothing was changed.",
+                            errors=errors,
+                        )
+            origin_header = {"name": params["origin_secret_header"], "value": accepted}
+            # The tag follows the current value only: a pending rotation changes the condition, not the tag.
+            origin_fingerprint = fingerprint_of(origin_value)
 
         # The fingerprint of the client secret every rule should carry: a rule whose tag differs gets the secret
         # (rotation, see elbv2_rules "client secret rotation").
@@ -704,7 +778,13 @@ def main():
             e, msg=f"Failed to {step} (listener {listener_arn})", rules=results, deleted=deleted, changed=any_changed
         )
 
-    module.exit_json(changed=any_changed, rules=results, deleted=deleted, diff={"before": before, "after": after})
+    module.exit_json(
+        changed=any_changed,
+        rules=results,
+        deleted=deleted,
+        origin_values_accepted=len(origin_values(origin_header)),
+        diff={"before": before, "after": after},
+    )
 
 
 if __name__ == "__main__":

@@ -144,6 +144,11 @@ def runs(platform):
     back_check = platform.playbook("playbooks/site.yml", "--check", "--diff", *CLOUDFLARE)
     back_check_cloudflare = cloudflare_writes(platform)
     back = run(platform, *CLOUDFLARE)
+    platform.cloud.clear_cloudflare_requests()
+    rotated = platform.playbook(
+        "playbooks/rotate_origin_secret.yml", *CLOUDFLARE, "-e", "rotate_origin_secret_force=true"
+    )
+    rotated = (rotated, cloudflare_writes(platform), edge_state(platform))
     return {
         "published": published,
         "first": first,
@@ -151,6 +156,7 @@ def runs(platform):
         "to_cloudfront": to_cloudfront,
         "back_check": (back_check, back_check_cloudflare),
         "back": back,
+        "rotated": rotated,
     }
 
 
@@ -320,3 +326,17 @@ def test_check_predicts_the_switch_back_exactly(runs):
 
 def test_new_ranges_replace_the_stale_ones(runs):
     assert runs["back"][2]["ingress"] == {(443, cidr) for cidr in NEW_IPV4 + NEW_IPV6}
+
+
+def test_rotation_in_the_cloudflare_topology_moves_the_header_rule_and_the_alb_rules_together(runs):
+    playbook_run, cloudflare, state = runs["rotated"]
+    assert playbook_run.rc == 0 and playbook_run.failed == 0, playbook_run.tail()
+    assert state["secret"] != runs["back"][2]["secret"]
+    assert [rule["sends"] for rule in state["header_rules"]] == [{HEADER: state["secret"]}]
+    assert_every_rule_authenticates_and_requires_the_secret(state)
+    # Every rule first accepts both values, then the header rule sends the new one, then the rules drop the old.
+    modified = [w["time"] for w in playbook_run.writes if w["operation"] == "ModifyRule"]
+    patches = [e["time"] for e in cloudflare if is_ruleset_write(e)]
+    assert [e["method"] for e in cloudflare if is_ruleset_write(e)] == ["PATCH"]
+    assert len(modified) == 2 * len(HOSTS)
+    assert max(modified[: len(HOSTS)]) < patches[0] < min(modified[len(HOSTS) :])

@@ -594,3 +594,58 @@ def test_describe_tags_by_arn_batches_of_twenty():
     assert [len(c) for c in client.calls] == [20, 20, 5]
     assert tags["arn:rule/3"] == {"a": "1"} and tags["arn:rule/44"] == {}
     assert er.describe_tags_by_arn(client, []) == {} and len(client.calls) == 3
+
+
+def test_origin_values_any_order_and_dual_accept():
+    current = er.normalize_rule(
+        {
+            "RuleArn": "arn:rule",
+            "Priority": "10",
+            "Conditions": [
+                {"Field": "host-header", "HostHeaderConfig": {"Values": ["a.example.com"]}},
+                {
+                    "Field": "http-header",
+                    "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": ["b", "a"]},
+                },
+            ],
+            "Actions": [],
+        },
+        {},
+        "X-Origin-Verify",
+    )
+    assert er.origin_values(current["origin_header"]) == ["a", "b"]
+    assert er.origin_values({"name": "X", "value": "a"}) == ["a"]
+    assert er.origin_values(None) == []
+    same = desired(origin={"name": "X-Origin-Verify", "value": ["a", "b"]})
+    assert er.compare_rule(dict(current, hosts=same["hosts"]), same)["conditions"] is False
+    # Current first, duplicates (promoted, pending not deleted yet) sent once.
+    header = er.conditions_param(desired(origin={"name": "X-Origin-Verify", "value": ["cur", "pend"]}))[-1]
+    assert header["HttpHeaderConfig"]["Values"] == ["cur", "pend"]
+    header = er.conditions_param(desired(origin={"name": "X-Origin-Verify", "value": ["cur", "cur"]}))[-1]
+    assert header["HttpHeaderConfig"]["Values"] == ["cur"]
+    changes = er.compare_rule(
+        dict(current, hosts=same["hosts"]),
+        desired(origin={"name": "X-Origin-Verify", "value": "a"}),
+        fingerprint_of=lambda v: f"FP({v})",
+    )["changes"]
+    assert "origin header values [FP(a), FP(b)] -> [FP(a)] (fingerprints)" in changes
+    view = er.public_view(current, lambda v: f"FP({v})")
+    assert view["origin_header"] == {"name": "X-Origin-Verify", "fingerprints": ["FP(a)", "FP(b)"]}
+
+
+def test_validate_apps_counts_every_accepted_origin_value():
+    app = {
+        "name": "web",
+        "hosts": ["a.example.com", "b.example.com"],
+        "path_patterns": ["/x"],
+        "priority": 1,
+        "session_timeout": 60,
+        "scope": "openid",
+        "session_cookie_name": "c",
+        "tags": {},
+    }
+    assert er.validate_apps([app], with_origin_header=2) == []
+    app["path_patterns"] = ["/x", "/y"]
+    (error,) = er.validate_apps([app], with_origin_header=2)
+    assert "(hosts + path_patterns + 2 origin header values), got 6" in error
+    assert er.validate_apps([app], with_origin_header=True) == []

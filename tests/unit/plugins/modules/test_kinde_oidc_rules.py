@@ -627,3 +627,124 @@ def test_check_mode_pending_target_group_updates_the_existing_rule_only(run_modu
 
 def test_documentation_matches_argument_spec(doc_problems):
     assert doc_problems(kinde_oidc_rules) == []
+
+
+# ------------------------------------------------------------------------------------------------ origin rotation
+
+PENDING_PARAM = "/test/cloudfront/origin-secret-pending"
+PENDING_VALUE = "pendingOriginValue4d8b0f2a6c1e9d3b7"
+
+
+def header_values(cloud, arn):
+    conditions = {c["Field"]: c for c in rules_of(cloud)[arn]["Conditions"]}
+    return conditions["http-header"]["HttpHeaderConfig"]["Values"]
+
+
+def test_pending_origin_secret_accepted_next_to_current_then_dropped(run_module, cloud, api_calls):
+    first = create(run_module, cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    assert first["origin_values_accepted"] == 1
+    arns = [r["rule_arn"] for r in first["rules"]]
+
+    cloud["ssm"].put_parameter(Name=PENDING_PARAM, Value=PENDING_VALUE, Type="SecureString")
+    args = module_args(cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    api_calls.clear()
+    run = run_module(kinde_oidc_rules.main, args, check_mode=True, diff=True)
+    assert run.rc == 0, run.result
+    assert run.result["changed"] is True and run.result["origin_values_accepted"] == 2
+    assert api_calls.writes() == []
+
+    api_calls.clear()
+    run = run_module(kinde_oidc_rules.main, args, diff=True)
+    result = run.result
+    assert run.rc == 0, result
+    assert_no_secret(run.out)
+    assert PENDING_VALUE not in run.out
+    assert result["changed"] is True and result["origin_values_accepted"] == 2
+    both = ", ".join(sorted([fp(ORIGIN_VALUE), fp(PENDING_VALUE)]))
+    expected = f"origin header values [{fp(ORIGIN_VALUE)}] -> [{both}] (fingerprints)"
+    assert [r["changes"] for r in result["rules"]] == [[expected], [expected]]
+    # One ModifyRule per rule with every condition: never a moment without the header condition.
+    modifies = api_calls.named("ModifyRule")
+    assert sorted(m["RuleArn"] for m in modifies) == sorted(arns)
+    for modify in modifies:
+        assert [c["Field"] for c in modify["Conditions"]][0] == "host-header"
+        header = [c for c in modify["Conditions"] if c["Field"] == "http-header"][0]["HttpHeaderConfig"]
+        assert header == {"HttpHeaderName": "X-Origin-Verify", "Values": [ORIGIN_VALUE, PENDING_VALUE]}
+        assert "Actions" not in modify
+    grafana = [m for m in modifies if m["RuleArn"] == arns[1]][0]
+    assert [c["Field"] for c in grafana["Conditions"]] == ["host-header", "path-pattern", "http-header"]
+    assert api_calls.writes() == ["ModifyRule", "ModifyRule"]
+    for arn in arns:
+        assert header_values(cloud, arn) == [ORIGIN_VALUE, PENDING_VALUE]
+        # The tag follows the current value only.
+        assert tags_of(cloud, arn)["platform:origin-header-fingerprint"] == fp(ORIGIN_VALUE)
+    after = result["diff"]["after"]["backstage"]["origin_header"]
+    assert after == {"name": "X-Origin-Verify", "fingerprints": sorted([fp(ORIGIN_VALUE), fp(PENDING_VALUE)])}
+
+    # Idempotent, whatever order AWS lists the values in.
+    api_calls.clear()
+    again = create(run_module, cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    assert again["changed"] is False and again["origin_values_accepted"] == 2
+    assert api_calls.writes() == []
+    cloud["elbv2"].modify_rule(
+        RuleArn=arns[0],
+        Conditions=[
+            {"Field": "host-header", "HostHeaderConfig": {"Values": ["backstage.example.com", "portal.example.com"]}},
+            {
+                "Field": "http-header",
+                "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify", "Values": [PENDING_VALUE, ORIGIN_VALUE]},
+            },
+        ],
+    )
+    api_calls.clear()
+    assert create(run_module, cloud, origin_secret_pending_parameter=PENDING_PARAM)["changed"] is False
+    assert api_calls.writes() == []
+
+    # Promoted: the pending value became current and the pending parameter is gone -> only it is accepted.
+    cloud["ssm"].put_parameter(Name=ORIGIN_PARAM, Value=PENDING_VALUE, Type="SecureString", Overwrite=True)
+    # Both exist with the same value (promoted, not cleaned up yet): one value.
+    api_calls.clear()
+    run = run_module(kinde_oidc_rules.main, args)
+    assert run.rc == 0 and run.result["origin_values_accepted"] == 1
+    cloud["ssm"].delete_parameter(Name=PENDING_PARAM)
+    api_calls.clear()
+    final = create(run_module, cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    assert final["changed"] is False and final["origin_values_accepted"] == 1
+    for arn in arns:
+        assert header_values(cloud, arn) == [PENDING_VALUE]
+        assert tags_of(cloud, arn)["platform:origin-header-fingerprint"] == fp(PENDING_VALUE)
+
+
+def test_pending_origin_secret_refused_with_wildcard_or_too_many_values(run_module, cloud, api_calls):
+    create(run_module, cloud)
+    before = {arn: header_values(cloud, arn) for arn in rules_of(cloud)}
+    value = "pending?secret-origin-value"
+    cloud["ssm"].put_parameter(Name=PENDING_PARAM, Value=value, Type="SecureString")
+    api_calls.clear()
+    run = run_module(kinde_oidc_rules.main, module_args(cloud, origin_secret_pending_parameter=PENDING_PARAM))
+    assert run.rc == 1
+    assert f"{PENDING_PARAM} (origin_secret_pending_parameter)" in run.result["msg"]
+    assert "'?'" in run.result["msg"] and "wildcard" in run.result["msg"]
+    assert "secret-origin-value" not in run.out
+    assert api_calls.writes() == []
+
+    cloud["ssm"].put_parameter(Name=PENDING_PARAM, Value=PENDING_VALUE, Type="SecureString", Overwrite=True)
+    args = module_args(cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    args["apps"][1]["hosts"] = ["grafana.example.com", "metrics.example.com"]
+    args["apps"][1]["path_patterns"] = ["/*", "/api/*"]  # 2 + 2 + 2 values > 5
+    api_calls.clear()
+    run = run_module(kinde_oidc_rules.main, args)
+    assert run.rc == 1
+    assert "app 'grafana': an ALB rule takes at most 5 condition values" in run.result["msg"]
+    assert "2 origin header values), got 6" in run.result["msg"]
+    assert PENDING_PARAM in run.result["msg"]
+    assert api_calls.writes() == []
+    assert {arn: header_values(cloud, arn) for arn in rules_of(cloud)} == before
+
+
+def test_pending_parameter_needs_origin_parameter(run_module, cloud, api_calls):
+    args = module_args(cloud, origin_secret_pending_parameter=PENDING_PARAM)
+    del args["origin_secret_parameter"]
+    run = run_module(kinde_oidc_rules.main, args)
+    assert run.rc == 1 and "origin_secret_parameter" in run.result["msg"]
+    assert api_calls.operations() == []
