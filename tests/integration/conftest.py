@@ -207,6 +207,7 @@ LONGEST_FIRST = (
     "test_park_unpark.py",
     "test_check_mode.py",
     "test_edge_topology.py",
+    "test_verify.py",
     "test_rotate_origin_secret.py",
     "test_rotate_kinde.py",
     "test_bad_input.py",

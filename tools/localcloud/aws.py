@@ -385,6 +385,10 @@ class AwsFidelity:
         if name == "reset" and method == "POST":
             self.reset()
             return 200, {"reset": True}
+        if name == "backdate":
+            from localcloud import backdate  # pylint: disable=import-outside-toplevel
+
+            return backdate.control(method, name, payload)
         if name.startswith("rds/"):
             from localcloud import rds_fidelity  # pylint: disable=import-outside-toplevel
 

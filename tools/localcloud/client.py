@@ -109,6 +109,14 @@ class LocalCloud:
             data["region"] = region
         return self.call(self.aws_url, "POST", "rds/maintenance", data)
 
+    def backdate(self, service, name, days, region=None):
+        """Move an SSM parameter's LastModifiedDate, or a secret's version creation dates, ``days`` back
+        (``POST /_localcloud/backdate``, localcloud/backdate.py)."""
+        data = {"service": service, "name": name, "days": days}
+        if region is not None:
+            data["region"] = region
+        return self.call(self.aws_url, "POST", "backdate", data)
+
     # -- Cloudflare ----------------------------------------------------------
     def cloudflare_requests(self):
         """Return the Cloudflare request log."""
