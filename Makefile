@@ -21,7 +21,8 @@ export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 LOCALCLOUD := $(BIN)/python -m localcloud
 INVENTORY ?= inventories/local
 # pytest-xdist workers of `make unit` and `make integration` (each integration worker runs its own
-# private local cloud on free ports; `--dist loadfile` keeps a test file, and its converges, on one worker).
+# private local cloud on free ports; `--dist loadgroup` runs each group of test files of tests/integration/conftest.py,
+# WORKER_GROUPS, on one worker; --durations prints the slowest setups and calls, to keep the time budget in view).
 PYTEST_WORKERS ?= 2
 # The local cloud's own tests mostly wait (latency windows, delays, retries), not compute: four workers on two cores
 # took 70 s where two took 90 s and one about 230 s.
@@ -106,7 +107,7 @@ sanity: venv-test
 	tools/ci/sanity.sh
 
 integration: venv-test
-	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=12
 
 molecule: venv-test
 	$(BIN)/molecule test --all

@@ -131,11 +131,14 @@ def call_with_secrets(method, secrets, **params):
         raise ScrubbedError(f"{type(e).__name__}: {scrub(e, secrets)}") from None
 
 
-def read_secure_parameter(module, client, name, option):
-    """Decrypted value of an SSM SecureString parameter, registered as a no_log value."""
+def read_secure_parameter(module, client, name, option, missing_ok=False):
+    """Decrypted value of an SSM SecureString parameter, registered as a no_log value. With ``missing_ok`` a
+    parameter that does not exist is None (the pending origin secret exists only during a rotation)."""
     try:
         parameter = client.get_parameter(Name=name, WithDecryption=True, aws_retry=True)["Parameter"]
     except is_boto3_error_code("ParameterNotFound"):
+        if missing_ok:
+            return None
         module.fail_json(msg=f"SSM parameter {name} ({option}) does not exist in {module.region}")
     value = parameter.get("Value") or ""
     protect(module, value)

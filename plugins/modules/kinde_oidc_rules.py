@@ -393,7 +393,6 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.pending import
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
-from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secret_string
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
 from ansible_collections.rocketclub.platform.plugins.module_utils.secrets_manager import describe_secret
@@ -454,18 +453,7 @@ def read_parameter(module, client, name, option):
 def read_pending_parameter(module, client, name):
     """The value of the pending origin secret (protected), or None when the parameter does not exist (no
     rotation under way)."""
-    option = "origin_secret_pending_parameter"
-    try:
-        parameter = client.get_parameter(Name=name, WithDecryption=True, aws_retry=True)["Parameter"]
-    except is_boto3_error_code("ParameterNotFound"):
-        return None
-    value = parameter.get("Value") or ""
-    protect(module, value)
-    if parameter.get("Type") != "SecureString":
-        module.fail_json(msg=f"SSM parameter {name} ({option}) must be a SecureString, not {parameter.get('Type')}")
-    if not value:
-        module.fail_json(msg=f"SSM parameter {name} ({option}) is empty")
-    return value
+    return read_secure_parameter(module, client, name, "origin_secret_pending_parameter", missing_ok=True)
 
 
 def origin_value_problem(value):

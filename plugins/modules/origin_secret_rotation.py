@@ -142,6 +142,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.generated_valu
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import ScrubbedError
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import call_with_secrets
 from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import protect
+from ansible_collections.rocketclub.platform.plugins.module_utils.secret_values import read_secure_parameter
 
 SECURE = "SecureString"
 MIN_LENGTH = 32
@@ -153,19 +154,14 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def read_value(module, client, name, option):
-    """The decrypted value (protected), or None when the parameter does not exist."""
-    try:
-        parameter = client.get_parameter(Name=name, WithDecryption=True, aws_retry=True)["Parameter"]
-    except is_boto3_error_code("ParameterNotFound"):
-        return None
-    value = parameter.get("Value") or ""
-    protect(module, value)
-    if parameter.get("Type") != SECURE:
-        module.fail_json(msg=f"SSM parameter {name} ({option}) must be a SecureString, not {parameter.get('Type')}")
-    if not value:
-        module.fail_json(msg=f"SSM parameter {name} ({option}) is empty")
-    return value
+def delete_pending(module, client, name, actions):
+    """Delete the pending parameter (gone already is done)."""
+    actions.append("deleted pending")
+    if not module.check_mode:
+        try:
+            client.delete_parameter(Name=name, aws_retry=True)
+        except is_boto3_error_code("ParameterNotFound"):
+            pass
 
 
 def describe(client, name):
@@ -217,8 +213,8 @@ def main():
     actions, changed, secrets = [], False, []
     step = "read the parameters"
     try:
-        current = read_value(module, ssm, name, "parameter")
-        pending = read_value(module, ssm, pending_name, "pending_parameter")
+        current = read_secure_parameter(module, ssm, name, "parameter", missing_ok=True)
+        pending = read_secure_parameter(module, ssm, pending_name, "pending_parameter", missing_ok=True)
         secrets = [v for v in (current, pending) if v]
         meta = describe(ssm, name) if current is not None else None
         if current is None and state != "status":
@@ -268,22 +264,12 @@ def main():
                     last_modified = now()
                 current = pending
             step = f"delete {pending_name}"
-            actions.append("deleted pending")
-            if not module.check_mode:
-                try:
-                    ssm.delete_parameter(Name=pending_name, aws_retry=True)
-                except is_boto3_error_code("ParameterNotFound"):
-                    pass
+            delete_pending(module, ssm, pending_name, actions)
             pending = None
             changed = True
         elif state == "aborted" and pending is not None:
             step = f"delete {pending_name}"
-            actions.append("deleted pending")
-            if not module.check_mode:
-                try:
-                    ssm.delete_parameter(Name=pending_name, aws_retry=True)
-                except is_boto3_error_code("ParameterNotFound"):
-                    pass
+            delete_pending(module, ssm, pending_name, actions)
             pending = None
             changed = True
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ScrubbedError) as e:

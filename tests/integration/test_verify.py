@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/verify.yml (through tools/verify) against a converged local cloud.
 
-One converge; verify passes. Then 16 drifts are seeded at once with boto3, the Cloudflare API and the local
+One converge; verify passes. Then 17 drifts are seeded at once with boto3, the Cloudflare API and the local
 cloud's backdate hook; verify fails naming exactly those checks (and declared_configuration: site.yml would
 change things). site.yml repairs what it owns; verify then fails only on what it does not own (a public Aurora
 instance, an expiring certificate, two over-age secrets); those are fixed by hand; verify passes. Tests run in
-file order, each on the state the previous one left; the file ends by emptying the account (the deletion
-protection the prod-like override demanded stays on otherwise).
+file order, each on the state the previous one left; the file ends with the platform converged (the deletion
+protection the prod-like override demanded is turned off again by boto3: inventories/local declares it off).
 """
 
 from __future__ import annotations
@@ -97,8 +97,11 @@ def cloud(platform, tmp_path_factory):
     platform.converged()
     state = {"reports": str(tmp_path_factory.mktemp("verify-reports"))}
     yield state
-    # The prod-like override left deletion protection on: no later file may find the platform that way.
-    platform.fresh_account()
+    # The prod-like override left deletion protection on; inventories/local declares it off. Put it back, so that
+    # the next file on this worker finds the platform converged (Platform.converged()).
+    platform.client("rds").modify_db_cluster(
+        DBClusterIdentifier=CLUSTER, DeletionProtection=False, ApplyImmediately=True
+    )
 
 
 def cloudflare(platform, method, path, body=None):
@@ -132,11 +135,15 @@ def test_an_unknown_skip_name_stops_before_any_api_call(platform, cloud):
 
 
 def test_a_converged_platform_passes(platform, cloud):
-    rc, output, report = verify(platform, report_dir=cloud["reports"])
+    # declared_configuration (a nested site.yml --check, the slowest check) is skipped here, to keep the suite
+    # inside its time budget: it passes in the runs after site.yml below, and fails with the seeded drifts.
+    rc, output, report = verify(
+        platform, "-e", '{"verify_skip": ["declared_configuration"]}', report_dir=cloud["reports"]
+    )
     assert rc == 0, output[-4000:]
     assert report["result"] == "pass" and failing(report) == set(), report
-    assert [c["status"] for c in report["checks"] if c["name"] == "aurora_deletion_protection"] == ["skip"]
-    assert "site.yml --check would change nothing" in detail(report, "declared_configuration")
+    skipped = {c["name"] for c in report["checks"] if c["status"] == "skip"}
+    assert skipped == {"aurora_deletion_protection", "declared_configuration"}, report
     assert [c for c in platform.cloud.requests() if c["write"]] == []
     with open(os.path.join(cloud["reports"], f"verify-{ENV}.xml"), encoding="utf-8") as stream:
         junit = stream.read()

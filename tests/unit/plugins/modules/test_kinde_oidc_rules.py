@@ -73,29 +73,39 @@ def self_signed_certificate():
     )
 
 
-@pytest.fixture
-def alb(ec2, api_calls):
+FORBIDDEN = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain"}}]
+
+
+def https_listener(ec2, name, octet):
+    """An ALB named ``name`` in a new VPC 10.<octet>.0.0/16 with an HTTPS listener (an imported self-signed
+    certificate) whose default action answers 403: ``(elbv2 client, vpc id, load balancer ARN, listener ARN)``."""
     elbv2 = boto3.client("elbv2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
             "SubnetId"
         ]
         for i, az in enumerate("ab")
     ]
-    lb = elbv2.create_load_balancer(Name="apps", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    lb = elbv2.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     cert, key = self_signed_certificate()
     cert_arn = boto3.client("acm", region_name=REGION).import_certificate(Certificate=cert, PrivateKey=key)[
         "CertificateArn"
     ]
-    forbidden = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain"}}]
     listener = elbv2.create_listener(
         LoadBalancerArn=lb,
         Protocol="HTTPS",
         Port=443,
         Certificates=[{"CertificateArn": cert_arn}],
-        DefaultActions=forbidden,
+        DefaultActions=FORBIDDEN,
     )["Listeners"][0]["ListenerArn"]
+    return elbv2, vpc, lb, listener
+
+
+@pytest.fixture
+def alb(ec2, api_calls):
+    elbv2, vpc, lb, listener = https_listener(ec2, "apps", 30)
+    forbidden = FORBIDDEN
     http_listener = elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=forbidden)[
         "Listeners"
     ][0]["ListenerArn"]

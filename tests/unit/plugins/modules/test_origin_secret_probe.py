@@ -9,9 +9,7 @@ import boto3
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.modules import origin_secret_probe
-from ansible_collections.rocketclub.platform.tests.unit.plugins.modules.test_kinde_oidc_rules import (
-    self_signed_certificate,
-)
+from ansible_collections.rocketclub.platform.tests.unit.plugins.modules.test_kinde_oidc_rules import https_listener
 
 REGION = "eu-west-2"
 CURRENT = "/test/shared/cf_alb_secret"
@@ -26,27 +24,7 @@ MANAGED = [{"Key": "platform:managed-by", "Value": "rocketclub.platform"}]
 
 @pytest.fixture
 def cloud(ec2, api_calls):
-    elbv2 = boto3.client("elbv2", region_name=REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, az in enumerate("ab")
-    ]
-    lb = elbv2.create_load_balancer(Name="rocketclub-test", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    cert, key = self_signed_certificate()
-    cert_arn = boto3.client("acm", region_name=REGION).import_certificate(Certificate=cert, PrivateKey=key)[
-        "CertificateArn"
-    ]
-    forbidden = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain"}}]
-    listener = elbv2.create_listener(
-        LoadBalancerArn=lb,
-        Protocol="HTTPS",
-        Port=443,
-        Certificates=[{"CertificateArn": cert_arn}],
-        DefaultActions=forbidden,
-    )["Listeners"][0]["ListenerArn"]
+    elbv2, vpc, _lb, listener = https_listener(ec2, "rocketclub-test", 40)
     tg = elbv2.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
         "TargetGroupArn"
     ]
