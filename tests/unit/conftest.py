@@ -26,6 +26,9 @@ import pytest
 import yaml
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# moto loads its catalogue of public AMIs (thousands of images) into every new EC2 region backend, about 0.2 s
+# each time; the platform runs no instance, and no test reads an image.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 def _collection_name():

@@ -14,6 +14,9 @@ from localcloud import common
 
 def serve(state_dir):
     """Bind all three servers, then serve until SIGTERM/SIGINT."""
+    # Before moto is imported: its catalogue of public AMIs is loaded into every EC2 region backend (after each
+    # reset too); the platform runs no instance and reads no image.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from werkzeug.serving import make_server
 
     from localcloud.aws import build_app
