@@ -21,8 +21,8 @@ export LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 LOCALCLOUD := $(BIN)/python -m localcloud
 INVENTORY ?= inventories/local
 # pytest-xdist workers of `make unit` and `make integration` (each integration worker runs its own
-# private local cloud on free ports; `--dist loadgroup` runs each group of test files of tests/integration/conftest.py,
-# WORKER_GROUPS, on one worker; --durations prints the slowest setups and calls, to keep the time budget in view).
+# private local cloud on free ports; `--dist loadfile --no-loadscope-reorder` hands out whole files in the order of
+# FILE_ORDER in tests/integration/conftest.py; --durations prints the slowest setups and calls, for the time budget).
 PYTEST_WORKERS ?= 2
 # The local cloud's own tests mostly wait (latency windows, delays, retries), not compute: four workers on two cores
 # took 70 s where two took 90 s and one about 230 s.
@@ -107,7 +107,7 @@ sanity: venv-test
 	tools/ci/sanity.sh
 
 integration: venv-test
-	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=12
+	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=12
 
 molecule: venv-test
 	$(BIN)/molecule test --all

@@ -198,41 +198,38 @@ class Platform:
         return judged(rc, output, self.cloud.requests())
 
 
-# The two pytest-xdist workers of `make integration` (`-n 2 --dist loadgroup`): each group runs on one worker, its
-# files in this order. pytest-xdist's own file scheduling (`--dist loadfile`) hands out files by their number of
-# tests, not their length, and left one worker idle for the last ~100 s; these groups hold about the same playbook
-# time each (worker seconds measured on two cores: test_site 372, test_check_mode 216, test_rotate_origin_secret 122;
-# test_park_unpark 244, test_edge_topology 126, test_verify 182, test_rotate_kinde 120, test_bad_input 120). In
-# group "b", test_verify converges the platform test_rotate_kinde and test_bad_input then reuse
-# (Platform.converged()). Files not listed run after these, each its own unit, on whichever worker is free.
-WORKER_GROUPS = {
-    "a": ("test_site.py", "test_check_mode.py", "test_rotate_origin_secret.py"),
-    "b": (
-        "test_park_unpark.py",
-        "test_edge_topology.py",
-        "test_verify.py",
-        "test_rotate_kinde.py",
-        "test_bad_input.py",
-        "test_harness.py",
-    ),
-}
-ORDER = [(group, name) for group, names in WORKER_GROUPS.items() for name in names]
+# The order in which the two pytest-xdist workers of `make integration` (`-n 2 --dist loadfile
+# --no-loadscope-reorder`) take the files: each worker starts with two, then takes the next one when it is free.
+# Worker seconds measured on two cores: test_site 372, test_park_unpark 244, test_check_mode 216, test_edge_topology
+# 126, test_verify 182, test_rotate_origin_secret 122, test_rotate_kinde 120, test_bad_input 120: the first
+# worker runs site and check_mode, the second park_unpark and edge_topology, then each takes the next. Without
+# --no-loadscope-reorder pytest-xdist orders the files by their number of tests, not their length, and one worker
+# sat idle for the last ~100 s. test_verify, test_rotate_kinde and test_bad_input share one converge when they
+# follow each other on a worker (Platform.converged()). Files not listed run after these.
+FILE_ORDER = (
+    "test_site.py",
+    "test_park_unpark.py",
+    "test_check_mode.py",
+    "test_edge_topology.py",
+    "test_verify.py",
+    "test_rotate_origin_secret.py",
+    "test_rotate_kinde.py",
+    "test_bad_input.py",
+)
 
 
 def pytest_collection_modifyitems(items):
-    """Order the files of this directory (only them, in the slots they hold: `pytest tests` collects every suite)
-    by WORKER_GROUPS, and mark each with its group (`xdist_group`)."""
+    """Order the files of this directory (only them, in the slots they hold: `pytest tests` collects every suite)."""
     here = os.path.dirname(os.path.abspath(__file__))
     slots = [index for index, item in enumerate(items) if os.path.dirname(str(item.path)) == here]
-    names = [name for _group, name in ORDER]
 
     def rank(item):
-        return names.index(item.path.name) if item.path.name in names else len(names)
+        name = item.path.name
+        return FILE_ORDER.index(name) if name in FILE_ORDER else len(FILE_ORDER)
 
+    # sorted() is stable: the order inside a file stays the file's order.
     for index, item in zip(slots, sorted((items[index] for index in slots), key=rank)):
         items[index] = item
-        if item.path.name in names:
-            item.add_marker(pytest.mark.xdist_group(ORDER[names.index(item.path.name)][0]))
 
 
 @pytest.fixture(scope="session")
