@@ -464,17 +464,22 @@ class Verifier:
         return [r for r in self.rules() if not r.get("IsDefault")]
 
     def check_alb_rules_authenticate(self):
+        return self._rules_check(0, lambda values: None, "rules authenticate with OIDC first")
+
+    def _rules_check(self, part, accepted, passed):
+        """One check over every forwarding rule: ``part`` 0 judges the authentication, 1 the origin header
+        (``accepted`` tells whether its values are the right ones); ``passed`` ends the message of a pass."""
         bad, arns = [], []
         for rule in self._forwarding_rules():
             arns.append(rule["RuleArn"])
-            auth, dummy = vc.rule_problems(rule, self.p["origin_header_name"], lambda values: None)
-            if auth:
-                bad.append(f"rule {rule.get('Priority')}: {'; '.join(auth)}")
+            problems = vc.rule_problems(rule, self.p["origin_header_name"], accepted)[part]
+            if problems:
+                bad.append(f"rule {rule.get('Priority')}: {'; '.join(problems)}")
         if not arns:
             return vc.FAIL, "the HTTPS listener has no forwarding rule", arns
         if bad:
             return vc.FAIL, "; ".join(bad), arns
-        return vc.PASS, f"{len(arns)} rules authenticate with OIDC first", arns
+        return vc.PASS, f"{len(arns)} {passed}", arns
 
     def check_alb_rules_origin_header(self):
         current = self.parameter(self.p["origin_secret_parameter"])
@@ -494,17 +499,9 @@ class Verifier:
                 return f"accepts {', '.join(labels) or 'nothing'} (expected {', '.join(sorted(wanted))})"
             return None
 
-        bad, arns = [], []
-        for rule in self._forwarding_rules():
-            arns.append(rule["RuleArn"])
-            dummy, header = vc.rule_problems(rule, self.p["origin_header_name"], accepted)
-            if header:
-                bad.append(f"rule {rule.get('Priority')}: {'; '.join(header)}")
-        if not arns:
-            return vc.FAIL, "the HTTPS listener has no forwarding rule", arns
-        if bad:
-            return vc.FAIL, "; ".join(bad), arns
-        return vc.PASS, f"{len(arns)} rules require {self.p['origin_header_name']} ({', '.join(sorted(wanted))})", arns
+        return self._rules_check(
+            1, accepted, f"rules require {self.p['origin_header_name']} ({', '.join(sorted(wanted))})"
+        )
 
     def check_alb_default_action_403(self):
         listener = self.https_listener()
