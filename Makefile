@@ -29,7 +29,7 @@ PYTEST_WORKERS ?= 2
 LOCALCLOUD_TEST_WORKERS ?= 4
 
 .PHONY: help venv venv-test site converge local-up local-down local-status local-seed test lint unit localcloud-test \
-	sanity integration molecule changelog-lint bench lock clean
+	sanity integration molecule changelog-lint bench lock clean ee
 
 help:
 	@echo "make site   - install, start the local cloud, converge inventories/local"
@@ -111,6 +111,19 @@ integration: venv-test
 
 molecule: venv-test
 	$(BIN)/molecule test --all
+
+# The execution environment's build context (execution-environment.yml, docs/execution-environment.md): the
+# collection tarball, then `ansible-builder create` writes build/ee/context/ (Containerfile and _build/). Building
+# the image needs podman or docker: `podman build -t quay.io/rocketclub/platform-ee:$(COLLECTION_VERSION)
+# build/ee/context`.
+EE_DIR := build/ee
+COLLECTION_VERSION = $$(sed -n 's/^version: *//p' galaxy.yml)
+ee: venv-test
+	rm -rf $(EE_DIR)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(EE_DIR) .
+	mv $(EE_DIR)/rocketclub-platform-$(COLLECTION_VERSION).tar.gz $(EE_DIR)/rocketclub-platform.tar.gz
+	$(BIN)/ansible-builder create --file execution-environment.yml --context $(EE_DIR)/context
+	@echo "make ee: build context in $(EE_DIR)/context; build it with podman or docker (docs/execution-environment.md)"
 
 # Figures, not tests (README, "Benchmark"; docs/benchmarks.md): `make bench ARGS="--quick --rounds 1 --json f.json"`.
 bench: venv

@@ -115,24 +115,26 @@ class PlaybookRun:
         assert self.writes == [], f"write calls: {self.writes}\n{self.tail()}"
 
 
-def ansible_playbook(playbook, *args, env, inventory="inventories/local", overrides=None):
-    """Run ansible-playbook from the checkout with ``env`` plus the checkout's ansible.cfg and no colours,
-    then ``overrides`` (None removes a variable); return ``(rc, output)``, stdout then stderr."""
+def ansible_playbook(playbook, *args, env, inventory="inventories/local", overrides=None, bin_dir=None, cwd=REPO):
+    """Run ansible-playbook (of the test virtualenv, or of ``bin_dir``) in ``cwd`` with ``env`` plus the checkout's
+    ansible.cfg and no colours, then ``overrides`` (None removes a variable); return ``(rc, output)``, stdout then
+    stderr."""
+    bin_dir = bin_dir or os.path.dirname(sys.executable)
     env = dict(env)
     env.update(
         ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOLOR="1",
-        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+        PATH=bin_dir + os.pathsep + env.get("PATH", ""),
     )
     for name, value in (overrides or {}).items():
         if value is None:
             env.pop(name, None)
         else:
             env[name] = value
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory]
+    command = [os.path.join(bin_dir, "ansible-playbook"), playbook, "-i", inventory]
     proc = subprocess.run(
-        command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
+        command + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -188,13 +190,18 @@ class Platform:
         """The outputs file site.yml writes for ``environment``."""
         return os.path.join(self.outputs_dir, f"{environment}.json")
 
-    def playbook(self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None):
-        """Run a playbook from the checkout; return a PlaybookRun parsed from its recap, with the AWS calls
-        of this run alone (the request log is cleared first). ``env_overrides`` sets environment variables
-        (None removes one)."""
+    def playbook(
+        self, playbook="playbooks/site.yml", *args, inventory="inventories/local", env_overrides=None, **where
+    ):
+        """Run a playbook from the checkout (or, with ``where``'s ``bin_dir`` and ``cwd``, another virtualenv's
+        ansible-playbook in another directory); return a PlaybookRun parsed from its recap, with the AWS calls of
+        this run alone (the request log is cleared first). ``env_overrides`` sets environment variables (None
+        removes one)."""
         self.cloud.clear_requests()
         args = ("-e", f"platform_outputs_dir={self.outputs_dir}") + args
-        rc, output = ansible_playbook(playbook, *args, env=self.env, inventory=inventory, overrides=env_overrides)
+        rc, output = ansible_playbook(
+            playbook, *args, env=self.env, inventory=inventory, overrides=env_overrides, **where
+        )
         return judged(rc, output, self.cloud.requests())
 
 
@@ -211,6 +218,7 @@ FILE_ORDER = (
     "test_park_unpark.py",
     "test_check_mode.py",
     "test_edge_topology.py",
+    "test_execution_environment.py",
     "test_verify.py",
     "test_rotate_origin_secret.py",
     "test_rotate_kinde.py",
