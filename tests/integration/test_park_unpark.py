@@ -5,11 +5,13 @@
 Sequence (module-scoped fixtures, file order): the prod confirmation refuses before any AWS call ->
 fresh converge, then capacities that are not the inventory's (set as autoscaling or an operator would)
 -> park -> unpark twice with park_aurora=stop (the first time a second park and a park --check on
-the parked environment change nothing; the second park is killed mid-run and finished by a second run,
-then a site.yml converge of the parked environment changes nothing and leaves it parked) ->
+the parked environment change nothing, then AWS starts the stopped cluster and repark.yml, --check first,
+stops it with one write and changes nothing the second time; the second park is killed mid-run and finished
+by a second run, then a site.yml converge of the parked environment changes nothing and leaves it parked) ->
 twice with park_aurora=snapshot and database_restore_mode=from_final_snapshot (the first time a
 site.yml converge of the parked environment changes nothing) -> unpark and unpark --check on the
-unparked environment change nothing. Park and unpark run with --diff, as an operator runs them.
+unparked environment change nothing, and so does repark.yml. Park and unpark run with --diff, as an
+operator runs them.
 """
 
 from __future__ import annotations
@@ -189,10 +191,17 @@ def assert_unparked(state, baseline):
 @pytest.fixture(scope="module")
 def stop_cycles(platform, baseline):
     def park_again(platform):
-        return {
+        result = {
             "again": platform.playbook("playbooks/park.yml", "--diff"),
             "check": platform.playbook("playbooks/park.yml", "--check", "--diff"),
         }
+        # AWS starts a stopped cluster after seven days (RDS-EVENT-0153); the EDA rulebook then runs repark.yml.
+        platform.client("rds").start_db_cluster(DBClusterIdentifier=CLUSTER)
+        result["repark_check"] = platform.playbook("playbooks/repark.yml", "--check", "--diff")
+        result["repark"] = platform.playbook("playbooks/repark.yml", "--diff", "-e", f"repark_env={ENV}")
+        result["reparked"] = observe(platform)
+        result["repark_again"] = platform.playbook("playbooks/repark.yml")
+        return result
 
     def converge_parked(platform):
         # A stopped cluster and no NAT gateway: a converge must neither start nor recreate them.
@@ -216,6 +225,18 @@ def test_stop_mode_parks_everything(stop_cycles, baseline):
 def test_park_on_a_parked_environment_changes_nothing(stop_cycles):
     stop_cycles[0]["extra"]["again"].assert_noop()
     stop_cycles[0]["extra"]["check"].assert_noop()
+
+
+def test_repark_stops_the_cluster_aws_started_and_nothing_else(stop_cycles, baseline):
+    extra = stop_cycles[0]["extra"]
+    check, real = extra["repark_check"], extra["repark"]
+    assert check.rc == 0 and check.failed == 0 and check.writes == [], check.tail()
+    assert real.rc == 0 and real.failed == 0, real.tail()
+    assert check.changed_tasks == real.changed_tasks and real.changed_tasks, (check.changed_tasks, real.changed_tasks)
+    assert [call["operation"] for call in real.writes] == ["StopDBCluster"], real.writes
+    assert_parked(extra["reparked"], baseline)
+    assert extra["reparked"]["cluster"]["Status"] == "stopped"
+    extra["repark_again"].assert_noop()
 
 
 def test_site_converge_of_a_stop_parked_environment_changes_nothing(stop_cycles, baseline):
@@ -380,4 +401,8 @@ def test_an_interrupted_park_is_finished_by_a_second_run(stop_cycles, baseline):
 def test_unpark_on_an_unparked_environment_changes_nothing(platform, snapshot_cycles):
     platform.playbook("playbooks/unpark.yml", "--diff").assert_noop()
     platform.playbook("playbooks/unpark.yml", "--check", "--diff").assert_noop()
+    # Not parked: repark.yml says so and changes nothing (an event that raced an unpark).
+    repark = platform.playbook("playbooks/repark.yml", "-e", f"repark_env={ENV}")
+    repark.assert_noop()
+    assert "is not parked" in repark.output, repark.tail()
     assert observe(platform)["capacity"] == ORIGINAL

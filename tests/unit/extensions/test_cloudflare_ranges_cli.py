@@ -24,8 +24,6 @@ from localcloud.cloudflare_api import etag_of
 from localcloud.testing import running
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
-# This suite's private local cloud (never the default 4566-4568).
-PORTS = {"aws": 4700, "cloudflare": 4701, "kinde": 4702}
 NEW_IPV4 = ["192.0.2.0/24", "198.51.100.0/24"]
 NEW_IPV6 = ["2001:db8::/32"]
 
@@ -81,7 +79,8 @@ def test_range_change_syncs_the_alb_group(rulebook, tmp_path):
     inventory = tmp_path / "inventory"
     shutil.copytree(os.path.join(REPO, "inventories", "local"), inventory, ignore=shutil.ignore_patterns(".platform"))
     (inventory / "group_vars" / "all" / "zz_edge.yml").write_text(yaml.safe_dump({"platform_edge": "cloudflare"}))
-    with running(str(tmp_path / "localcloud"), PORTS) as (client, env):
+    # A private local cloud on free ports.
+    with running(str(tmp_path / "localcloud")) as (client, env):
         ec2, group = alb_group(env)
         assert ingress_443(ec2, group) == {"ipv4": [], "ipv6": []}
         variables = tmp_path / "vars.yml"

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""playbooks/eda_rds_events.yml against a private local cloud (free ports): ``--check`` on an empty account writes
+nothing; the run creates the SQS queue (policy: only the rule may send) and the EventBridge rule for RDS-EVENT-0153
+of the environment's cluster, read back from the local cloud; a second run changes nothing and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import boto3
+
+from localcloud.testing import running
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
+REGION = "eu-west-2"
+QUEUE = "rocketclub-local-rds-events"
+RULE = "rocketclub-local-aurora-auto-start"
+
+
+def playbook(env, *args):
+    run_env = dict(
+        env,
+        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"),
+        ANSIBLE_NOCOLOR="1",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+    )
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbooks/eda_rds_events.yml"]
+    proc = subprocess.run(
+        command + ["-i", "inventories/local", *args],
+        cwd=REPO,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert proc.returncode == 0 and recap, output[-4000:]
+    return int(recap.group(1)), output
+
+
+def test_check_then_run_then_a_second_run(tmp_path):
+    """One test, not three: the unit suite's pytest-xdist workers hand out single tests, so the phases share one
+    private local cloud only inside one test."""
+    with running(str(tmp_path / "localcloud")) as (client, env):
+        # --check on an empty account: the queue reported, the rule's stock module (no check mode) skipped, no write.
+        client.clear_requests()
+        changed, output = playbook(env, "--check")
+        assert changed == 1, output[-3000:]
+        assert client.write_requests() == [], client.write_requests()
+
+        changed, output = playbook(env)
+        assert changed == 2, output[-3000:]
+        kwargs = {"endpoint_url": env["LOCALCLOUD_AWS_URL"], "region_name": REGION}
+        kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
+        sqs, events = boto3.client("sqs", **kwargs), boto3.client("events", **kwargs)
+        url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        rule = events.describe_rule(Name=RULE)
+        # Only the rule may send to the queue.
+        (statement,) = json.loads(attributes["Policy"])["Statement"]
+        assert statement["Effect"] == "Allow" and statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Action"] == "sqs:SendMessage" and statement["Resource"] == attributes["QueueArn"]
+        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule["Arn"]}}
+        # The rule matches only RDS-EVENT-0153 of this environment's cluster and sends it to the queue.
+        assert json.loads(rule["EventPattern"]) == {
+            "source": ["aws.rds"],
+            "detail-type": ["RDS DB Cluster Event"],
+            "detail": {"EventID": ["RDS-EVENT-0153"], "SourceType": ["CLUSTER"]},
+            "resources": [{"suffix": ":cluster:rocketclub-local"}],
+        }
+        assert rule["State"] == "ENABLED"
+        targets = events.list_targets_by_rule(Rule=RULE)["Targets"]
+        assert [(t["Id"], t["Arn"]) for t in targets] == [("rds-events-queue", attributes["QueueArn"])]
+
+        client.clear_requests()
+        changed, output = playbook(env)
+        assert changed == 0, output[-3000:]
+        assert client.write_requests() == [], client.write_requests()
