@@ -24,12 +24,15 @@ INVENTORY ?= inventories/local
 # private local cloud on free ports; `--dist loadfile --no-loadscope-reorder` hands out whole files in the order of
 # FILE_ORDER in tests/integration/conftest.py; --durations prints the slowest setups and calls, for the time budget).
 PYTEST_WORKERS ?= 2
+# Integration workers: three, beside molecule and the docs site, kept the two cores 69-73 % busy; four were no faster
+# (docs/test-budget.md).
+INTEGRATION_WORKERS ?= 3
 # The local cloud's own tests mostly wait (latency windows, delays, retries), not compute: four workers on two cores
 # took 70 s where two took 90 s and one about 230 s.
 LOCALCLOUD_TEST_WORKERS ?= 4
 
 .PHONY: help venv venv-test site converge local-up local-down local-status local-seed test lint unit localcloud-test \
-	sanity integration molecule changelog-lint bench lock clean ee
+	sanity integration molecule changelog-lint bench lock clean ee system-deps docs-check docs
 
 help:
 	@echo "make site   - install, start the local cloud, converge inventories/local"
@@ -85,8 +88,22 @@ local-seed: venv
 converge: venv
 	$(BIN)/ansible-playbook playbooks/site.yml -i $(INVENTORY) $(ARGS)
 
-test: venv-test changelog-lint lint unit localcloud-test sanity integration molecule
+# Three steps; inside a step, tools/ci/together.sh runs suites at the same time (docs/test-budget.md): the install
+# beside the system packages; then the linters and the unit tests, which keep both cores busy; then integration, which
+# leaves about 30 % of the two cores idle, beside sanity, the local cloud's tests, molecule and the documentation site.
+test:
+	@$(MAKE) --no-print-directory -j2 venv-test system-deps
+	@$(MAKE) --no-print-directory changelog-lint lint unit
+	@tools/ci/together.sh integration -- sanity localcloud-test molecule docs-check
 	@echo "make test: all suites passed"
+
+# Chromium (the documentation site's browser test) and Java 17 (ansible-rulebook), from Debian's packages when missing.
+system-deps:
+	tools/ci/system-deps.sh
+
+# The documentation site, built with warnings as errors, then opened in headless Chromium (tests/docs).
+docs-check: docs
+	$(BIN)/python -m pytest tests/docs -q
 
 changelog-lint: venv-test
 	$(BIN)/antsibull-changelog lint
@@ -107,10 +124,15 @@ sanity: venv-test
 	tools/ci/sanity.sh
 
 integration: venv-test
-	$(BIN)/python -m pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=12
+	$(BIN)/python -m pytest tests/integration -q -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder --durations=12
 
 molecule: venv-test
 	$(BIN)/molecule test --all
+
+# The documentation site, static HTML in build/docs/html (tools/docs/build.sh: antsibull-docs and Sphinx, offline,
+# every warning an error; the playbook pages take their runbooks from README.md). tests/docs opens it in Chromium.
+docs: venv-test
+	VENV_BIN=$(abspath $(BIN)) tools/docs/build.sh
 
 # The execution environment's build context (execution-environment.yml, docs/execution-environment.md): the
 # collection tarball, then `ansible-builder create` writes build/ee/context/ (Containerfile and _build/). Building

@@ -205,22 +205,21 @@ class Platform:
         return judged(rc, output, self.cloud.requests())
 
 
-# The order in which the two pytest-xdist workers of `make integration` (`-n 2 --dist loadfile
-# --no-loadscope-reorder`) take the files: each worker starts with two, then takes the next one when it is free.
-# Worker seconds measured on two cores: test_site 372, test_park_unpark 244, test_check_mode 216, test_edge_topology
-# 126, test_verify 182, test_rotate_origin_secret 122, test_rotate_kinde 120, test_bad_input 120: the first
-# worker runs site and check_mode, the second park_unpark and edge_topology, then each takes the next. Without
-# --no-loadscope-reorder pytest-xdist orders the files by their number of tests, not their length, and one worker
-# sat idle for the last ~100 s. test_verify, test_rotate_kinde and test_bad_input share one converge when they
-# follow each other on a worker (Platform.converged()). Files not listed run after these.
+# The order in which the pytest-xdist workers of `make integration` (`-n 3 --dist loadfile --no-loadscope-reorder`)
+# take the files: each worker starts with one, then takes the next one when it is free; the longest files first
+# (docs/test-budget.md has the figures). Without --no-loadscope-reorder pytest-xdist orders the files by their number
+# of tests, not their length. test_site_lifecycle, test_execution_environment, test_verify, test_rotate_kinde and
+# test_bad_input share one converge when they follow each other on a worker (Platform.converged()); the execution
+# environment's converge, from the installed tarball, becomes that shared converge. Files not listed run after these.
 FILE_ORDER = (
     "test_site.py",
     "test_park_unpark.py",
     "test_check_mode.py",
     "test_edge_topology.py",
+    "test_rotate_origin_secret.py",
+    "test_site_lifecycle.py",
     "test_execution_environment.py",
     "test_verify.py",
-    "test_rotate_origin_secret.py",
     "test_rotate_kinde.py",
     "test_bad_input.py",
 )

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One converged platform, read once by every state assertion, then the converges that change it.
+"""One converged platform, read once by every state assertion, then the converges that change it (what later
+converges do to a platform changed under them, autoscaling, a park, restore modes: test_site_lifecycle.py).
 
 The suite pays for one fresh converge of the default inventory here, and every read-only assertion shares it:
 each other converge of the suite tests something no other run does. Sequence (module-scoped fixtures, each
@@ -19,10 +20,7 @@ run once, in file order):
 5. an AWS maintenance window raises Aurora's minor version and an operator puts a new value into a secret
    Backstage reads at task start: the next converge sends no downgrade and redeploys Backstage only; the
    converge after that is a no-op;
-6. autoscaling and park counts set outside Ansible survive a converge;
-7. the cluster deleted with a final snapshot and restored from it (mode from_final_snapshot), then deleted
-   again and recreated empty (mode clean);
-8. last: a throttled operation that outlasts the retry budget fails the run naming it.
+6. last: a throttled operation that outlasts the retry budget fails the run naming it.
 """
 
 from __future__ import annotations
@@ -990,99 +988,6 @@ def test_raised_minor_version_is_kept_and_the_new_secret_redeploys_backstage_onl
 
 def test_converge_after_that_is_a_noop(settled_runs):
     settled_runs.assert_noop()
-
-
-# --- later converges leave autoscaling and park counts alone -------------------------------------------
-
-
-def test_converge_does_not_fight_autoscaling_or_a_park(platform, converged):
-    ecs = platform.client("ecs")
-    scaling = platform.client("application-autoscaling")
-    # Autoscaling moved backstage to 3; the park runbook zeroed prefect and recorded park_mode.
-    ecs.update_service(cluster=CLUSTER, service="backstage", desiredCount=3)
-    ecs.update_service(cluster=CLUSTER, service="prefect", desiredCount=0)
-    scaling.register_scalable_target(
-        ServiceNamespace="ecs",
-        ResourceId=f"service/{CLUSTER}/prefect",
-        ScalableDimension="ecs:service:DesiredCount",
-        MinCapacity=0,
-        MaxCapacity=0,
-    )
-    platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="parked", Type="String", Overwrite=True)
-    run = platform.playbook("playbooks/site.yml")
-    run.assert_noop()
-    counts = {
-        s["serviceName"]: s["desiredCount"]
-        for s in ecs.describe_services(cluster=CLUSTER, services=list(APPS))["services"]
-    }
-    assert counts == {"backstage": 3, "prefect": 0}
-    target = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/{CLUSTER}/prefect"])[
-        "ScalableTargets"
-    ][0]
-    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 0)
-    platform.client("ssm").put_parameter(Name="/local/infra/park_mode", Value="unparked", Type="String", Overwrite=True)
-
-
-# --- restore modes -------------------------------------------------------------------------------------
-
-
-def delete_cluster_with_final_snapshot(platform, snapshot):
-    """What park.yml (snapshot mode) or an operator leaves behind: no cluster, a named final snapshot."""
-    rds = platform.client("rds")
-    for instance in rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [CLUSTER]}])["DBInstances"]:
-        rds.delete_db_instance(DBInstanceIdentifier=instance["DBInstanceIdentifier"], SkipFinalSnapshot=True)
-    rds.delete_db_cluster(DBClusterIdentifier=CLUSTER, FinalDBSnapshotIdentifier=snapshot)
-    assert not [c for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"] == CLUSTER]
-
-
-def set_restore_mode(platform, mode):
-    platform.client("ssm").put_parameter(
-        Name="/local/infra/database_restore_mode", Value=mode, Type="String", Overwrite=True
-    )
-
-
-def outputs_aurora(platform):
-    """platform_aurora as the last site.yml run wrote it to its outputs file."""
-    with open(platform.outputs_file("local"), encoding="utf-8") as handle:
-        return json.load(handle)["platform"]["aurora"]
-
-
-def test_from_final_snapshot_restores_the_newest_final_snapshot(platform, converged):
-    rds = platform.client("rds")
-    rds.create_db_cluster_snapshot(
-        DBClusterIdentifier=CLUSTER, DBClusterSnapshotIdentifier=f"{CLUSTER}-final-20200101000000"
-    )
-    delete_cluster_with_final_snapshot(platform, f"{CLUSTER}-final-20991231235959")
-    set_restore_mode(platform, "from_final_snapshot")
-    run = platform.playbook("playbooks/site.yml")
-    assert run.rc == 0, run.output[-4000:]
-    operations = [c["operation"] for c in run.writes if c["service"] == "rds"]
-    assert "RestoreDBClusterFromSnapshot" in operations and "CreateDBCluster" not in operations
-    # The outputs say where the cluster came from, on screen and in the outputs file.
-    assert f"aurora_cluster         = {CLUSTER} (available, restored from {CLUSTER}-final-20991231235959)" in run.output
-    assert outputs_aurora(platform)["restored_from"] == f"{CLUSTER}-final-20991231235959"
-    db = cluster(platform)
-    assert db["Status"] == "available" and db["StorageEncrypted"] is True
-    # The restore source stays recorded on the cluster itself.
-    assert {t["Key"]: t["Value"] for t in db["TagList"]}["platform:restored-from"] == f"{CLUSTER}-final-20991231235959"
-    # The URLs follow the restored cluster; the next converge changes nothing.
-    assert urlsplit(secret(platform, "local/backstage/database-url")).hostname == db["Endpoint"]
-    again = platform.playbook("playbooks/site.yml")
-    again.assert_noop()
-
-
-def test_clean_creates_an_empty_cluster_despite_snapshots(platform, converged):
-    delete_cluster_with_final_snapshot(platform, f"{CLUSTER}-final-21000101000000")
-    set_restore_mode(platform, "clean")
-    run = platform.playbook("playbooks/site.yml")
-    assert run.rc == 0, run.output[-4000:]
-    operations = [c["operation"] for c in run.writes if c["service"] == "rds"]
-    assert "CreateDBCluster" in operations and "RestoreDBClusterFromSnapshot" not in operations
-    assert f"aurora_cluster         = {CLUSTER} (available)" in run.output
-    assert outputs_aurora(platform)["restored_from"] is None
-    db = cluster(platform)
-    assert db["Status"] == "available"
-    assert "platform:restored-from" not in {t["Key"] for t in db["TagList"]}
 
 
 # --- last: the retry budget ---------------------------------------------------------------------

@@ -1,0 +1,221 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The documentation site `make docs` builds (build/docs/html), opened in a real headless Chromium.
+
+What a reader sees, not what the HTML happens to contain: every module of plugins/modules has a page that loads and
+shows its options table with each top-level option of its DOCUMENTATION, and an Examples section with the module's
+code; every role has a page with the options of each entry point of its meta/argument_specs.yml; every playbook of
+playbooks/ has a page with its runbook from README.md; the index links them all. The lists come from the repository,
+so a new module, role, entry point, option or playbook without its page fails here.
+
+The site is served on a free port of 127.0.0.1 (http.server in a thread), and a page that loads anything from
+elsewhere fails. One browser and one tab for all pages. Run `make docs` first: without the build this fails, it
+never skips.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "build" / "docs" / "html"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RUNBOOK_HEADING = re.compile(r"^#{2,3} Runbook: (?P<title>.+?) \((?P<playbook>[A-Za-z0-9_]+)\.yml\)\s*$", re.M)
+
+
+# --- What the repository declares -------------------------------------------------------------------------------
+
+
+def _documentation(module: Path) -> dict:
+    for node in ast.parse(module.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DOCUMENTATION" for t in node.targets):
+            return yaml.safe_load(ast.literal_eval(node.value))
+    raise AssertionError(f"{module.relative_to(ROOT)} has no DOCUMENTATION")
+
+
+MODULES = sorted(path.stem for path in (ROOT / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
+ROLES = sorted(path.parent.parent.name for path in (ROOT / "roles").glob("*/meta/argument_specs.yml"))
+PLAYBOOKS = sorted(path.stem for path in (ROOT / "playbooks").glob("*.yml"))
+
+
+def _module_options(name: str) -> list[str]:
+    return sorted(_documentation(ROOT / "plugins" / "modules" / f"{name}.py").get("options") or {})
+
+
+def _entry_points(role: str) -> dict[str, list[str]]:
+    specs = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
+    return {entry: sorted(spec.get("options") or {}) for entry, spec in specs["argument_specs"].items()}
+
+
+def _runbooks() -> dict[str, str]:
+    """README runbook sections by playbook: the text of the section's **When** paragraph, without Markdown."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = list(RUNBOOK_HEADING.finditer(readme))
+    runbooks = {}
+    for heading in headings:
+        body = readme[heading.end() :]
+        when = re.search(r"\*\*When\*\*:?(.+?)(?:\n\n|$)", body, re.S)
+        assert when, f"README.md, runbook of {heading['playbook']}.yml: no **When** paragraph"
+        # Markdown links show their text only.
+        plain = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", when.group(1))
+        runbooks[heading["playbook"]] = " ".join(re.sub(r"[`*]", "", plain).split())
+    return runbooks
+
+
+# --- The site in a browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no documentation site in {SITE.relative_to(ROOT)}: run make docs first", pytrace=False)
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)  # pylint: disable=redefined-builtin
+        pass
+
+
+@pytest.fixture(scope="module")
+def page(site_url):
+    if not (Path(CHROMIUM).is_file() or shutil.which("chromium")):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.site_url = site_url
+        # The site must be complete offline: every request a page makes (style sheets, scripts, fonts, images) goes to
+        # the local server. Recorded, not intercepted: routing every request through Playwright doubled the time.
+        tab.elsewhere = []
+        context.on("request", lambda request: _record_elsewhere(tab, site_url, request.url))
+        yield tab
+        browser.close()
+
+
+def _record_elsewhere(tab, site_url: str, url: str) -> None:
+    if not url.startswith(f"{site_url}/"):
+        tab.elsewhere.append(url)
+
+
+def _open(page, path: str):
+    page.elsewhere.clear()
+    response = page.goto(f"{page.site_url}/{path}", wait_until="load")
+    assert response is not None and response.status == 200, f"{path}: HTTP {response.status if response else None}"
+    assert not page.elsewhere, f"{path} loads resources from outside the site: {page.elsewhere}"
+    return page
+
+
+# --- Tests ------------------------------------------------------------------------------------------------------
+
+
+def test_the_repository_has_modules_roles_and_playbooks():
+    # Guards the discovery itself: an empty list would make every parametrized test below vanish.
+    assert len(MODULES) >= 20 and len(ROLES) >= 5 and len(PLAYBOOKS) >= 5, (MODULES, ROLES, PLAYBOOKS)
+
+
+# What a reader sees on a module page, read in one round trip: the title, the options the options table shows, and
+# the Examples section with its first code block (only elements the browser lays out as visible).
+MODULE_PAGE = """() => {
+    const visible = (e) => e !== null && e.checkVisibility();
+    const table = document.querySelector("section#parameters table.ansible-option-table");
+    const examples = document.querySelector("section#examples");
+    const heading = examples && examples.querySelector("h2");
+    const code = examples && examples.querySelector("div.highlight pre");
+    return {
+        title: document.querySelector("h1").innerText,
+        table: visible(table),
+        options: table ? [...document.querySelectorAll("section#parameters .ansible-option-title")]
+            .filter(visible).map((e) => e.innerText.trim()) : [],
+        examples: visible(heading) ? heading.innerText : null,
+        code: visible(code) ? code.innerText : null,
+    };
+}"""
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_page_shows_options_and_examples(page, module):
+    shown = _open(page, f"{module}_module.html").evaluate(MODULE_PAGE)
+    assert f"rocketclub.platform.{module} module" in shown["title"], shown["title"]
+    assert shown["table"], f"{module}: no visible options table"
+    missing = [option for option in _module_options(module) if option not in shown["options"]]
+    assert not missing, f"{module}: options of DOCUMENTATION not shown in the options table: {missing}"
+    assert shown["examples"] and shown["examples"].startswith("Examples"), f"{module}: no visible Examples section"
+    assert shown["code"], f"{module}: Examples section without a visible code block"
+    assert f"rocketclub.platform.{module}" in shown["code"], f"{module}: the examples do not use the module"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_page_shows_every_entry_point_with_its_options(page, role):
+    _open(page, f"{role}_role.html")
+    assert f"rocketclub.platform.{role} role" in page.locator("h1").first.inner_text()
+    headings = page.eval_on_selector_all("h2", "els => els.filter(e => e.checkVisibility()).map(e => e.innerText)")
+    # Each option row: an anchor parameter-<entry point>--<option> followed by the option's title (one round trip).
+    rows = dict(
+        page.eval_on_selector_all(
+            "table.ansible-option-table .ansibleOptionAnchor[id^='parameter-']",
+            """els => els.map(e => [e.id, e.nextElementSibling && e.nextElementSibling.checkVisibility()
+                                    ? e.nextElementSibling.innerText.trim() : null])""",
+        )
+    )
+    for entry_point, options in _entry_points(role).items():
+        assert any(re.match(rf"Entry point {re.escape(entry_point)}\b", heading) for heading in headings), (
+            f"{role}: no visible heading for entry point {entry_point}"
+        )
+        missing = [option for option in options if rows.get(f"parameter-{entry_point}--{option}") != option]
+        assert not missing, f"{role}: entry point {entry_point} does not show the options {missing}"
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS)
+def test_playbook_page_shows_its_runbook_from_the_readme(page, playbook):
+    runbooks = _runbooks()
+    assert playbook in runbooks, f"README.md has no runbook section for playbooks/{playbook}.yml"
+    _open(page, f"docsite/playbook_{playbook}.html")
+    assert f"rocketclub.platform.{playbook} playbook" in page.locator("h1").first.inner_text()
+    runbook = page.locator("section#runbook")
+    assert runbook.is_visible(), f"{playbook}: no visible Runbook section"
+    text = " ".join(runbook.inner_text().split())
+    assert runbooks[playbook] in text, f"{playbook}: the README's When paragraph is not on the page"
+    assert "Undo" in text, f"{playbook}: no Undo in the runbook"
+    assert runbook.locator("div.highlight pre").first.is_visible(), f"{playbook}: the runbook shows no command"
+
+
+def test_index_links_every_module_role_and_playbook(page):
+    _open(page, "index.html")
+    links = set(
+        page.eval_on_selector_all(
+            "div[role=main] a[href]", "els => els.filter(e => e.checkVisibility()).map(e => e.getAttribute('href'))"
+        )
+    )
+    expected = [f"{module}_module.html" for module in MODULES] + [f"{role}_role.html" for role in ROLES]
+    expected += [f"docsite/playbook_{playbook}.html" for playbook in PLAYBOOKS]
+    missing = [href for href in expected if not any(link.split("#")[0] == href for link in links)]
+    assert not missing, f"the index does not link: {missing}"
