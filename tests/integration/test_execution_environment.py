@@ -134,13 +134,20 @@ def test_the_collection_declares_its_python_requirements_and_no_system_package(i
     assert [line for line in read_lines(image["bindep"]) if "rocketclub.platform" in line] == []
 
 
+def pins_of(lines):
+    """``{name: version}`` of the ``name==version`` lines among ``lines`` (names lower-cased)."""
+    return {line.split("==")[0].lower(): line.split("==")[1] for line in lines if "==" in line}
+
+
 def pins(path):
-    return {line.split("==")[0].lower(): line.split("==")[1] for line in read_lines(path)}
+    return pins_of(read_lines(path))
 
 
 def test_every_package_of_the_image_is_pinned_to_the_tested_version(image, definition):
     frozen = run([os.path.join(image["venv"], "bin", "python"), "-m", "pip", "freeze", "--all"])
-    installed = {name: version for name, version in pins_of(frozen).items() if name not in ("pip", "setuptools")}
+    installed = {
+        name: version for name, version in pins_of(frozen.splitlines()).items() if name not in ("pip", "setuptools")
+    }
     deps = definition["dependencies"]
     wanted = pins(os.path.join(REPO, definition["dependencies"]["python"]))
     for package in (deps["ansible_core"]["package_pip"], deps["ansible_runner"]["package_pip"]):
@@ -148,10 +155,6 @@ def test_every_package_of_the_image_is_pinned_to_the_tested_version(image, defin
     assert installed == wanted, {"unpinned or different": sorted(set(installed.items()) ^ set(wanted.items()))}
     tested = pins(os.path.join(REPO, "constraints.txt"))
     assert {name: tested.get(name) for name in wanted} == wanted, "requirements-ee.txt differs from constraints.txt"
-
-
-def pins_of(text):
-    return {line.split("==")[0].lower(): line.split("==")[1] for line in text.splitlines() if "==" in line}
 
 
 def test_the_image_holds_no_test_tool_nor_the_ansible_package(image):
