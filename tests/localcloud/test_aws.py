@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.testing import sleep_until
+
 
 def _network(ec2):
     vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
@@ -269,10 +271,13 @@ def test_latency_nat_gateway_and_vpc_endpoint(lc, aws):
         "VpcEndpoint"
     ]
     assert endpoint["State"] == "pending"
+    # The server counts from its answers, all before this: the endpoint settles by then, however slow the machine.
+    deadline = time.monotonic() + 2
     started = time.monotonic()
     waiter = ec2.get_waiter("nat_gateway_available")
     waiter.wait(NatGatewayIds=[nat["NatGatewayId"]], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     assert time.monotonic() - started >= 1
+    sleep_until(deadline)
     assert (
         ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])["VpcEndpoints"][0]["State"]
         == "available"
@@ -282,9 +287,11 @@ def test_latency_nat_gateway_and_vpc_endpoint(lc, aws):
 
 
 def test_latency_rds_elb_cloudfront(lc, aws):
+    # Three seconds: the first states() below follows four creates, which a busy CI machine may take a second over.
+    LATENCY = 3
     rds, ec2, elbv2, cloudfront = aws("rds"), aws("ec2"), aws("elbv2"), aws("cloudfront")
     _vpc, subnets = _network(ec2)
-    lc.configure(latency_seconds=2)
+    lc.configure(latency_seconds=LATENCY)
     rds.create_db_cluster(
         DBClusterIdentifier="c1", Engine="aurora-postgresql", MasterUsername="admin", MasterUserPassword="password123"
     )
@@ -320,6 +327,7 @@ def test_latency_rds_elb_cloudfront(lc, aws):
             },
         }
     )["Distribution"]
+    deadline = time.monotonic() + LATENCY  # the server counts from its answers, all before this
 
     def states():
         return (
@@ -338,6 +346,8 @@ def test_latency_rds_elb_cloudfront(lc, aws):
     rds.get_waiter("db_instance_available").wait(
         DBInstanceIdentifier="i1", WaiterConfig={"Delay": 1, "MaxAttempts": 10}
     )
+    # The waiters may return as soon as the cluster settles; the distribution, created last, may need longer.
+    sleep_until(deadline)
     assert states() == ("available", "available", "active", "Deployed")
 
 

@@ -19,6 +19,7 @@ from localcloud import latency
 from localcloud.client import LocalCloudError
 from localcloud.testing import cli
 from localcloud.testing import running
+from localcloud.testing import sleep_until
 
 WINDOW = 2  # seconds of every short profile below
 ZONE = "rocketclub.local"
@@ -34,11 +35,6 @@ AWS_LIKE = {
     "ecs.deployment": 20,
     "ec2.vpc_endpoint": 10,
 }
-
-
-def _sleep_until(deadline):
-    """Sleep until ``deadline`` (time.monotonic()) plus a margin for the server's clock reads."""
-    time.sleep(max(0.0, deadline - time.monotonic()) + 0.2)
 
 
 def _network(ec2):
@@ -135,7 +131,7 @@ def test_nat_gateway_vpc_endpoint_and_load_balancer(lc, aws):
 
     assert (nat["State"], endpoint["State"], lb["State"]["Code"]) == ("pending", "pending", "provisioning")
     assert states() == ("pending", "pending", "provisioning")
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert states() == ("available", "pending", "active")  # the endpoint follows latency_seconds (30 s)
     lc.configure(latency_profile={"ec2.nat_gateway": WINDOW, "elbv2.load_balancer": WINDOW, "ec2.vpc_endpoint": 1})
     assert states() == ("available", "available", "active")
@@ -168,7 +164,7 @@ def test_rds_create_restore_and_start(lc, aws):
     assert states() == ("creating", "creating")
     assert states() == ("creating", "creating")  # not only moto's single 'creating' read
     rds.create_db_cluster_snapshot(DBClusterIdentifier="lat", DBClusterSnapshotIdentifier="lat-snap")
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert states() == ("available", "available")
 
     restored = rds.restore_db_cluster_from_snapshot(
@@ -186,7 +182,7 @@ def test_rds_create_restore_and_start(lc, aws):
         rds.get_waiter("db_cluster_available").wait(
             DBClusterIdentifier="lat", WaiterConfig={"Delay": 1, "MaxAttempts": 1}
         )
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert states() == ("available", "available")
     assert states("lat-restored")[0] == "available"
 
@@ -233,7 +229,7 @@ def test_cloudfront_create_and_update(lc, aws):
 
     assert created["Status"] == "InProgress"
     assert status() == ("InProgress", "InProgress")
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert status() == ("Deployed", "Deployed")
 
     current = cloudfront.get_distribution_config(Id=ident)
@@ -245,7 +241,7 @@ def test_cloudfront_create_and_update(lc, aws):
     assert status() == ("InProgress", "InProgress")
     with pytest.raises(WaiterError):
         cloudfront.get_waiter("distribution_deployed").wait(Id=ident, WaiterConfig={"Delay": 1, "MaxAttempts": 1})
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert status() == ("Deployed", "Deployed")
 
 
@@ -285,12 +281,12 @@ def test_acm_pending_until_the_records_existed_for_the_window(lc, aws, env):
     certificate = describe()
     assert certificate["Status"] == "PENDING_VALIDATION"  # without the profile: ISSUED now
     assert {o["ValidationStatus"] for o in certificate["DomainValidationOptions"]} == {"PENDING_VALIDATION"}
-    _sleep_until(first_deadline)
+    sleep_until(first_deadline)
     certificate = describe()
     assert certificate["Status"] == "PENDING_VALIDATION"  # the second record is younger than the window
     statuses = {o["ResourceRecord"]["Name"]: o["ValidationStatus"] for o in certificate["DomainValidationOptions"]}
     assert statuses == {first["Name"]: "SUCCESS", second["Name"]: "PENDING_VALIDATION"}
-    _sleep_until(deadline)
+    sleep_until(deadline)
     certificate = describe()
     assert certificate["Status"] == "ISSUED"
     assert {o["ValidationStatus"] for o in certificate["DomainValidationOptions"]} == {"SUCCESS"}
@@ -373,7 +369,7 @@ def test_ecs_deployments_roll_out_for_the_window(lc, ecs_world):
     assert _steady(describe("idle")) and stable("idle")  # nothing to start
     assert _rolling(describe("web")) and _rolling(describe("worker"))
     assert not stable("web") and not stable("worker")
-    _sleep_until(deadline)
+    sleep_until(deadline)
     assert _steady(describe("web")) and _steady(describe("worker")) and stable("web", "worker")
     assert "has reached a steady state" in describe("web")["events"][0]["message"]
 
@@ -394,7 +390,7 @@ def test_ecs_deployments_roll_out_for_the_window(lc, ecs_world):
     assert web["deployments"][0]["taskDefinition"] == second
     assert _rolling(idle) and len(idle["deployments"]) == 1 and idle["runningCount"] == 0
     assert not stable("web") and not stable("worker") and not stable("idle")
-    _sleep_until(deadline)
+    sleep_until(deadline)
     web = describe("web")
     assert _steady(web) and web["deployments"][0]["taskDefinition"] == second
     assert _steady(describe("worker")) and _steady(describe("idle")) and stable("web", "worker", "idle")

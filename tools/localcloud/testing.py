@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 from localcloud import common
@@ -30,6 +31,15 @@ def free_ports(count):
     finally:
         for sock in sockets:
             sock.close()
+
+
+def sleep_until(deadline):
+    """Sleep until ``deadline`` (time.monotonic()) plus a margin for the server's clock reads.
+
+    The local cloud counts a resource's latency from the moment it answered the create call, so a test
+    that takes ``time.monotonic() + seconds`` after its last create knows every resource has settled
+    once this returns, however slowly the machine ran the calls in between."""
+    time.sleep(max(0.0, deadline - time.monotonic()) + 0.2)
 
 
 def cli(args, env, check=True):
