@@ -262,3 +262,27 @@ def harness():
     return SimpleNamespace(
         parse_recap=parse_recap, PlaybookRun=PlaybookRun, ansible_playbook=ansible_playbook, judged=judged
     )
+
+
+# Seconds each file took (setup, call and teardown of its tests) and the pytest-xdist worker that ran it, printed at
+# the end of `make integration`: the figures docs/test-budget.md orders FILE_ORDER by. Reports reach the controller
+# from every worker, so the sums are complete however the files were spread.
+FILE_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add one phase of one test to its file's total."""
+    path = report.nodeid.split("::", 1)[0]
+    gateway = getattr(getattr(report, "node", None), "gateway", None)
+    seconds, workers = FILE_SECONDS.get(path, (0.0, set()))
+    FILE_SECONDS[path] = (seconds + report.duration, workers | {getattr(gateway, "id", "main")})
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per file, the longest first."""
+    files = {path: entry for path, entry in FILE_SECONDS.items() if path.startswith("tests/integration/")}
+    if not files:
+        return
+    terminalreporter.section("seconds per file (setup, call and teardown of its tests)")
+    for path, (seconds, workers) in sorted(files.items(), key=lambda item: -item[1][0]):
+        terminalreporter.write_line(f"{seconds:7.1f} s  {','.join(sorted(workers))}  {path}")
