@@ -206,11 +206,13 @@ class Platform:
 
 
 # The order in which the pytest-xdist workers of `make integration` (`-n 3 --dist loadfile --no-loadscope-reorder`)
-# take the files: each worker starts with one, then takes the next one when it is free; the longest files first
-# (docs/test-budget.md has the figures). Without --no-loadscope-reorder pytest-xdist orders the files by their number
-# of tests, not their length. test_site_lifecycle, test_execution_environment, test_verify, test_rotate_kinde and
-# test_bad_input share one converge when they follow each other on a worker (Platform.converged()); the execution
-# environment's converge, from the installed tarball, becomes that shared converge. Files not listed run after these.
+# take the files, the longest first (docs/test-budget.md has the figures; `make integration` prints each file's
+# seconds). pytest-xdist hands each worker two files at the start (the first three files, then the next three), then
+# the next file in this order to the first worker with at most two tests left. Without --no-loadscope-reorder
+# pytest-xdist orders the files by their number of tests, not their length. test_site_lifecycle,
+# test_execution_environment, test_verify, test_rotate_kinde and test_bad_input share one converge when they follow
+# each other on a worker (Platform.converged()); the execution environment's converge, from the installed tarball,
+# becomes that shared converge. Files not listed run after these.
 FILE_ORDER = (
     "test_site.py",
     "test_park_unpark.py",
