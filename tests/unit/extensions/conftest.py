@@ -10,7 +10,9 @@ import os
 import shutil
 import sys
 import threading
+from types import SimpleNamespace
 
+import boto3
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
@@ -95,3 +97,48 @@ def rulebook():
         )
         env["JAVA_HOME"] = os.path.dirname(os.path.dirname(os.path.realpath(java)))
     return [binary], env
+
+
+def _create_alb_group(env):
+    """The network role's ALB security group (its name and tags), created directly with boto3 in the local cloud of
+    ``env``: what sync_cloudflare_ranges.yml looks for, without a converge. Returns (ec2 client, group id)."""
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=env["LOCALCLOUD_AWS_URL"],
+        region_name="eu-west-2",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(
+        GroupName="rocketclub-local-alb",
+        Description="ALB",
+        VpcId=vpc,
+        TagSpecifications=[
+            {
+                "ResourceType": "security-group",
+                "Tags": [
+                    {"Key": "platform:env", "Value": "local"},
+                    {"Key": "platform:managed-by", "Value": "rocketclub.platform"},
+                    {"Key": "platform:sg-role", "Value": "alb"},
+                ],
+            }
+        ],
+    )["GroupId"]
+    return ec2, group
+
+
+def _ingress_443(ec2, group):
+    """{"ipv4": [...], "ipv6": [...]} admitted on 443 (sorted), as the local cloud has it now."""
+    rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    on_443 = [r for r in rules if r.get("FromPort") == 443 and r.get("ToPort") == 443]
+    return {
+        "ipv4": sorted(ip["CidrIp"] for r in on_443 for ip in r.get("IpRanges", [])),
+        "ipv6": sorted(ip["CidrIpv6"] for r in on_443 for ip in r.get("Ipv6Ranges", [])),
+    }
+
+
+@pytest.fixture
+def alb_group():
+    """``create(env)`` makes the ALB security group; ``ingress_443(ec2, group)`` reads what it admits on 443."""
+    return SimpleNamespace(create=_create_alb_group, ingress_443=_ingress_443)

@@ -17,7 +17,6 @@ import subprocess
 import threading
 import time
 
-import boto3
 import yaml
 
 from localcloud.cloudflare_api import etag_of
@@ -26,43 +25,6 @@ from localcloud.testing import running
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
 NEW_IPV4 = ["192.0.2.0/24", "198.51.100.0/24"]
 NEW_IPV6 = ["2001:db8::/32"]
-
-
-def alb_group(env):
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=env["LOCALCLOUD_AWS_URL"],
-        region_name="eu-west-2",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
-    group = ec2.create_security_group(
-        GroupName="rocketclub-local-alb",
-        Description="ALB",
-        VpcId=vpc,
-        TagSpecifications=[
-            {
-                "ResourceType": "security-group",
-                "Tags": [
-                    {"Key": "platform:env", "Value": "local"},
-                    {"Key": "platform:managed-by", "Value": "rocketclub.platform"},
-                    {"Key": "platform:sg-role", "Value": "alb"},
-                ],
-            }
-        ],
-    )["GroupId"]
-    return ec2, group
-
-
-def ingress_443(ec2, group):
-    """{"ipv4": [...], "ipv6": [...]} admitted on 443 (sorted), as the local cloud has it now."""
-    rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
-    on_443 = [r for r in rules if r.get("FromPort") == 443 and r.get("ToPort") == 443]
-    return {
-        "ipv4": sorted(ip["CidrIp"] for r in on_443 for ip in r.get("IpRanges", [])),
-        "ipv6": sorted(ip["CidrIpv6"] for r in on_443 for ip in r.get("Ipv6Ranges", [])),
-    }
 
 
 def wait_for(predicate, timeout, what, output):
@@ -74,15 +36,15 @@ def wait_for(predicate, timeout, what, output):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; ansible-rulebook said:\n{''.join(output)}")
 
 
-def test_range_change_syncs_the_alb_group(rulebook, tmp_path):
+def test_range_change_syncs_the_alb_group(rulebook, alb_group, tmp_path):
     argv, rulebook_env = rulebook
     inventory = tmp_path / "inventory"
     shutil.copytree(os.path.join(REPO, "inventories", "local"), inventory, ignore=shutil.ignore_patterns(".platform"))
     (inventory / "group_vars" / "all" / "zz_edge.yml").write_text(yaml.safe_dump({"platform_edge": "cloudflare"}))
     # A private local cloud on free ports.
     with running(str(tmp_path / "localcloud")) as (client, env):
-        ec2, group = alb_group(env)
-        assert ingress_443(ec2, group) == {"ipv4": [], "ipv6": []}
+        ec2, group = alb_group.create(env)
+        assert alb_group.ingress_443(ec2, group) == {"ipv4": [], "ipv6": []}
         variables = tmp_path / "vars.yml"
         variables.write_text(
             yaml.safe_dump({"cloudflare_api_base_url": env["LOCALCLOUD_CLOUDFLARE_URL"], "cloudflare_ips_interval": 1})
@@ -114,7 +76,7 @@ def test_range_change_syncs_the_alb_group(rulebook, tmp_path):
 
         try:
             wait_for(lambda: len(polls()) >= 1, 60, "the source's first poll (the baseline)", output)
-            assert ingress_443(ec2, group) == {"ipv4": [], "ipv6": []}  # the baseline emits nothing
+            assert alb_group.ingress_443(ec2, group) == {"ipv4": [], "ipv6": []}  # the baseline emits nothing
             client.cloudflare_set_ips(NEW_IPV4, NEW_IPV6)
             wait_for(lambda: "PLAY RECAP" in "".join(output), 120, "the sync playbook to finish", output)
             wait_for(lambda: len(polls()) >= 4, 30, "three more polls", output)
@@ -127,7 +89,7 @@ def test_range_change_syncs_the_alb_group(rulebook, tmp_path):
                 proc.wait()
             reader.join(timeout=5)
         text = "".join(output)
-        assert ingress_443(ec2, group) == {"ipv4": NEW_IPV4, "ipv6": NEW_IPV6}, text
+        assert alb_group.ingress_443(ec2, group) == {"ipv4": NEW_IPV4, "ipv6": NEW_IPV6}, text
         # One change, one run (the polls after it saw the same etag), which read the new ranges.
         assert text.count("PLAY RECAP") == 1, text
         assert "failed=0" in text and "unreachable=0" in text, text
