@@ -4,9 +4,11 @@
 
 What a reader sees, not what the HTML happens to contain: every module of plugins/modules has a page that loads and
 shows its options table with each top-level option of its DOCUMENTATION, and an Examples section with the module's
-code; every role has a page with the options of each entry point of its meta/argument_specs.yml; every playbook of
-playbooks/ has a page with its runbook from README.md; the index links them all. The lists come from the repository,
-so a new module, role, entry point, option or playbook without its page fails here.
+code; every filter of plugins/filter (the names of each file's ``filters()`` dict) has a page that shows the
+description of its plugins/filter/<name>.yml and an Examples section that uses it; every role has a page with the
+options of each entry point of its meta/argument_specs.yml; every playbook of playbooks/ has a page with its runbook
+from README.md; the index links them all. The lists come from the repository, so a new module, filter, role, entry
+point, option or playbook without its page fails here.
 
 The site is served on a free port of 127.0.0.1 (http.server in a thread), and a page that loads anything from
 elsewhere fails. One browser and one tab for all pages. Run `make docs` first: without the build this fails, it
@@ -54,12 +56,49 @@ def _documentation(module: Path) -> dict:
 
 
 MODULES = sorted(path.stem for path in (ROOT / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
+
+
+def _filter_names(path: Path) -> list[str]:
+    """The keys of the dict that ``FilterModule.filters()`` of a plugins/filter file returns (read, not imported)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and node.name == "filters":
+            returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
+            assert len(returned) == 1 and isinstance(returned[0], ast.Dict), f"{path.name}: filters() is not one dict"
+            return [ast.literal_eval(key) for key in returned[0].keys]
+    raise AssertionError(f"{path.relative_to(ROOT)} has no FilterModule.filters()")
+
+
+FILTERS = sorted(name for path in (ROOT / "plugins" / "filter").glob("*.py") for name in _filter_names(path))
 ROLES = sorted(path.parent.parent.name for path in (ROOT / "roles").glob("*/meta/argument_specs.yml"))
 PLAYBOOKS = sorted(path.stem for path in (ROOT / "playbooks").glob("*.yml"))
 
 
 def _module_options(name: str) -> list[str]:
     return sorted(_documentation(ROOT / "plugins" / "modules" / f"{name}.py").get("options") or {})
+
+
+def _filter_documentation(name: str) -> dict:
+    return yaml.safe_load((ROOT / "plugins" / "filter" / f"{name}.yml").read_text(encoding="utf-8"))["DOCUMENTATION"]
+
+
+# Semantic markup as the pages show it: C(x), V(x), I(x), B(x), E(x), M(x) -> x; O(x) and RV(x) -> the option, with
+# its value when it has one (O(state=absent)), without the plugin it belongs to (O(fqcn#module:state)); P(fqcn#type)
+# -> fqcn; L(text, url) -> text; U(url) -> url.
+MARKUP = re.compile(r"\b(?P<kind>RV|[CVIBEMOPLU])\((?P<body>[^)]*)\)")
+
+
+def _plain(text: str) -> str:
+    def shown(match):
+        kind, body = match["kind"], match["body"]
+        if kind in ("O", "RV"):
+            return body.split(":", 1)[1] if "#" in body.split("=", 1)[0] else body
+        if kind == "P":
+            return body.split("#", 1)[0]
+        if kind == "L":
+            return body.rsplit(",", 1)[0].strip()
+        return body
+
+    return " ".join(MARKUP.sub(shown, text).split())
 
 
 def _entry_points(role: str) -> dict[str, list[str]]:
@@ -139,7 +178,12 @@ def _open(page, path: str):
 
 def test_the_repository_has_modules_roles_and_playbooks():
     # Guards the discovery itself: an empty list would make every parametrized test below vanish.
-    assert len(MODULES) >= 20 and len(ROLES) >= 5 and len(PLAYBOOKS) >= 5, (MODULES, ROLES, PLAYBOOKS)
+    assert len(MODULES) >= 20 and len(FILTERS) >= 30 and len(ROLES) >= 5 and len(PLAYBOOKS) >= 5, (
+        MODULES,
+        FILTERS,
+        ROLES,
+        PLAYBOOKS,
+    )
 
 
 # What a reader sees on a module page, read in one round trip: the title, the options the options table shows, and
@@ -171,6 +215,41 @@ def test_module_page_shows_options_and_examples(page, module):
     assert shown["examples"] and shown["examples"].startswith("Examples"), f"{module}: no visible Examples section"
     assert shown["code"], f"{module}: Examples section without a visible code block"
     assert f"rocketclub.platform.{module}" in shown["code"], f"{module}: the examples do not use the module"
+
+
+# What a reader sees on a filter page, in one round trip: the title, the Synopsis text, and the Examples section with
+# its first code block (only elements the browser lays out as visible).
+FILTER_PAGE = """() => {
+    const visible = (e) => e !== null && e.checkVisibility();
+    const synopsis = document.querySelector("section#synopsis");
+    const examples = document.querySelector("section#examples");
+    const heading = examples && examples.querySelector("h2");
+    const code = examples && examples.querySelector("div.highlight pre");
+    return {
+        title: document.querySelector("h1").innerText,
+        synopsis: visible(synopsis) ? synopsis.innerText : null,
+        examples: visible(heading) ? heading.innerText : null,
+        code: visible(code) ? code.innerText : null,
+    };
+}"""
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filter_page_shows_description_and_examples(page, name):
+    shown = _open(page, f"{name}_filter.html").evaluate(FILTER_PAGE)
+    assert f"rocketclub.platform.{name} filter" in shown["title"], shown["title"]
+    assert shown["synopsis"], f"{name}: no visible Synopsis"
+    synopsis = " ".join(shown["synopsis"].split())
+    description = _filter_documentation(name)["description"]
+    missing = [
+        text
+        for text in map(_plain, [description] if isinstance(description, str) else description)
+        if text not in synopsis
+    ]
+    assert not missing, f"{name}: the description of plugins/filter/{name}.yml is not on the page: {missing}"
+    assert shown["examples"] and shown["examples"].startswith("Examples"), f"{name}: no visible Examples section"
+    assert shown["code"], f"{name}: Examples section without a visible code block"
+    assert f"rocketclub.platform.{name}" in shown["code"], f"{name}: the examples do not use the filter"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -208,7 +287,7 @@ def test_playbook_page_shows_its_runbook_from_the_readme(page, playbook):
     assert runbook.locator("div.highlight pre").first.is_visible(), f"{playbook}: the runbook shows no command"
 
 
-def test_index_links_every_module_role_and_playbook(page):
+def test_index_links_every_module_filter_role_and_playbook(page):
     _open(page, "index.html")
     links = set(
         page.eval_on_selector_all(
@@ -216,6 +295,7 @@ def test_index_links_every_module_role_and_playbook(page):
         )
     )
     expected = [f"{module}_module.html" for module in MODULES] + [f"{role}_role.html" for role in ROLES]
+    expected += [f"{name}_filter.html" for name in FILTERS]
     expected += [f"docsite/playbook_{playbook}.html" for playbook in PLAYBOOKS]
     missing = [href for href in expected if not any(link.split("#")[0] == href for link in links)]
     assert not missing, f"the index does not link: {missing}"

@@ -5,7 +5,8 @@
 # generator, and `sphinx-build -W --keep-going`. Offline: no intersphinx inventory is fetched (tools/docs/conf.py).
 #
 #   1. stage the collection as antsibull-docs should see it (build/docs/collections: a copy of what the checkout
-#      ships, without the filter plugins, which have no documentation yet), with one extra-docs page per playbook that
+#      ships, every plugin type included; each filter is documented in plugins/filter/<filter name>.yml, as
+#      ansible-core documents filters that share a Python file), with one extra-docs page per playbook that
 #      tools/docs/playbook_pages.py writes, its runbook converted from README.md;
 #   2. antsibull-docs lint-collection-docs --plugin-docs: schemas, semantic markup and its references, extra docs;
 #   3. antsibull-docs collection: the RST of every module, plugin and role, the collection index, the extra docs
@@ -49,10 +50,11 @@ PYTHON
 mkdir -p "$stage/docs/docsite"
 stage_tree docs/docsite/rst
 stage_tree docs/docsite/links.yml
+# Every plugin type, the filter plugins with their documentation files (plugins/filter/<filter name>.yml beside the
+# Python file that holds the filter): one page per filter, checked like the others (tests/unit/test_filter_docs.py
+# keeps the files in step with the filters' signatures).
 for plugin_dir in "$root"/plugins/*/; do
-	plugin_type=$(basename "$plugin_dir")
-	# Filter plugins: internal helpers of the roles without DOCUMENTATION (docs/docsite/rst/docs_site.rst).
-	[ "$plugin_type" = filter ] || stage_tree "plugins/$plugin_type"
+	stage_tree "plugins/$(basename "$plugin_dir")"
 done
 find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 
