@@ -11,17 +11,22 @@ from README.md; the index links them all. The lists come from the repository, so
 point, option or playbook without its page fails here.
 
 The site is served on a free port of 127.0.0.1 (http.server in a thread), and a page that loads anything from
-elsewhere fails. One browser and one tab for all pages. Run `make docs` first: without the build this fails, it
-never skips.
+elsewhere fails. One browser and one tab for all pages. `make docs-check` builds the site first; run alone (`pytest
+tests`), the first test builds it with tools/docs/build.sh when build/docs/html is missing, once across pytest-xdist
+workers, and fails with the build's output when the build fails. It never skips.
 """
 
 from __future__ import annotations
 
 import ast
+import fcntl
 import functools
 import http.server
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -124,10 +129,32 @@ def _runbooks() -> dict[str, str]:
 # --- The site in a browser --------------------------------------------------------------------------------------
 
 
+def _build_site_if_missing():
+    """Build the site with tools/docs/build.sh (what `make docs` runs) unless it is there; one build at a time across
+    pytest-xdist workers (a lock in build/, which the build itself does not remove)."""
+    lock_path = ROOT / "build" / "docs-site.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (SITE / "index.html").is_file():
+            return
+        proc = subprocess.run(
+            ["bash", str(ROOT / "tools" / "docs" / "build.sh")],
+            cwd=ROOT,
+            env=dict(os.environ, VENV_BIN=os.path.dirname(sys.executable)),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if proc.returncode != 0 or not (SITE / "index.html").is_file():
+            output = (proc.stdout + proc.stderr)[-6000:]
+            pytest.fail(f"tools/docs/build.sh (make docs) failed, rc {proc.returncode}:\n{output}", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def site_url():
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no documentation site in {SITE.relative_to(ROOT)}: run make docs first", pytrace=False)
+    _build_site_if_missing()
     handler = functools.partial(_QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
