@@ -389,6 +389,12 @@ class AwsFidelity:
             from localcloud import backdate  # pylint: disable=import-outside-toplevel
 
             return backdate.control(method, name, payload)
+        if name.startswith("events/"):
+            from localcloud import events_fidelity  # pylint: disable=import-outside-toplevel
+
+            answer = events_fidelity.control(method, name, payload)
+            if answer:
+                return answer
         if name.startswith("rds/"):
             from localcloud import rds_fidelity  # pylint: disable=import-outside-toplevel
 
@@ -552,6 +558,9 @@ def build_app(reset_hooks=(), cloudflare=None):
     moto_patches.apply()  # raises MotoPatchError, so the daemon does not start
     moto_app = cloudfront_policies.CloudFrontPolicies(DomainDispatcherApplication(create_backend_app))
     app = AwsFidelity(moto_app, reset_hooks)
+    from localcloud import events_fidelity  # pylint: disable=import-outside-toplevel
+
+    app.reset_hooks.append(events_fidelity.clear_failures)
     acm_fidelity.install(cloudflare, lambda: app.config)
     latency.install(lambda: app.config)
     return app

@@ -26,6 +26,8 @@ classes are simpler and more exact than rewriting XML in the WSGI layer:
   secret's current one, so the next ``PutSecretValue`` relabels it ``AWSPREVIOUS``
   (moto keeps its own pointer to the old version: two versions end up
   ``AWSCURRENT`` after a rollback and a new value);
+* EventBridge ``PutTargets`` keeps a rule at five targets, takes ten entries a call and answers injected
+  partial failures (``localcloud.events_fidelity``);
 * IAM ``GetAccountAuthorizationDetails`` answers pages of ``MaxItems`` entities with
   ``IsTruncated`` / ``Marker`` (moto answers everything at once; ``patch_iam`` applies only this).
 
@@ -401,6 +403,14 @@ def _patch_ecs_service_secrets(setter=setattr):
     ecs_fidelity.patch(setter)
 
 
+def _patch_events_fidelity(setter=setattr):
+    """EventBridge PutTargets: five targets per rule, ten entries per call, injected partial failures
+    (``localcloud.events_fidelity``)."""
+    from localcloud import events_fidelity
+
+    events_fidelity.patch(setter)
+
+
 def _patch_rds_modify_subnet_group(setter=setattr):
     """``ModifyDBSubnetGroup`` keeps the group.
 
@@ -498,6 +508,7 @@ PATCHES = (
     _patch_acm_fidelity,
     _patch_rds_modify_subnet_group,
     _patch_iam_authorization_details_pages,
+    _patch_events_fidelity,
 )
 
 
