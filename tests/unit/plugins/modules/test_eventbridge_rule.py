@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""``rocketclub.platform.eventbridge_rule``: its ``main()`` in-process against a private local cloud (free ports,
-one per test: pytest-xdist hands out single tests, nothing is shared between them). The state is read back from
-the local cloud with boto3, and the calls from its request log."""
+"""``rocketclub.platform.eventbridge_rule``: its ``main()`` in-process against moto in-process, with the local cloud's
+EventBridge corrections patched in (``localcloud.events_fidelity``: five targets per rule, ten entries per call,
+armed partial ``PutTargets`` failures), so that no test depends on moto's leniency. The state is read back with
+boto3, and the module's own calls are recorded (the test's reads and writes are not). The same corrections in the
+local cloud's daemon (wiring, control endpoint, reset) are tests/localcloud/test_events_fidelity.py."""
 
 from __future__ import annotations
 
@@ -34,30 +36,25 @@ DESCRIPTION = "AWS started the stopped Aurora cluster rc-test (RDS-EVENT-0153): 
 NOOP_READS = ["DescribeRule", "ListTargetsByRule", "ListTagsForResource"]
 
 
+READS = ("Describe", "List", "Get")
+
+
 class Cloud:
-    """A private local cloud: its control client, boto3 ``events`` on it and the module's connection options."""
+    """boto3 ``events`` for the test, and the operations the module called, in order."""
 
-    def __init__(self, client, env):
-        import boto3
-
-        self.client = client
-        self.options = {"endpoint_url": env["LOCALCLOUD_AWS_URL"], "access_key": "testing", "secret_key": "testing"}
-        self.events = boto3.client(
-            "events",
-            endpoint_url=env["LOCALCLOUD_AWS_URL"],
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+    def __init__(self, events):
+        self.events = events
+        self.options = {}  # moto intercepts the module's own client: no endpoint, the environment's credentials
+        self.calls = []
 
     def operations(self):
-        return [e["operation"] for e in self.client.requests()]
+        return list(self.calls)
 
     def writes(self):
-        return [e["operation"] for e in self.client.write_requests()]
+        return [operation for operation in self.calls if not operation.startswith(READS)]
 
     def clear(self):
-        self.client.clear_requests()
+        self.calls.clear()
 
     def rule(self):
         try:
@@ -75,19 +72,33 @@ class Cloud:
         arn = self.rule()["Arn"]
         return {t["Key"]: t["Value"] for t in self.events.list_tags_for_resource(ResourceARN=arn)["Tags"]}
 
-    def fail_put_targets(self, *target_ids):
+    @staticmethod
+    def fail_put_targets(*target_ids):
         """Arm a partial PutTargets failure for these ids (localcloud.events_fidelity)."""
-        return self.client.call(
-            self.client.aws_url, "POST", "events/put-targets-failures", {"target_ids": list(target_ids)}
-        )
+        from localcloud import events_fidelity
+
+        return events_fidelity.arm_failures(target_ids)
 
 
 @pytest.fixture
-def cloud(tmp_path, aws_env):
-    from localcloud.testing import running
+def cloud(moto_aws, monkeypatch):
+    import boto3
+    import botocore.client
 
-    with running(str(tmp_path / "localcloud")) as (client, env):
-        yield Cloud(client, env)
+    from localcloud import events_fidelity
+
+    events_fidelity.patch(monkeypatch.setattr)
+    cloud = Cloud(boto3.client("events", region_name=REGION))
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation_name, api_params):
+        if client is not cloud.events:
+            cloud.calls.append(operation_name)
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    yield cloud
+    events_fidelity.clear_failures()
 
 
 @pytest.fixture
@@ -306,8 +317,6 @@ def test_absent_removes_the_targets_first_then_the_rule(cloud, converged, run):
     real = run({"name": RULE, "state": "absent"})
     assert real["changed"] is True and real["rule"] is None
     assert cloud.writes() == ["RemoveTargets", "DeleteRule"]
-    (remove,) = [e for e in cloud.client.write_requests() if e["operation"] == "RemoveTargets"]
-    assert remove["status"] == 200
     assert cloud.rule() is None
 
     cloud.clear()
@@ -315,7 +324,7 @@ def test_absent_removes_the_targets_first_then_the_rule(cloud, converged, run):
     assert again["changed"] is False and cloud.writes() == [] and cloud.operations() == ["DescribeRule"]
 
 
-def test_the_local_cloud_refuses_deleting_a_rule_with_targets_as_aws_does(cloud, converged):
+def test_deleting_a_rule_with_targets_is_refused_as_aws_does(cloud, converged):
     import botocore.exceptions
 
     with pytest.raises(botocore.exceptions.ClientError) as error:
@@ -346,7 +355,7 @@ def test_a_partial_put_targets_failure_fails_the_module(cloud, converged, run):
     assert sorted(cloud.targets()) == ["first", "rds-events-queue", "second"]
 
 
-def test_the_local_cloud_keeps_a_rule_at_five_targets_as_aws_does(cloud, converged):
+def test_a_rule_is_kept_at_five_targets_as_aws_does(cloud, converged):
     import botocore.exceptions
 
     targets = [{"Id": f"t{i}", "Arn": OTHER_ARN} for i in range(5)]
@@ -385,7 +394,7 @@ def test_bad_input_fails_before_any_call(cloud, run, extra, words):
     assert result["failed"] is True, result
     for word in words:
         assert word in result["msg"], result["msg"]
-    assert cloud.client.requests() == []
+    assert cloud.operations() == []
 
 
 # ------------------------------------------------------------------------------------------------ pure parts
