@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -129,6 +130,28 @@ def ansible_module(env, module, args, flags=(), token=None):
     assert proc.returncode in (0, 2), proc.stdout + proc.stderr
     assert token not in proc.stdout + proc.stderr
     return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+def ansible_playbook(env, playbook, *args, inventory="inventories/local"):
+    """Run ``playbook`` (a path in the checkout) with the checkout's configuration against the instance of ``env``;
+    return ``(rc, changed, output)``. A run that printed no recap fails the calling test: it is never read as a run
+    that changed nothing."""
+    repo = os.path.dirname(PACKAGE_PARENT)
+    run_env = dict(
+        env,
+        ANSIBLE_CONFIG=os.path.join(repo, "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(repo, ".collections"),
+        ANSIBLE_NOCOLOR="1",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+    )
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory]
+    proc = subprocess.run(
+        command + list(args), cwd=repo, env=run_env, capture_output=True, text=True, timeout=300, check=False
+    )
+    output = proc.stdout + proc.stderr
+    recap = re.search(r"changed=(\d+)\s+unreachable=\d+\s+failed=\d+", output)
+    assert recap, output[-4000:]
+    return proc.returncode, int(recap.group(1)), output
 
 
 class InProcessCloudflare(CloudflareEmulator):

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
 
 import boto3
 
+from localcloud.testing import ansible_playbook
 from localcloud.testing import running
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
@@ -25,27 +23,9 @@ RULE = "rocketclub-local-aurora-auto-start"
 
 
 def playbook(env, *args):
-    run_env = dict(
-        env,
-        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"),
-        ANSIBLE_NOCOLOR="1",
-        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
-    )
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "playbooks/eda_rds_events.yml"]
-    proc = subprocess.run(
-        command + ["-i", "inventories/local", *args],
-        cwd=REPO,
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
-    assert proc.returncode == 0 and recap, output[-4000:]
-    return int(recap.group(1)), output
+    rc, changed, output = ansible_playbook(env, "playbooks/eda_rds_events.yml", *args)
+    assert rc == 0, output[-4000:]
+    return changed, output
 
 
 PATTERN = {

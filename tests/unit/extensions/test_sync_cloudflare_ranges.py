@@ -11,16 +11,14 @@ inside one test."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 
 import yaml
 
 from localcloud.cloudflare_api import DEFAULT_IPV4
 from localcloud.cloudflare_api import DEFAULT_IPV6
 from localcloud.cloudflare_api import etag_of
+from localcloud.testing import ansible_playbook
 from localcloud.testing import running
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
@@ -39,25 +37,11 @@ def inventory_copy(tmp_path, name, edge):
 
 
 def sync(env, inventory, *args):
-    """Run the playbook; return (rc, changed or None, output)."""
-    run_env = dict(
-        env,
-        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"),
-        ANSIBLE_NOCOLOR="1",
-        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "playbooks/sync_cloudflare_ranges.yml",
-    ]
-    command += ["-i", inventory, "-e", "cloudflare_api_base_url=" + env["LOCALCLOUD_CLOUDFLARE_URL"], *args]
-    proc = subprocess.run(command, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    recap = re.search(r"changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", output)
-    assert recap, output[-4000:]  # a run without a recap is never read as a success
+    """Run the playbook; return (rc, changed, output)."""
+    args = ("-e", "cloudflare_api_base_url=" + env["LOCALCLOUD_CLOUDFLARE_URL"], *args)
+    rc, changed, output = ansible_playbook(env, "playbooks/sync_cloudflare_ranges.yml", *args, inventory=inventory)
     assert "[WARNING]" not in output, output[-4000:]
-    return proc.returncode, int(recap.group(1)), output
+    return rc, changed, output
 
 
 def test_refusals_check_run_and_no_op(tmp_path, alb_group):
