@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: eventbridge_rule
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage one EventBridge rule with an event pattern, its targets and tags, with check mode and diff
 description:
   - Creates, reconciles or deletes one Amazon EventBridge rule (event pattern, description, state), its targets and

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: iam_roles
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage a family of IAM roles with their trust policies and inline policies in one task
 description:
   - Creates and reconciles several IAM roles in one task, each with its trust policy, description, maximum

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: kms_keys
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage several customer-managed KMS keys, found by their aliases, in one task
 description:
   - Creates and reconciles several symmetric or asymmetric customer-managed KMS keys in one task, each found by

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: origin_secret_probe
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Check that every edge sends an origin secret the ALB rules accept
 description:
   - Reads both sides of the origin secret and compares them inside the module; no value is ever returned.

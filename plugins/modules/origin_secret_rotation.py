@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: origin_secret_rotation
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: The SSM state of an origin-secret rotation (current and pending value)
 description:
   - Keeps the state of a zero-downtime rotation of the origin secret (the value of the header the edge,

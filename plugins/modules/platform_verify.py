@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: platform_verify
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Check a running environment against the platform's security invariants, read-only
 description:
   - Reads the environment (ELBv2, EC2 security groups, RDS, ECS, S3, KMS, ACM, CloudFront, Secrets Manager, SSM and

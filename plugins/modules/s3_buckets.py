@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: s3_buckets
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage a family of private S3 buckets (versioning, encryption, public access block) in one task
 description:
   - Creates and reconciles several S3 buckets in one task, with versioning, default encryption (SSE-KMS with an

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: vpc
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage one VPC, found by its Name tag and CIDR block, with few reads
 description:
   - Creates or reconciles one VPC, its C(enableDnsSupport) and C(enableDnsHostnames) attributes and its tags.

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: vpc_route_tables
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage all route tables of one VPC, their routes and subnet associations, and its internet gateway
 description:
   - Declares the route tables of one VPC with their routes and subnet associations, and optionally the

@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: vpc_subnets
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Manage all subnets of one VPC in a single task
 description:
   - Declares the subnets of one VPC and reconciles them in one call, with one C(DescribeSubnets) of the

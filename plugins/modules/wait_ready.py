@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: wait_ready
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Wait until several slow AWS resources are ready, together, with progress
 description:
   - Waits, in one task, until every resource of O(resources) has reached its target state - an Aurora cluster and

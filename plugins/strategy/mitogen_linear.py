@@ -8,6 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: mitogen_linear
 short_description: The linear strategy, accelerated by Mitogen
+version_added: 0.1.0
 description:
   - Mitogen's C(mitogen_linear) strategy, loaded from the installed C(mitogen) Python package
     (C(mitogen==0.3.54) in the collection's requirements). Modules run in a warm Python interpreter instead
