@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -25,31 +23,13 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 
+from localcloud.testing import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from localcloud.testing import parse_recap  # noqa: E402  pylint: disable=wrong-import-position
 from localcloud.testing import running  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = "eu-west-2"
-# One line per host after "PLAY RECAP"; every count is read, none is assumed.
-RECAP_HEADER = re.compile(r"^PLAY RECAP \*+\s*$", re.M)
-RECAP_LINE = re.compile(
-    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
-    r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
-    re.M,
-)
 TAIL = 4000
 START_ATTEMPTS = 3
-
-
-def parse_recap(output):
-    """{host: {count: n}} from the last PLAY RECAP of ``output``; None when there is none (the run died
-    before it, or the output is not what the harness expects): never read as zero counts."""
-    headers = list(RECAP_HEADER.finditer(output))
-    if not headers:
-        return None
-    recap = {
-        match["host"]: {key: int(value) for key, value in match.groupdict().items() if key != "host"}
-        for match in RECAP_LINE.finditer(output, headers[-1].end())
-    }
-    return recap or None
 
 
 @dataclass
@@ -113,30 +93,6 @@ class PlaybookRun:
         assert self.failed == 0 and self.unreachable == 0, f"recap {self.recap}\n{self.tail()}"
         assert self.changed == 0, f"changed={self.changed}\n{self.tail()}"
         assert self.writes == [], f"write calls: {self.writes}\n{self.tail()}"
-
-
-def ansible_playbook(playbook, *args, env, inventory="inventories/local", overrides=None, bin_dir=None, cwd=REPO):
-    """Run ansible-playbook (of the test virtualenv, or of ``bin_dir``) in ``cwd`` with ``env`` plus the checkout's
-    ansible.cfg and no colours, then ``overrides`` (None removes a variable); return ``(rc, output)``, stdout then
-    stderr."""
-    bin_dir = bin_dir or os.path.dirname(sys.executable)
-    env = dict(env)
-    env.update(
-        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_NOCOLOR="1",
-        PATH=bin_dir + os.pathsep + env.get("PATH", ""),
-    )
-    for name, value in (overrides or {}).items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    command = [os.path.join(bin_dir, "ansible-playbook"), playbook, "-i", inventory]
-    proc = subprocess.run(
-        command + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 def judged(rc, output, calls):

@@ -14,6 +14,7 @@ import os
 import boto3
 
 from localcloud.testing import ansible_playbook
+from localcloud.testing import parse_recap
 from localcloud.testing import running
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
@@ -23,9 +24,10 @@ RULE = "rocketclub-local-aurora-auto-start"
 
 
 def playbook(env, *args):
-    rc, changed, output = ansible_playbook(env, "playbooks/eda_rds_events.yml", *args)
-    assert rc == 0, output[-4000:]
-    return changed, output
+    rc, output = ansible_playbook("playbooks/eda_rds_events.yml", *args, env=env)
+    recap = parse_recap(output)
+    assert rc == 0 and recap, output[-4000:]  # a run without a recap is never read as a success
+    return recap["localhost"]["changed"], output
 
 
 PATTERN = {
