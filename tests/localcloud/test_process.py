@@ -5,10 +5,15 @@
 import os
 import re
 import socket
+import subprocess
+import sys
 import time
 
 import boto3
+import pytest
 
+from localcloud import common
+from localcloud import testing
 from localcloud.client import LocalCloud
 from localcloud.testing import cli
 from localcloud.testing import free_ports
@@ -139,5 +144,92 @@ def test_busy_port_is_reported(tmp_path):
         assert str(blocker.getsockname()[1]) in result.stderr
         assert "LOCALCLOUD_AWS_PORT" in result.stderr
         assert not (tmp_path / "state" / "localcloud.pid").exists()
+    finally:
+        blocker.close()
+
+
+def _listener():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    return sock
+
+
+def test_daemon_reports_a_port_taken_at_bind(tmp_path):
+    """The race `up` cannot check away: a port free at its check and taken when the daemon binds. werkzeug turns
+    the bind's OSError into sys.exit(1) with its own message; the daemon still exits PORT_BUSY naming the
+    variable, so `up` reports a busy port (and `running` retries) instead of a bare failure."""
+    blocker = _listener()
+    try:
+        ports = free_ports(2)
+        env = instance_env(
+            str(tmp_path / "state"), {"aws": ports[0], "cloudflare": ports[1], "kinde": blocker.getsockname()[1]}
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "localcloud.daemon", str(tmp_path / "state")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == common.PORT_BUSY, result.stderr
+        assert "LOCALCLOUD_KINDE_PORT" in result.stderr
+        assert str(blocker.getsockname()[1]) in result.stderr
+        for port in ports:  # the servers bound before the failure are closed again
+            assert testing._bindable(port)  # pylint: disable=protected-access
+    finally:
+        blocker.close()
+
+
+def test_free_ports_avoid_the_ephemeral_range():
+    """A port inside the kernel's ephemeral range can become some client connection's source port between the
+    choice and the daemon's bind (a CI run lost a worker's whole suite to that); below it only a bind can take it."""
+    low, _high = testing.ephemeral_range()
+    for _attempt in range(20):
+        ports = free_ports(3)
+        assert len(set(ports)) == 3
+        assert all(testing.PRIVATE_PORTS_FROM <= port < low for port in ports), (ports, low)
+
+
+def test_ephemeral_range_read_and_fallback(tmp_path):
+    path = tmp_path / "range"
+    path.write_text("40000\t50000\n")
+    assert testing.ephemeral_range(str(path)) == (40000, 50000)
+    path.write_text("garbage\n")
+    assert testing.ephemeral_range(str(path)) == testing.DEFAULT_EPHEMERAL
+    assert testing.ephemeral_range(str(tmp_path / "absent")) == testing.DEFAULT_EPHEMERAL
+
+
+def test_free_ports_fall_back_to_the_kernel_when_no_room_below(monkeypatch):
+    monkeypatch.setattr(testing, "ephemeral_range", lambda: (testing.PRIVATE_PORTS_FROM + 10, 65000))
+    ports = free_ports(3)
+    assert len(set(ports)) == 3
+    assert all(testing._bindable(port) for port in ports)  # pylint: disable=protected-access
+
+
+def test_running_retries_a_taken_port(tmp_path, monkeypatch):
+    """`running` with ports of its own choosing meets a busy port with new ones; with the caller's ports it fails."""
+    blocker = _listener()
+    chosen = []
+    real = testing.free_ports
+
+    def first_taken(count):
+        ports = real(count)
+        if not chosen:
+            ports[0] = blocker.getsockname()[1]
+        chosen.append(ports)
+        return ports
+
+    monkeypatch.setattr(testing, "free_ports", first_taken)
+    try:
+        with testing.running(str(tmp_path / "state")) as (client, env):
+            assert len(chosen) == 2
+            assert int(env["LOCALCLOUD_AWS_PORT"]) == chosen[1][0] != blocker.getsockname()[1]
+            assert client.config()["latency_seconds"] == 0
+        busy = {"aws": blocker.getsockname()[1], "cloudflare": chosen[1][1], "kinde": chosen[1][2]}
+        with pytest.raises(RuntimeError, match=r"(?s)attempt 1\).*LOCALCLOUD_AWS_PORT"):
+            with testing.running(str(tmp_path / "fixed"), busy):
+                pass
     finally:
         blocker.close()

@@ -135,7 +135,7 @@ def cmd_up(state, _args):
             sys.stderr.write(
                 "localcloud: port %d (%s, set %s) on %s is busy with another process\n" % (port, name, var, common.HOST)
             )
-            return 2
+            return common.PORT_BUSY
     started = time.monotonic()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -170,10 +170,20 @@ def cmd_up(state, _args):
             proc.returncode = 0  # detached: do not warn about a running child
             return 0
         time.sleep(0.05)
-    if proc.poll() is None:
+    exited = proc.poll()
+    if exited is None:
         _stop(proc.pid)
     proc.wait()
     os.unlink(paths["pid"])
+    if exited == common.PORT_BUSY:
+        # Free at the check above, taken before the daemon bound it (another process won the race).
+        sys.stderr.write(
+            "localcloud: a port was taken while the daemon started; log tail:\n%s" % _log_tail(paths["log"])
+        )
+        return common.PORT_BUSY
+    if exited is not None:
+        sys.stderr.write("localcloud: the daemon exited (code %d); log tail:\n%s" % (exited, _log_tail(paths["log"])))
+        return 1
     sys.stderr.write("localcloud: not ready within %.0fs; log tail:\n%s" % (READY_TIMEOUT, _log_tail(paths["log"])))
     return 1
 

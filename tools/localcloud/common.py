@@ -14,6 +14,10 @@ PORT_ENV = {
     "kinde": ("LOCALCLOUD_KINDE_PORT", 4568),
 }
 
+# Exit code of `up` (and of the daemon) when a port is taken by another process: callers that chose the ports
+# themselves, such as localcloud.testing.running, pick others and try again.
+PORT_BUSY = 2
+
 DEFAULT_CLOUDFLARE_TOKEN = "localcloud-cloudflare-token"
 DEFAULT_CLOUDFLARE_ZONES = "rocketclub.local"
 DEFAULT_KINDE_CLIENT_ID = "localcloud-kinde-client"

@@ -43,12 +43,22 @@ def serve(state_dir):
                     common.HOST, ports[name], app, threaded=True, ssl_context=context if name == "kinde" else None
                 )
             )
-        except OSError as exc:
+        except (OSError, SystemExit) as exc:
+            # werkzeug catches the bind's OSError itself, prints its own advice and calls sys.exit(1): either way
+            # this process exits with PORT_BUSY and a line naming the variable, which `up` reports as a busy port.
+            for server in servers:
+                server.server_close()
             sys.stderr.write(
                 "localcloud: cannot bind %s:%d for %s (set %s): %s\n"
-                % (common.HOST, ports[name], name, common.PORT_ENV[name][0], exc)
+                % (
+                    common.HOST,
+                    ports[name],
+                    name,
+                    common.PORT_ENV[name][0],
+                    exc if isinstance(exc, OSError) else "see the line above",
+                )
             )
-            return 3
+            return common.PORT_BUSY
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

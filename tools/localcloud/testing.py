@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -19,9 +20,57 @@ from localcloud.cli import client_env
 from localcloud.client import LocalCloud
 from localcloud.cloudflare_api import CloudflareEmulator
 
+# Linux's default ephemeral range, used when /proc does not say (the kernel picks a client socket's source port
+# from it, and from it alone).
+DEFAULT_EPHEMERAL = (32768, 60999)
+# Private instances listen on ports from here up to the ephemeral range.
+PRIVATE_PORTS_FROM = 20000
+# How many times `running` tries new ports when one is taken while the daemon starts.
+UP_ATTEMPTS = 3
+_RANDOM = random.SystemRandom()
+
+
+def ephemeral_range(path="/proc/sys/net/ipv4/ip_local_port_range"):
+    """Return the kernel's (low, high) range of source ports for outgoing connections."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            low, high = (int(field) for field in handle.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return DEFAULT_EPHEMERAL
+
+
+def _bindable(port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((common.HOST, port))
+    except OSError:
+        return False
+    finally:
+        sock.close()
+    return True
+
 
 def free_ports(count):
-    """Return ``count`` distinct free TCP ports on 127.0.0.1."""
+    """Return ``count`` distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range.
+
+    A port the kernel handed out with bind(0) lies inside the ephemeral range, and once the probing socket closes,
+    any client connection on the machine may take it as its source port before the daemon binds it: in `make test`
+    the integration workers open thousands of connections beside the local-cloud suite, and one did. Below that
+    range only an explicit bind can take a port."""
+    low, _high = ephemeral_range()
+    candidates = range(PRIVATE_PORTS_FROM, low)
+    if len(candidates) < 100 * count:
+        return _kernel_ports(count)
+    chosen = []
+    while len(chosen) < count:
+        port = _RANDOM.choice(candidates)
+        if port not in chosen and _bindable(port):
+            chosen.append(port)
+    return chosen
+
+
+def _kernel_ports(count):
     sockets = []
     try:
         for _index in range(count):
@@ -71,12 +120,19 @@ def instance_env(state_dir, ports=None):
 
 @contextlib.contextmanager
 def running(state_dir, ports=None):
-    """Start a private instance; yield (LocalCloud, env dict); always stop it."""
-    env = instance_env(state_dir, ports)
-    try:
+    """Start a private instance; yield (LocalCloud, env dict); always stop it.
+
+    With ``ports`` left to this function, a port taken between the choice and the daemon's bind (exit
+    ``common.PORT_BUSY``) is met with new ports, up to UP_ATTEMPTS times."""
+    for attempt in range(1, UP_ATTEMPTS + 1):
+        env = instance_env(state_dir, ports)
         result = cli(["up"], env, check=False)
-        if result.returncode != 0:
-            raise RuntimeError("localcloud up failed:\n%s%s" % (result.stdout, result.stderr))
+        if result.returncode == 0:
+            break
+        cli(["down"], env, check=False)
+        if ports is not None or result.returncode != common.PORT_BUSY or attempt == UP_ATTEMPTS:
+            raise RuntimeError("localcloud up failed (attempt %d):\n%s%s" % (attempt, result.stdout, result.stderr))
+    try:
         client = LocalCloud(
             aws_url=env["LOCALCLOUD_AWS_URL"],
             cloudflare_url=env["LOCALCLOUD_CLOUDFLARE_URL"],
