@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ALB_RULE_PRIORITY
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import ORIGIN_HEADER_NAME
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 
 def alb_problems(apps, app_ports, domain, kinde_domain, origin_header_name):
@@ -83,8 +84,10 @@ class FilterModule:
     """Filters of the alb role."""
 
     def filters(self):
-        return {
-            "alb_problems": alb_problems,
-            "alb_target_group_arns": alb_target_group_arns,
-            "alb_rule_apps": alb_rule_apps,
-        }
+        return filters_naming_their_input(
+            {
+                "alb_problems": alb_problems,
+                "alb_target_group_arns": alb_target_group_arns,
+                "alb_rule_apps": alb_rule_apps,
+            }
+        )

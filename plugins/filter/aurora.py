@@ -8,6 +8,7 @@ import re
 
 from ansible_collections.rocketclub.platform.plugins.filter.validation import number
 from ansible_collections.rocketclub.platform.plugins.filter.validation import unknown_secrets
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 # A PostgreSQL database name the bootstrap creates: lower-case letters, digits and '_', 63 characters at most.
 _DB_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -59,6 +60,8 @@ class FilterModule:
     """Filters of the aurora role."""
 
     def filters(self):
-        return {
-            "aurora_problems": aurora_problems,
-        }
+        return filters_naming_their_input(
+            {
+                "aurora_problems": aurora_problems,
+            }
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import acm_certificate_region
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 # A CloudFront path pattern: starts with '/', no spaces.
 _PATH_PATTERN = re.compile(r"^/[^\s]*$")
@@ -115,8 +116,10 @@ class FilterModule:
     """Filters of the cloudfront role."""
 
     def filters(self):
-        return {
-            "cloudfront_distribution_ref": cloudfront_distribution_ref,
-            "cloudfront_distribution_specs": cloudfront_distribution_specs,
-            "cloudfront_problems": cloudfront_problems,
-        }
+        return filters_naming_their_input(
+            {
+                "cloudfront_distribution_ref": cloudfront_distribution_ref,
+                "cloudfront_distribution_specs": cloudfront_distribution_specs,
+                "cloudfront_problems": cloudfront_problems,
+            }
+        )

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
+
 
 def dns_records(apps, distributions, validation_records, alb_dns_name=None):
     """Records for rocketclub.platform.cloudflare_dns_record: a proxied CNAME per application host to
@@ -102,8 +104,10 @@ class FilterModule:
     """Filters of the dns role."""
 
     def filters(self):
-        return {
-            "dns_records": dns_records,
-            "dns_zone_problems": dns_zone_problems,
-            "dns_edge_problems": dns_edge_problems,
-        }
+        return filters_naming_their_input(
+            {
+                "dns_records": dns_records,
+                "dns_zone_problems": dns_zone_problems,
+                "dns_edge_problems": dns_edge_problems,
+            }
+        )

@@ -15,6 +15,7 @@ from ansible_collections.rocketclub.platform.plugins.filter.validation import fa
 from ansible_collections.rocketclub.platform.plugins.filter.validation import image_problem
 from ansible_collections.rocketclub.platform.plugins.filter.validation import number
 from ansible_collections.rocketclub.platform.plugins.filter.validation import unknown_secrets
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([^:@]+)")
@@ -214,9 +215,11 @@ class FilterModule:
     """Filters of the ecs_service role."""
 
     def filters(self):
-        return {
-            "ecs_service_problems": ecs_service_problems,
-            "ecs_service_iam_roles": ecs_service_iam_roles,
-            "ecs_service_services": ecs_service_services,
-            "ecs_service_task_definitions": ecs_service_task_definitions,
-        }
+        return filters_naming_their_input(
+            {
+                "ecs_service_problems": ecs_service_problems,
+                "ecs_service_iam_roles": ecs_service_iam_roles,
+                "ecs_service_services": ecs_service_services,
+                "ecs_service_task_definitions": ecs_service_task_definitions,
+            }
+        )

@@ -16,6 +16,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
+
 VERSION = "2012-10-17"
 # Inline policies of a role share a 10,240 character quota (whitespace not counted).
 MAX_POLICY_LENGTH = 10240
@@ -337,7 +339,9 @@ class FilterModule:
     """IAM policy filters."""
 
     def filters(self):
-        return {
-            "iam_role_plan": iam_role_plan,
-            "iam_roles_module_input": iam_roles_module_input,
-        }
+        return filters_naming_their_input(
+            {
+                "iam_role_plan": iam_role_plan,
+                "iam_roles_module_input": iam_roles_module_input,
+            }
+        )

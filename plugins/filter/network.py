@@ -17,6 +17,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
+
 # The subnet tiers and the inventory variable giving one CIDR per availability zone for each.
 SUBNET_TIERS = (
     ("public", "network_public_subnet_cidrs"),
@@ -218,14 +220,16 @@ class FilterModule:
     """Filters of the network role."""
 
     def filters(self):
-        return {
-            "network_problems": network_problems,
-            "network_subnet_plan": network_subnet_plan,
-            "network_subnet_specs": network_subnet_specs,
-            "network_registered_subnets": network_registered_subnets,
-            "network_nat_plan": network_nat_plan,
-            "network_route_table_plan": network_route_table_plan,
-            "network_security_group_ids": network_security_group_ids,
-            "network_private_route_table_ids": network_private_route_table_ids,
-            "network_endpoint_plan": network_endpoint_plan,
-        }
+        return filters_naming_their_input(
+            {
+                "network_problems": network_problems,
+                "network_subnet_plan": network_subnet_plan,
+                "network_subnet_specs": network_subnet_specs,
+                "network_registered_subnets": network_registered_subnets,
+                "network_nat_plan": network_nat_plan,
+                "network_route_table_plan": network_route_table_plan,
+                "network_security_group_ids": network_security_group_ids,
+                "network_private_route_table_ids": network_private_route_table_ids,
+                "network_endpoint_plan": network_endpoint_plan,
+            }
+        )

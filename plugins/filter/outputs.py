@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
+
 ROLES = ("secrets", "network", "s3_data", "iam", "aurora", "alb", "ecs", "cloudfront", "dns")
 OPTIONAL_ROLES = ("iam",)
 # Lines of the printed text. On screen the task header, the `ok: [host] =>` line and `msg: |-` come on top:
@@ -227,7 +229,9 @@ class FilterModule:
     """The outputs of playbooks/site.yml."""
 
     def filters(self):
-        return {
-            "platform_outputs": platform_outputs,
-            "platform_outputs_text": platform_outputs_text,
-        }
+        return filters_naming_their_input(
+            {
+                "platform_outputs": platform_outputs,
+                "platform_outputs_text": platform_outputs_text,
+            }
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import is_pending
 from ansible_collections.rocketclub.platform.plugins.module_utils.pending import pending_id
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 
 def pending_or(value, kind, name):
@@ -22,8 +23,10 @@ class FilterModule:
     """Filters every role shares."""
 
     def filters(self):
-        return {
-            "pending_id": _pending_id,
-            "pending_or": pending_or,
-            "is_pending": is_pending,
-        }
+        return filters_naming_their_input(
+            {
+                "pending_id": _pending_id,
+                "pending_or": pending_or,
+                "is_pending": is_pending,
+            }
+        )

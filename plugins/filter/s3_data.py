@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.rocketclub.platform.plugins.filter.validation import unknown_secrets
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import BUCKET_NAME
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 
 def s3_data_problems(buckets, layers, ork_secrets, secret_names):
@@ -44,7 +45,9 @@ class FilterModule:
     """Filters of the s3_data role."""
 
     def filters(self):
-        return {
-            "s3_data_problems": s3_data_problems,
-            "s3_data_bucket_parameters": s3_data_bucket_parameters,
-        }
+        return filters_naming_their_input(
+            {
+                "s3_data_problems": s3_data_problems,
+                "s3_data_bucket_parameters": s3_data_bucket_parameters,
+            }
+        )

@@ -9,6 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import PARAMETER_NAME
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import SECRET_NAME
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import arn_suffix_problem
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 
 def secret_name_problems(entries, env, varname, kind="secretsmanager", variables=None):
@@ -73,7 +74,9 @@ class FilterModule:
     """Filters of the secrets role."""
 
     def filters(self):
-        return {
-            "secret_name_problems": secret_name_problems,
-            "secrets_module_input": secrets_module_input,
-        }
+        return filters_naming_their_input(
+            {
+                "secret_name_problems": secret_name_problems,
+                "secrets_module_input": secrets_module_input,
+            }
+        )

@@ -28,6 +28,7 @@ from ansible_collections.rocketclub.platform.plugins.module_utils.validation imp
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import arn_suffix_problem
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import fargate_size_problem as _fargate
 from ansible_collections.rocketclub.platform.plugins.module_utils.validation import image_pin_problem
+from ansible_collections.rocketclub.platform.plugins.plugin_utils.filter_input import filters_naming_their_input
 
 
 def number(value):
@@ -779,7 +780,9 @@ class FilterModule:
     """The inventory checks (the role checks live in the role's own filter file)."""
 
     def filters(self):
-        return {
-            "inventory_problems": inventory_problems,
-            "platform_input_problems": platform_input_problems,
-        }
+        return filters_naming_their_input(
+            {
+                "inventory_problems": inventory_problems,
+                "platform_input_problems": platform_input_problems,
+            }
+        )

@@ -64,12 +64,17 @@ MODULES = sorted(path.stem for path in (ROOT / "plugins" / "modules").glob("*.py
 
 
 def _filter_names(path: Path) -> list[str]:
-    """The keys of the dict that ``FilterModule.filters()`` of a plugins/filter file returns (read, not imported)."""
+    """The keys of the dict that ``FilterModule.filters()`` of a plugins/filter file returns (read, not imported):
+    a dict, or one dict passed to ``filters_naming_their_input`` (plugins/plugin_utils/filter_input.py)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef) and node.name == "filters":
             returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
-            assert len(returned) == 1 and isinstance(returned[0], ast.Dict), f"{path.name}: filters() is not one dict"
-            return [ast.literal_eval(key) for key in returned[0].keys]
+            assert len(returned) == 1, f"{path.name}: filters() returns in more than one place"
+            value = returned[0]
+            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "filters_naming_their_input":
+                value = value.args[0] if len(value.args) == 1 else None
+            assert isinstance(value, ast.Dict), f"{path.name}: filters() does not return one dict"
+            return [ast.literal_eval(key) for key in value.keys]
     raise AssertionError(f"{path.relative_to(ROOT)} has no FilterModule.filters()")
 
 

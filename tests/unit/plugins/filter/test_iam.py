@@ -456,8 +456,8 @@ def test_policy_size_limit():
 
 
 def test_filter_is_registered():
-    assert iam.FilterModule().filters()["iam_role_plan"] is iam.iam_role_plan
-    assert iam.FilterModule().filters()["iam_roles_module_input"] is iam.iam_roles_module_input
+    assert iam.FilterModule().filters()["iam_role_plan"].__wrapped__ is iam.iam_role_plan
+    assert iam.FilterModule().filters()["iam_roles_module_input"].__wrapped__ is iam.iam_roles_module_input
 
 
 def test_module_input_is_one_role_with_its_trust_policy_and_one_inline_policy():
