@@ -14,6 +14,7 @@ import pytest
 
 from localcloud import common
 from localcloud import testing
+from localcloud.cli import port_busy
 from localcloud.client import LocalCloud
 from localcloud.testing import cli
 from localcloud.testing import free_ports
@@ -175,7 +176,7 @@ def test_daemon_reports_a_port_taken_at_bind(tmp_path):
         assert "LOCALCLOUD_KINDE_PORT" in result.stderr
         assert str(blocker.getsockname()[1]) in result.stderr
         for port in ports:  # the servers bound before the failure are closed again
-            assert testing._bindable(port)  # pylint: disable=protected-access
+            assert not port_busy(port)
     finally:
         blocker.close()
 
@@ -203,7 +204,7 @@ def test_free_ports_fall_back_to_the_kernel_when_no_room_below(monkeypatch):
     monkeypatch.setattr(testing, "ephemeral_range", lambda: (testing.PRIVATE_PORTS_FROM + 10, 65000))
     ports = free_ports(3)
     assert len(set(ports)) == 3
-    assert all(testing._bindable(port) for port in ports)  # pylint: disable=protected-access
+    assert not any(port_busy(port) for port in ports)
 
 
 def test_running_retries_a_taken_port(tmp_path, monkeypatch):

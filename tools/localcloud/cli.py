@@ -81,7 +81,8 @@ def _healthy(state, pid):
     return all(doc.get("status") == "ok" and doc.get("pid") == pid for doc in health.values())
 
 
-def _port_busy(port):
+def port_busy(port):
+    """Return True when ``port`` on 127.0.0.1 cannot be bound as the daemon binds it (with SO_REUSEADDR)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -131,7 +132,7 @@ def cmd_up(state, _args):
         _stop(pid)
     for name, (var, _default) in common.PORT_ENV.items():
         port = common.port(name)
-        if _port_busy(port):
+        if port_busy(port):
             sys.stderr.write(
                 "localcloud: port %d (%s, set %s) on %s is busy with another process\n" % (port, name, var, common.HOST)
             )

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from localcloud import common
 from localcloud.cli import PACKAGE_PARENT
 from localcloud.cli import client_env
+from localcloud.cli import port_busy
 from localcloud.client import LocalCloud
 from localcloud.cloudflare_api import CloudflareEmulator
 
@@ -40,17 +41,6 @@ def ephemeral_range(path="/proc/sys/net/ipv4/ip_local_port_range"):
         return DEFAULT_EPHEMERAL
 
 
-def _bindable(port):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.bind((common.HOST, port))
-    except OSError:
-        return False
-    finally:
-        sock.close()
-    return True
-
-
 def free_ports(count):
     """Return ``count`` distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range.
 
@@ -65,7 +55,7 @@ def free_ports(count):
     chosen = []
     while len(chosen) < count:
         port = _RANDOM.choice(candidates)
-        if port not in chosen and _bindable(port):
+        if port not in chosen and not port_busy(port):
             chosen.append(port)
     return chosen
 

@@ -11,11 +11,11 @@ import importlib
 import json
 import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
 from ansible.errors import AnsibleFilterError
+
+from localcloud.testing import ansible_module
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 FILTER_FILES = sorted(p.stem for p in (REPO / "plugins" / "filter").glob("*.py"))
@@ -75,27 +75,7 @@ def test_the_filters_still_answer_good_input():
 
 def test_the_operator_reads_it_from_a_playbook():
     """Through ansible itself: the task's message carries the filter's name and the key (it was ``'portal'``)."""
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_STDOUT_CALLBACK="json",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
     expression = "{{ [%s] | rocketclub.platform.alb_rule_apps({}) }}" % json.dumps(APP)
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-i", "localhost,", "-c", "local"]
-        + ["-m", "debug", "-a", json.dumps({"msg": expression})],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=REPO,
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    result = ansible_module(dict(os.environ), "debug", {"msg": expression}, token="no-token-is-used")
     assert result["failed"] is True
     assert "rocketclub.platform.alb_rule_apps: its input has no key 'portal'" in result["msg"], result["msg"]
