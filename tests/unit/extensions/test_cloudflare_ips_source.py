@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 
 import pytest
 
@@ -136,10 +137,11 @@ def test_errors_emit_nothing_and_polling_goes_on(cloudflare_ips, cloudflare, mon
 
 
 def test_connection_refused_is_retried(cloudflare_ips, monkeypatch, caplog):
-    from localcloud.testing import free_ports
-
-    (port,) = free_ports(1)  # nothing listens there
-    events, sleeps = run(cloudflare_ips, f"http://127.0.0.1:{port}/client/v4", [None, None], monkeypatch, timeout=2)
+    # A port bound and never listened on: a connection is refused, and no other process can take the port meanwhile.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        events, sleeps = run(cloudflare_ips, f"http://127.0.0.1:{port}/client/v4", [None, None], monkeypatch, timeout=2)
     assert events == [] and len(sleeps) == 3
     assert sum("cannot reach" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING) == 3
 
