@@ -22,7 +22,8 @@ description:
     normalises it the same way); both sides are parsed with C(json.loads) and compared as data.
   - C(PutRule) replaces the whole rule; a field it is not given becomes empty (PutRule documentation in botocore's
     C(events) model). The module therefore always sends the pattern, the description (the current one when
-    O(description) is not set) and the state.
+    O(description) is not set) and the state, and, when it updates a rule that has one, the rule's role
+    (C(RoleArn)), which it does not manage but must not drop.
   - Right after C(PutRule) creates a rule, C(DescribeRule) may still answer C(ResourceNotFoundException)
     (eventual consistency), so the module retries it for up to 2 minutes before writing targets or tags, as
     terraform-provider-aws C(resourceRuleCreate) does.
@@ -446,7 +447,7 @@ class Rule:
     def tags(self, arn):
         return as_dict(self.client.list_tags_for_resource(aws_retry=True, ResourceARN=arn).get("Tags"))
 
-    def put_rule(self, pattern, description, state, tags=None):
+    def put_rule(self, pattern, description, state, tags=None, role_arn=None):
         params = {
             "Name": self.params["name"],
             "EventPattern": json.dumps(pattern, separators=(",", ":")),
@@ -454,6 +455,8 @@ class Rule:
             "State": state,
         }
         params.update(self.bus)
+        if role_arn:
+            params["RoleArn"] = role_arn
         if tags:
             params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
         self.writes.append("PutRule")
@@ -568,7 +571,7 @@ def run_present(module, rule):
     changed = rule_changed or bool(to_put or to_remove) or bool(tag_plan and tag_plan.changed)
     if not check:
         if rule_changed:
-            rule.put_rule(pattern, description, params["rule_state"])
+            rule.put_rule(pattern, description, params["rule_state"], role_arn=describe.get("RoleArn"))
         if to_remove:
             rule.remove_targets(to_remove)
         if to_put:

@@ -234,6 +234,21 @@ def test_state_and_description(cloud, converged, run):
     assert cloud.rule()["Description"] == DESCRIPTION
 
 
+def test_an_update_keeps_the_rule_role_it_does_not_manage(cloud, converged, run):
+    """PutRule replaces the whole rule: a RoleArn set outside the module is null after an update without it (moto
+    does the same, so this fails without the module sending it back)."""
+    role = "arn:aws:iam::123456789012:role/events-cross-account"
+    cloud.events.put_rule(Name=RULE, EventPattern=json.dumps(PATTERN), Description=DESCRIPTION, RoleArn=role)
+    cloud.events.put_rule(Name="probe", EventPattern=json.dumps(PATTERN), RoleArn=role)
+    cloud.events.put_rule(Name="probe", EventPattern=json.dumps(PATTERN))
+    assert "RoleArn" not in cloud.events.describe_rule(Name="probe")  # the emulator drops an unsent role, as AWS does
+    cloud.clear()
+    result = run(args(rule_state="DISABLED"))
+    assert result["changed"] is True and cloud.writes() == ["PutRule"]
+    assert cloud.rule()["State"] == "DISABLED"
+    assert cloud.rule()["RoleArn"] == role
+
+
 # ------------------------------------------------------------------------------------------------ targets, tags
 
 
