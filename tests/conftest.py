@@ -11,7 +11,17 @@ Expected failures (xfail) are not skips and are left alone.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# tools/ (the local cloud and its test helpers, localcloud.testing) is importable in every suite, whether or not
+# PYTHONPATH has it: `make` exports it, a bare `pytest tests/...` does not. This conftest is loaded before any test
+# module of tests/, so no test file inserts it again.
+TOOLS = str(Path(__file__).resolve().parents[1] / "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
 
 MARKER = "allowed_skip"
 

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import boto3
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tools"))
+from localcloud.testing import ansible_playbook
+from localcloud.testing import parse_recap
+from localcloud.testing import running
 
-from localcloud.testing import ansible_playbook  # noqa: E402  pylint: disable=wrong-import-position
-from localcloud.testing import parse_recap  # noqa: E402  pylint: disable=wrong-import-position
-from localcloud.testing import running  # noqa: E402  pylint: disable=wrong-import-position
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 REGION = "eu-west-2"
 TAIL = 4000

@@ -20,10 +20,9 @@ import urllib.request
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tools"))
+from localcloud.testing import self_signed_certificate
 
-from localcloud.testing import self_signed_certificate  # noqa: E402 pylint: disable=wrong-import-position
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 ENV = "local"
 LB_NAME = "rocketclub-local"

@@ -2,17 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared fixtures: one private local cloud instance per test session."""
 
-import os
-import sys
-
 import pytest
 
-TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-from localcloud.testing import running  # noqa: E402 pylint: disable=wrong-import-position
-from localcloud.testing import self_signed_certificate as new_self_signed_certificate  # noqa: E402 pylint: disable=wrong-import-position
+from localcloud.testing import running
+from localcloud.testing import self_signed_certificate as new_self_signed_certificate
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,6 @@ import boto3
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
-TOOLS = os.path.join(REPO, "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
 EDA = os.path.join(REPO, "extensions", "eda")
 
 

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -16,13 +14,8 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
-from ansible_collections.rocketclub.platform.plugins.modules import aurora_cluster  # noqa: E402
-
-TOOLS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "tools")
-if os.path.abspath(TOOLS) not in [os.path.abspath(p) for p in sys.path]:
-    sys.path.insert(0, os.path.abspath(TOOLS))  # `make unit` has tools/ on PYTHONPATH already
-
-from localcloud import moto_patches  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.modules import aurora_cluster
+from localcloud import moto_patches
 
 CLUSTER = "rc-test"
 PASSWORD = "s3cret-Pa55word-never-shown"

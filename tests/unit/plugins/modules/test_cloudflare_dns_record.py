@@ -12,19 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare
 from ansible_collections.rocketclub.platform.plugins.modules import cloudflare_dns_record as module_under_test
-
-TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4, "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-from localcloud.testing import InProcessCloudflare  # noqa: E402 pylint: disable=wrong-import-position
+from localcloud.testing import InProcessCloudflare
 
 ZONE = "rocketclub.online"
 ZONE_ID = hashlib.md5(ZONE.encode()).hexdigest()  # as the emulator makes it

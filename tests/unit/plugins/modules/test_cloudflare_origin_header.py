@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import sys
 
 import boto3
 import pytest
 
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare
 from ansible_collections.rocketclub.platform.plugins.modules import cloudflare_origin_header as module_under_test
-
-TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4, "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-from localcloud.cloudflare_api import ApiError  # noqa: E402 pylint: disable=wrong-import-position
-from localcloud.testing import InProcessCloudflare  # noqa: E402 pylint: disable=wrong-import-position
+from localcloud.cloudflare_api import ApiError
+from localcloud.testing import InProcessCloudflare
 
 REGION = "eu-west-2"
 ZONE = "rocketclub.online"

@@ -10,16 +10,10 @@ local cloud's daemon (wiring, control endpoint, reset) are tests/localcloud/test
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pytest
 
-TOOLS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "tools")
-if os.path.abspath(TOOLS) not in [os.path.abspath(p) for p in sys.path]:
-    sys.path.insert(0, os.path.abspath(TOOLS))  # `make unit` has tools/ on PYTHONPATH already
-
-from ansible_collections.rocketclub.platform.plugins.modules import eventbridge_rule  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.modules import eventbridge_rule
 
 REGION = "eu-west-2"
 RULE = "rc-test-aurora-auto-start"

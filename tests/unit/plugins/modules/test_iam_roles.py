@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from unittest.mock import MagicMock
 from urllib.parse import quote
 
@@ -15,13 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.rocketclub.platform.plugins.modules import iam_roles as mod  # noqa: E402
-
-TOOLS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "tools")
-if os.path.abspath(TOOLS) not in [os.path.abspath(p) for p in sys.path]:
-    sys.path.insert(0, os.path.abspath(TOOLS))  # `make unit` has tools/ on PYTHONPATH already
-
-from localcloud import moto_patches  # noqa: E402
+from ansible_collections.rocketclub.platform.plugins.modules import iam_roles as mod
+from localcloud import moto_patches
 
 ACCOUNT = "123456789012"
 PENDING_KEY = "pending:kms-key/alias/rocketclub-local-platform"

@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import json
 import os
-import sys
 
 import boto3
 import pytest
@@ -22,13 +21,10 @@ from moto.ssm.models import ssm_backends
 from ansible_collections.rocketclub.platform.plugins.module_utils import cloudflare
 from ansible_collections.rocketclub.platform.plugins.module_utils import verify_checks as vc
 from ansible_collections.rocketclub.platform.plugins.modules import platform_verify
+from localcloud.testing import InProcessCloudflare
+from localcloud.testing import self_signed_certificate
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4, "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-
-from localcloud.testing import InProcessCloudflare  # noqa: E402 pylint: disable=wrong-import-position
-from localcloud.testing import self_signed_certificate  # noqa: E402 pylint: disable=wrong-import-position
 
 REGION = "eu-west-2"
 ENV = "test"
