@@ -241,6 +241,11 @@ def test_an_update_keeps_the_rule_role_it_does_not_manage(cloud, converged, run)
     assert result["changed"] is True and cloud.writes() == ["PutRule"]
     assert cloud.rule()["State"] == "DISABLED"
     assert cloud.rule()["RoleArn"] == role
+    cloud.clear()
+    for check_mode in (True, False):  # the role is not a difference: --check and a second run change nothing
+        again = run(args(rule_state="DISABLED"), check_mode=check_mode)
+        assert again["changed"] is False and cloud.writes() == []
+    assert cloud.rule()["RoleArn"] == role
 
 
 # ------------------------------------------------------------------------------------------------ targets, tags
