@@ -11,7 +11,6 @@ A run is judged by its PLAY RECAP: without one, its counts cannot be read (they 
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -27,7 +26,6 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 REGION = "eu-west-2"
 TAIL = 4000
-START_ATTEMPTS = 3
 
 
 @dataclass
@@ -198,17 +196,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
     """One private local cloud for the whole session; under pytest-xdist one per worker, each with its own
-    free ports and its own state directory (tmp_path_factory is per worker). Two workers can draw the same
-    free port before either binds it: `localcloud up` then refuses (busy port, or a health answer from
-    another daemon's pid) and the start is retried on new ports."""
-    with contextlib.ExitStack() as stack:
-        for attempt in range(1, START_ATTEMPTS + 1):
-            try:
-                cloud, env = stack.enter_context(running(str(tmp_path_factory.mktemp("localcloud"))))
-                break
-            except RuntimeError:
-                if attempt == START_ATTEMPTS:
-                    raise
+    free ports and its own state directory (tmp_path_factory is per worker). A port another process takes before
+    the daemon binds it (two workers can draw the same one) is retried on new ports by `running` itself; any other
+    failure to start fails the session at once."""
+    with running(str(tmp_path_factory.mktemp("localcloud"))) as (cloud, env):
         yield Platform(cloud, env, str(tmp_path_factory.mktemp("outputs")))
 
 
