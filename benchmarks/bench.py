@@ -39,6 +39,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 
 from localcloud.client import LocalCloudError  # noqa: E402  pylint: disable=wrong-import-position
+from localcloud.testing import aws_client  # noqa: E402  pylint: disable=wrong-import-position
 from localcloud.testing import running  # noqa: E402  pylint: disable=wrong-import-position
 from localcloud.testing import self_signed_certificate  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -282,19 +283,11 @@ def slim(run):
 def stock_inputs(env):
     """(cert_arn, cf_prefix_list) for benchmarks/site_stock.yml: a self-signed certificate imported into ACM and
     the id of CloudFront's origin-facing managed prefix list."""
-    import boto3  # pylint: disable=import-outside-toplevel
-
-    client_args = {
-        "endpoint_url": env["LOCALCLOUD_AWS_URL"],
-        "region_name": "eu-west-2",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
     certificate, key = self_signed_certificate("*.stock.local")
-    cert_arn = boto3.client("acm", **client_args).import_certificate(Certificate=certificate, PrivateKey=key)[
+    cert_arn = aws_client(env, "acm", "eu-west-2").import_certificate(Certificate=certificate, PrivateKey=key)[
         "CertificateArn"
     ]
-    lists = boto3.client("ec2", **client_args).describe_managed_prefix_lists(
+    lists = aws_client(env, "ec2", "eu-west-2").describe_managed_prefix_lists(
         Filters=[{"Name": "prefix-list-name", "Values": [CLOUDFRONT_ORIGIN_FACING]}]
     )["PrefixLists"]
     if not lists:

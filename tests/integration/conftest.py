@@ -15,10 +15,10 @@ import os
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import boto3
 import pytest
 
 from localcloud.testing import ansible_playbook
+from localcloud.testing import aws_client
 from localcloud.testing import parse_recap
 from localcloud.testing import running
 
@@ -112,13 +112,7 @@ class Platform:
 
     def client(self, service, region=REGION):
         """A boto3 client of the local cloud."""
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=self.env["LOCALCLOUD_AWS_URL"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return aws_client(self.env, service, region)
 
     def fresh_account(self):
         """An empty local cloud with the operator's part done: the Kinde client secret in Secrets Manager."""

@@ -4,6 +4,7 @@
 
 import pytest
 
+from localcloud.testing import aws_client
 from localcloud.testing import running
 from localcloud.testing import self_signed_certificate as new_self_signed_certificate
 
@@ -32,19 +33,10 @@ def env(cloud):
 @pytest.fixture
 def aws(env):
     """Return a factory for boto3 clients pointed at the instance."""
-    import boto3
     from botocore.config import Config
 
     def make(service, retries=None, region="us-east-1"):
-        config = Config(retries=retries or {"max_attempts": 1, "mode": "standard"})
-        return boto3.client(
-            service,
-            endpoint_url=env["LOCALCLOUD_AWS_URL"],
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=config,
-        )
+        return aws_client(env, service, region, Config(retries=retries or {"max_attempts": 1, "mode": "standard"}))
 
     return make
 

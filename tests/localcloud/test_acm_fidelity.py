@@ -12,6 +12,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.testing import aws_client
+from localcloud.testing import running
 from localcloud.testing import sleep_until
 
 ZONE = "rocketclub.local"
@@ -154,20 +156,10 @@ def test_pending_until_every_cname_exists_in_cloudflare(no_delay, aws, env):
 
 def test_never_issued_by_moto_timer(tmp_path, monkeypatch):
     """moto issues any requested certificate after MOTO_ACM_VALIDATION_WAIT seconds; AWS only through DNS."""
-    import boto3
-
-    from localcloud.testing import running
-
     monkeypatch.setenv("MOTO_ACM_VALIDATION_WAIT", "0")
     with running(str(tmp_path / "timer")) as (client, env):
         client.configure(acm_record_delay_seconds=0)
-        acm = boto3.client(
-            "acm",
-            region_name=REGION,
-            endpoint_url=env["LOCALCLOUD_AWS_URL"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        acm = aws_client(env, "acm", REGION)
         arn = _request(acm)
         time.sleep(1.1)
         assert _describe(acm, arn)["Status"] == "PENDING_VALIDATION"

@@ -9,14 +9,14 @@ import subprocess
 import sys
 import time
 
-import boto3
 import pytest
 
 from localcloud import common
 from localcloud import testing
 from localcloud.cli import port_busy
-from localcloud.client import LocalCloud
+from localcloud.testing import aws_client
 from localcloud.testing import cli
+from localcloud.testing import cloud_client
 from localcloud.testing import free_ports
 from localcloud.testing import instance_env
 
@@ -56,24 +56,8 @@ def _gone(pid, timeout=3.0):
     return False
 
 
-def _client(env):
-    return LocalCloud(
-        aws_url=env["LOCALCLOUD_AWS_URL"],
-        cloudflare_url=env["LOCALCLOUD_CLOUDFLARE_URL"],
-        kinde_url=env["LOCALCLOUD_KINDE_URL"],
-        kinde_ca=env["LOCALCLOUD_KINDE_CA"],
-    )
-
-
 def _vpc_count(env):
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=env["LOCALCLOUD_AWS_URL"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    return len(ec2.describe_vpcs()["Vpcs"])
+    return len(aws_client(env, "ec2").describe_vpcs()["Vpcs"])
 
 
 def test_lifecycle(tmp_path):
@@ -83,7 +67,7 @@ def test_lifecycle(tmp_path):
         up = cli(["up"], env)
         # up returns once every service answers its health check (no wall-time bound: benchmarks/ measures that)
         assert re.search(r"ready in [0-9.]+s", up.stdout), up.stdout
-        assert all(doc["status"] == "ok" for doc in _client(env).health().values())
+        assert all(doc["status"] == "ok" for doc in cloud_client(env).health().values())
         pid = int(pidfile.read_text())
         assert (tmp_path / "state" / "kinde-ca.pem").exists()
         assert (tmp_path / "state" / "endpoints.json").exists()
@@ -100,15 +84,9 @@ def test_lifecycle(tmp_path):
         assert {port for _family, _address, port in listening} == ports
         assert all(family == "tcp" and address == "0100007F" for family, address, _port in listening), listening
 
-        client = _client(env)
+        client = cloud_client(env)
         vpcs = _vpc_count(env)
-        boto3.client(
-            "ec2",
-            endpoint_url=env["LOCALCLOUD_AWS_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        ).create_vpc(CidrBlock="10.9.0.0/16")
+        aws_client(env, "ec2").create_vpc(CidrBlock="10.9.0.0/16")
         client.configure(latency_seconds=3)
         client.cloudflare_token("extra")
         assert len(client.requests()) == 2

@@ -14,6 +14,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+import boto3
+
 from localcloud import common
 from localcloud.cli import PACKAGE_PARENT
 from localcloud.cli import client_env
@@ -108,6 +110,28 @@ def instance_env(state_dir, ports=None):
     return env
 
 
+def cloud_client(env):
+    """The control client (localcloud.client.LocalCloud) of the instance of ``env``."""
+    return LocalCloud(
+        aws_url=env["LOCALCLOUD_AWS_URL"],
+        cloudflare_url=env["LOCALCLOUD_CLOUDFLARE_URL"],
+        kinde_url=env["LOCALCLOUD_KINDE_URL"],
+        kinde_ca=env["LOCALCLOUD_KINDE_CA"],
+    )
+
+
+def aws_client(env, service, region="us-east-1", config=None):
+    """A boto3 client of ``service`` pointed at the AWS endpoint of the instance of ``env``."""
+    return boto3.client(
+        service,
+        endpoint_url=env["LOCALCLOUD_AWS_URL"],
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+
+
 @contextlib.contextmanager
 def running(state_dir, ports=None):
     """Start a private instance; yield (LocalCloud, env dict); always stop it.
@@ -123,13 +147,7 @@ def running(state_dir, ports=None):
         if ports is not None or result.returncode != common.PORT_BUSY or attempt == UP_ATTEMPTS:
             raise RuntimeError("localcloud up failed (attempt %d):\n%s%s" % (attempt, result.stdout, result.stderr))
     try:
-        client = LocalCloud(
-            aws_url=env["LOCALCLOUD_AWS_URL"],
-            cloudflare_url=env["LOCALCLOUD_CLOUDFLARE_URL"],
-            kinde_url=env["LOCALCLOUD_KINDE_URL"],
-            kinde_ca=env["LOCALCLOUD_KINDE_CA"],
-        )
-        yield client, env
+        yield cloud_client(env), env
     finally:
         cli(["down"], env, check=False)
 

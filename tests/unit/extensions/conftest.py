@@ -12,8 +12,9 @@ import sys
 import threading
 from types import SimpleNamespace
 
-import boto3
 import pytest
+
+from localcloud.testing import aws_client
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
 EDA = os.path.join(REPO, "extensions", "eda")
@@ -99,13 +100,7 @@ def rulebook():
 def _create_alb_group(env):
     """The network role's ALB security group (its name and tags), created directly with boto3 in the local cloud of
     ``env``: what sync_cloudflare_ranges.yml looks for, without a converge. Returns (ec2 client, group id)."""
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=env["LOCALCLOUD_AWS_URL"],
-        region_name="eu-west-2",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    ec2 = aws_client(env, "ec2", "eu-west-2")
     vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
     group = ec2.create_security_group(
         GroupName="rocketclub-local-alb",

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-import boto3
-
 from localcloud.testing import ansible_playbook
+from localcloud.testing import aws_client
 from localcloud.testing import parse_recap
 from localcloud.testing import running
 
@@ -40,9 +39,7 @@ TAGS = {"platform:env": "local", "platform:managed-by": "rocketclub.platform", "
 
 
 def clients(env):
-    kwargs = {"endpoint_url": env["LOCALCLOUD_AWS_URL"], "region_name": REGION}
-    kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
-    return boto3.client("sqs", **kwargs), boto3.client("events", **kwargs)
+    return aws_client(env, "sqs", REGION), aws_client(env, "events", REGION)
 
 
 def test_check_then_run_then_a_second_run(tmp_path):
